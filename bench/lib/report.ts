@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Measurement } from './autocannon-runner.ts'
+import { median, round } from './math.ts'
+import type { BenchOptions } from './options.ts'
+
+/** One measured run of one variant. */
+export interface RunRecord {
+  readonly scenario: string
+  readonly dialect: string
+  readonly variant: string
+  readonly round: number
+  /** Share of all CPUs busy just before the run (other processes' work); null when unknown. */
+  readonly machineBusyBefore: number | null
+  readonly measurement: Measurement
+  /** Server-process CPU time per request (µs); null for in-process servers. */
+  readonly cpuUsPerRequest: number | null
+}
+
+/** The medians over rounds of one variant, with its ratios to the baselines (req/s). */
+export interface SummaryRow {
+  readonly scenario: string
+  readonly dialect: string
+  readonly variant: string
+  readonly rounds: number
+  readonly reqPerSec: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly failures: number
+  readonly cpuUsPerRequest: number | null
+  readonly ratioToKysely: number | null
+  readonly ratioToRaw: number | null
+  /** Kysely's CPU µs/request ÷ this variant's: like ratioToKysely, but immune to a busy machine. */
+  readonly cpuRatioToKysely: number | null
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const RESULTS_FILE = fileURLToPath(new URL('../results/latest.json', import.meta.url))
+/** The ratio orm/kysely the project aims for (DESIGN-NOTES §7). */
+export const ORM_TARGET = 0.97
+
+export function summarize (records: readonly RunRecord[]): SummaryRow[] {
+  const groups = new Map<string, RunRecord[]>()
+  for (const record of records) {
+    const key = `${record.scenario}\0${record.dialect}\0${record.variant}`
+    groups.set(key, [...(groups.get(key) ?? []), record])
+  }
+  const rows = [...groups.values()].map((runs) => {
+    const first = runs[0]!
+    const of = (pick: (m: Measurement) => number): number => median(runs.map((run) => pick(run.measurement)))
+    return {
+      scenario: first.scenario,
+      dialect: first.dialect,
+      variant: first.variant,
+      rounds: runs.length,
+      reqPerSec: of((m) => m.reqPerSec),
+      p50Ms: of((m) => m.p50Ms),
+      p99Ms: of((m) => m.p99Ms),
+      failures: runs.reduce((sum, run) => sum + run.measurement.failures, 0),
+      cpuUsPerRequest: runs.every((run) => run.cpuUsPerRequest !== null) ? round(median(runs.map((run) => run.cpuUsPerRequest!)), 1) : null
+    }
+  })
+  type Row = (typeof rows)[number]
+  const ratio = (row: Row, variant: string, value: (row: Row) => number | null, inverse = false): number | null => {
+    const base = rows.find((other) => other.scenario === row.scenario && other.dialect === row.dialect && other.variant === variant)
+    const [mine, theirs] = [value(row), base === undefined ? null : value(base)]
+    if (mine === null || theirs === null || mine === 0 || theirs === 0) return null
+    return round(inverse ? theirs / mine : mine / theirs, 3)
+  }
+  return rows.map((row) => ({
+    ...row,
+    ratioToKysely: ratio(row, 'kysely', (r) => r.reqPerSec),
+    ratioToRaw: ratio(row, 'raw', (r) => r.reqPerSec),
+    cpuRatioToKysely: ratio(row, 'kysely', (r) => r.cpuUsPerRequest, true)
+  }))
+}
+
+export function formatTable (rows: readonly SummaryRow[]): string {
+  return formatColumns(
+    ['scenario', 'dialect', 'variant', 'req/s', 'p50 ms', 'p99 ms', '÷ kysely', '÷ raw', 'cpu µs/req', 'cpu ÷ kysely', 'failures'],
+    rows.map((row) => [
+      row.scenario, row.dialect, row.variant,
+      Math.round(row.reqPerSec).toLocaleString('en-US'),
+      row.p50Ms.toFixed(1), row.p99Ms.toFixed(1),
+      row.ratioToKysely?.toFixed(3) ?? '-', row.ratioToRaw?.toFixed(3) ?? '-',
+      row.cpuUsPerRequest?.toFixed(1) ?? '-', row.cpuRatioToKysely?.toFixed(3) ?? '-',
+      String(row.failures)
+    ]))
+}
+
+/** A plain-text table: the first three columns left-aligned (names), the rest right-aligned. */
+export function formatColumns (header: readonly string[], body: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)))
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n')
+}
+
+/** One line per scenario and dialect: orm ÷ kysely against the target. */
+export function formatVerdicts (rows: readonly SummaryRow[]): string[] {
+  return rows.filter((row) => row.variant === 'orm' && row.ratioToKysely !== null).map((row) =>
+    `${row.scenario} ${row.dialect}: orm ÷ kysely = ${row.ratioToKysely!.toFixed(3)} req/s` +
+    `${row.cpuRatioToKysely === null ? '' : `, ${row.cpuRatioToKysely.toFixed(3)} CPU`} ` +
+    `(target ≥ ${ORM_TARGET}: ${row.ratioToKysely! >= ORM_TARGET ? 'met' : 'NOT met'})`)
+}
+
+export async function writeResults (options: BenchOptions, summary: readonly SummaryRow[], runs: readonly RunRecord[], loadBefore: number[]): Promise<string> {
+  const { postgresUrl: _url, ...settings } = options
+  return writeJson(RESULTS_FILE, { meta: { ...environment(), settings: { ...settings, pipelining: 1 }, loadAverage: { before: loadBefore, after: loadavg() } }, summary, runs })
+}
+
+export async function writeJson (file: string, document: unknown): Promise<string> {
+  await mkdir(dirname(file), { recursive: true })
+  await writeFile(file, `${JSON.stringify(document, null, 2)}\n`)
+  return file
+}
+
+/** Where the figures come from: machine, versions, commit. */
+export function environment (): Record<string, unknown> {
+  return {
+    date: new Date().toISOString(),
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    // Uncommitted changes under src/ mean the figures are not exactly the commit's.
+    srcModified: git(['status', '--porcelain', '--', 'src']) === undefined ? undefined : git(['status', '--porcelain', '--', 'src']) !== '',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    packages: Object.fromEntries(['fastify', 'kysely', 'pg', 'better-sqlite3', 'autocannon'].map((name) => [name, version(name)]))
+  }
+}
+
+function version (name: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version
+  } catch {
+    return undefined
+  }
+}
+
+function git (args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,84 @@
+// Summarises a V8 .cpuprofile (from `npm run bench -- --cpu-prof`; the server's main thread
+// is the CPU.*.0.*.cpuprofile of each directory):
+//   npx tsx bench/tools/profile-summary.ts bench/results/profiles/<run>/CPU.….0.001.cpuprofile [--top 25] [--match text]
+// Prints where the busy (non-idle) time went: by package, the top functions by self time, and
+// the inclusive time of every function whose file URL contains --match (default: fastify-orm's
+// own files, src/ or dist/).
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string, url: string, lineNumber: number }
+  children?: number[]
+}
+
+interface Profile {
+  nodes: ProfileNode[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, match: { type: 'string' } } })
+const top = Number(values.top ?? 25)
+const ROOT = new URL('../../', import.meta.url).href
+const match = values.match ?? ROOT
+const file = positionals[0]
+if (file === undefined) throw new Error('Usage: profile-summary.ts <file.cpuprofile> [--top N] [--match text]')
+
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
+const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+const parent = new Map<number, number>()
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
+
+// Self time per node, from the sample stream (µs).
+const self = new Map<number, number>()
+profile.samples.forEach((id, index) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)))
+const IDLE = new Set(['(idle)', '(program)'])
+const busy = [...self].filter(([id]) => !IDLE.has(byId.get(id)!.callFrame.functionName)).reduce((sum, [, us]) => sum + us, 0)
+
+const frameKey = (node: ProfileNode): string => {
+  const { functionName, url, lineNumber } = node.callFrame
+  const short = url.replace(/^.*node_modules\//, '').replace(ROOT, '')
+  return `${functionName || '(anonymous)'} ${short === '' ? '' : `${short}:${lineNumber + 1}`}`.trim()
+}
+const pkg = (url: string): string => {
+  if (url === '') return '(native/gc)'
+  if (url.startsWith('node:')) return 'node:*'
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
+  if (dependency) return dependency[1]!
+  return url.startsWith(ROOT) ? `fastify-orm ${url.slice(ROOT.length).split('/')[0]}/` : url
+}
+
+const percent = (us: number): string => `${((100 * us) / busy).toFixed(1).padStart(5)}%`
+const print = (title: string, entries: Map<string, number>, limit = Infinity): void => {
+  console.log(`\n${title}`)
+  for (const [key, us] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, limit)) console.log(`  ${percent(us)}  ${key}`)
+}
+const add = (map: Map<string, number>, key: string, us: number): void => { map.set(key, (map.get(key) ?? 0) + us) }
+
+const packages = new Map<string, number>()
+const functions = new Map<string, number>()
+const inclusive = new Map<string, number>()
+for (const [id, us] of self) {
+  const node = byId.get(id)!
+  if (IDLE.has(node.callFrame.functionName)) continue
+  add(packages, pkg(node.callFrame.url), us)
+  add(functions, frameKey(node), us)
+  // Credit every matching frame on the stack once (recursion counted once).
+  const seen = new Set<string>()
+  for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
+    const frame = byId.get(cursor)!
+    const key = frameKey(frame)
+    const { url } = frame.callFrame
+    if (url.includes(match) && !url.includes('node_modules') && !url.includes('/bench/') && !seen.has(key)) {
+      seen.add(key)
+      add(inclusive, key, us)
+    }
+  }
+}
+
+console.log(`${file}\nbusy time ${(busy / 1e6).toFixed(2)} s (percentages below are of busy time)`)
+print('Self time by package', packages)
+print(`Top ${top} functions by self time`, functions, top)
+print(`Inclusive time of frames matching "${match}"`, inclusive, top)

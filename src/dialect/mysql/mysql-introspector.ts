@@ -1,0 +1,185 @@
+import { sql, type Kysely } from 'kysely'
+import { normalizeCheckExpression } from '../../schema/check-expression.ts'
+import {
+  normalizeSqlType,
+  referentialAction,
+  sortIntrospectedTable,
+  VERSION_TABLE,
+  type IntrospectedColumn,
+  type IntrospectedForeignKey,
+  type IntrospectedIndex,
+  type IntrospectedTable,
+  type IntrospectionLimits
+} from '../../schema/introspected-schema.ts'
+import { normalizeServerDefault } from '../../schema/server-default.ts'
+import { quoteLiteral } from '../../schema/sql-tokens.ts'
+
+/**
+ * MySQL names every primary key PRIMARY, makes no difference between a unique index and
+ * a unique constraint, and treats RESTRICT as NO ACTION (MariaDB even reports RESTRICT
+ * for an unspecified action).
+ */
+export const mysqlIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: true, uniqueIndexesAreConstraints: true, restrictIsDefault: true }
+
+type Db = Kysely<unknown>
+
+interface ColumnRow { table_name: string, name: string, column_type: string, data_type: string, nullable: string, default_value: string | null, extra: string }
+interface IndexRow { table_name: string, name: string, non_unique: number | string, column_name: string | null }
+interface ForeignKeyRow { table_name: string, name: string, column_name: string, ref_table: string, ref_column: string, on_delete: string, on_update: string }
+interface CheckRow { table_name: string, name: string, clause: string }
+
+// The base tables of the connection's database, but the migrations' version table.
+const IN_DATABASE = (alias: string) => sql`${sql.ref(`${alias}.table_schema`)} = database() and ${sql.ref(`${alias}.table_name`)} <> ${VERSION_TABLE}`
+const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'bigint', 'decimal', 'float', 'double', 'bit', 'year'])
+
+/**
+ * Reads every table of `database()` from information_schema: columns, keys and indexes
+ * (`statistics`), foreign keys with their rules, and CHECK constraints. MariaDB's JSON
+ * (a longtext with an implicit `json_valid` CHECK) is reported as `json`, without that
+ * CHECK; indexes MySQL made by itself for a foreign key are left out.
+ *
+ * @example
+ * ```ts
+ * const tables = await introspectMysql(app.db.kysely as Kysely<unknown>)
+ * tables.find((table) => table.name === 'user')?.primaryKey // { name: undefined, columns: ['id'] }
+ * ```
+ */
+export async function introspectMysql (db: Db): Promise<IntrospectedTable[]> {
+  const { rows: [server] } = await sql<{ version: string }>`select version() as version`.execute(db)
+  const mariadb = /mariadb/i.test(server?.version ?? '')
+  const [tables, columns, indexes, foreignKeys, checks] = await Promise.all([
+    readTables(db), readColumns(db), readIndexes(db), readForeignKeys(db), readChecks(db, mariadb)
+  ])
+  return tables.map((name) => {
+    const own = <T extends { table_name: string }>(rows: T[]): T[] => rows.filter((row) => row.table_name === name)
+    const tableChecks = own(checks).map((row) => ({ name: row.name, expression: normalizeCheckExpression(row.clause, { backslashEscapes: true }) }))
+    const jsonColumns = new Set(own(columns)
+      .filter((column) => column.data_type === 'longtext' && tableChecks.some((check) => check.expression === jsonCheck(column.name)))
+      .map((column) => column.name))
+    const fks = groupForeignKeys(own(foreignKeys))
+    const keys = groupIndexes(own(indexes))
+    return sortIntrospectedTable({
+      name,
+      columns: own(columns).map((row) => toColumn(row, jsonColumns.has(row.name), mariadb)),
+      primaryKey: { name: undefined, columns: keys.find((key) => key.name === 'PRIMARY')?.columns ?? [] },
+      uniques: keys.filter((key) => key.unique && key.name !== 'PRIMARY').map((key) => ({ name: key.name, columns: key.columns })),
+      indexes: keys.filter((key) => !key.unique && !fks.some((fk) => isImplicitIndex(key, fk))),
+      foreignKeys: fks,
+      checks: tableChecks.filter((check) => ![...jsonColumns].some((column) => check.expression === jsonCheck(column)))
+    })
+  })
+}
+
+async function readTables (db: Db): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select t.table_name as name from information_schema.tables t
+    where ${IN_DATABASE('t')} and t.table_type = 'BASE TABLE' order by t.table_name`.execute(db)
+  return rows.map((row) => row.name)
+}
+
+async function readColumns (db: Db): Promise<ColumnRow[]> {
+  const { rows } = await sql<ColumnRow>`
+    select c.table_name as table_name, c.column_name as name, c.column_type as column_type, c.data_type as data_type,
+      c.is_nullable as nullable, c.column_default as default_value, c.extra as extra
+    from information_schema.columns c where ${IN_DATABASE('c')} order by c.table_name, c.ordinal_position`.execute(db)
+  return rows
+}
+
+async function readIndexes (db: Db): Promise<IndexRow[]> {
+  const { rows } = await sql<IndexRow>`
+    select s.table_name as table_name, s.index_name as name, s.non_unique as non_unique, s.column_name as column_name
+    from information_schema.statistics s where ${IN_DATABASE('s')} order by s.table_name, s.index_name, s.seq_in_index`.execute(db)
+  return rows
+}
+
+async function readForeignKeys (db: Db): Promise<ForeignKeyRow[]> {
+  const { rows } = await sql<ForeignKeyRow>`
+    select k.table_name as table_name, k.constraint_name as name, k.column_name as column_name,
+      k.referenced_table_name as ref_table, k.referenced_column_name as ref_column,
+      r.delete_rule as on_delete, r.update_rule as on_update
+    from information_schema.key_column_usage k
+    join information_schema.referential_constraints r on r.constraint_schema = k.constraint_schema
+      and r.table_name = k.table_name and r.constraint_name = k.constraint_name
+    where ${IN_DATABASE('k')} and k.referenced_table_name is not null
+    order by k.table_name, k.constraint_name, k.ordinal_position`.execute(db)
+  return rows
+}
+
+async function readChecks (db: Db, mariadb: boolean): Promise<CheckRow[]> {
+  // MariaDB names checks per table (its JSON checks are named after their column) and has
+  // check_constraints.table_name; MySQL names them per schema and has no such column.
+  const query = mariadb
+    ? sql<CheckRow>`
+      select cc.table_name as table_name, cc.constraint_name as name, cc.check_clause as clause
+      from information_schema.check_constraints cc
+      where cc.constraint_schema = database() and cc.table_name <> ${VERSION_TABLE}`
+    : sql<CheckRow>`
+      select t.table_name as table_name, cc.constraint_name as name, cc.check_clause as clause
+      from information_schema.table_constraints t
+      join information_schema.check_constraints cc on cc.constraint_schema = t.constraint_schema and cc.constraint_name = t.constraint_name
+      where ${IN_DATABASE('t')} and t.constraint_type = 'CHECK'`
+  const { rows } = await query.execute(db)
+  return rows
+}
+
+function toColumn (row: ColumnRow, json: boolean, mariadb: boolean): IntrospectedColumn {
+  const sqlType = json ? 'json' : mysqlType(row.column_type)
+  const autoincrement = /auto_increment/i.test(row.extra)
+  let value = row.default_value
+  // MySQL (not MariaDB) reports a literal default without its quotes; only expressions
+  // are flagged DEFAULT_GENERATED.
+  if (!mariadb && value !== null && !/DEFAULT_GENERATED/i.test(row.extra) && !NUMERIC_TYPES.has(row.data_type)) value = quoteLiteral(value)
+  return {
+    name: row.name,
+    sqlType,
+    nullable: row.nullable === 'YES',
+    serverDefault: autoincrement ? undefined : normalizeServerDefault(value, { boolean: sqlType === 'tinyint(1)', backslashEscapes: true }),
+    autoincrement
+  }
+}
+
+/** `int(11)` → `int` (MariaDB shows display widths, which mean nothing), but `tinyint(1)` is the boolean. */
+function mysqlType (columnType: string): string {
+  return normalizeSqlType(columnType)
+    .replace(/^(tinyint|smallint|mediumint|int|bigint)\((\d+)\)/, (all, name: string, width: string) => name === 'tinyint' && width === '1' ? all : name)
+}
+
+function jsonCheck (column: string): string {
+  return normalizeCheckExpression(`json_valid(\`${column.replace(/`/g, '``')}\`)`, { backslashEscapes: true })
+}
+
+function groupIndexes (rows: IndexRow[]): IntrospectedIndex[] {
+  const byName = new Map<string, { name: string, columns: string[], unique: boolean }>()
+  for (const row of rows) {
+    const entry = byName.get(row.name) ?? { name: row.name, columns: [], unique: Number(row.non_unique) === 0 }
+    entry.columns.push(row.column_name ?? '')
+    byName.set(row.name, entry)
+  }
+  return [...byName.values()]
+}
+
+function groupForeignKeys (rows: ForeignKeyRow[]): IntrospectedForeignKey[] {
+  const byName = new Map<string, { row: ForeignKeyRow, columns: string[], referencedColumns: string[] }>()
+  for (const row of rows) {
+    const entry = byName.get(row.name) ?? { row, columns: [], referencedColumns: [] }
+    entry.columns.push(row.column_name)
+    entry.referencedColumns.push(row.ref_column)
+    byName.set(row.name, entry)
+  }
+  return [...byName.values()].map(({ row, columns, referencedColumns }) => ({
+    name: row.name,
+    columns,
+    referencedTable: row.ref_table,
+    referencedColumns,
+    onDelete: referentialAction(row.on_delete, mysqlIntrospectionLimits),
+    onUpdate: referentialAction(row.on_update, mysqlIntrospectionLimits)
+  }))
+}
+
+/**
+ * The index MySQL creates for a foreign key that no index supports: on exactly its
+ * columns, named after the constraint (or, for an unnamed one, after its first column).
+ */
+function isImplicitIndex (index: IntrospectedIndex, fk: IntrospectedForeignKey): boolean {
+  return index.columns.join('\u0000') === fk.columns.join('\u0000') && (index.name === fk.name || index.name === fk.columns[0])
+}

@@ -1,0 +1,69 @@
+import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely'
+import type { DialectName } from '../config/parse-database-url.ts'
+import type { OrmError } from '../errors.ts'
+import type { ColumnConfig } from '../model/column.ts'
+import type { RegisteredTable } from '../model/registry.ts'
+import type { IntrospectedTable, IntrospectionLimits } from '../schema/introspected-schema.ts'
+
+/**
+ * What the core may ask of a database. The core tests these flags, never the dialect's name.
+ */
+export interface DialectCapabilities {
+  /** `INSERT … RETURNING` (PostgreSQL, SQLite ≥ 3.35, MariaDB ≥ 10.5). */
+  readonly supportsReturning: boolean
+  /** DDL runs inside a transaction and rolls back with it (not MySQL/MariaDB). */
+  readonly supportsTransactionalDdl: boolean
+  /** One connection shared by the whole process; transactions serialise every query. */
+  readonly singleConnection: boolean
+  /** A foreign key may name a table that does not exist yet (so cycles need no ALTER TABLE). */
+  readonly forwardForeignKeys: boolean
+}
+
+/** How a dialect stores the portable column types. One file per database: `<db>-column-types.ts`. */
+export interface ColumnTypes {
+  /** The native SQL type used in DDL, e.g. `varchar(120)`; `autoincrement` for a generated key. */
+  sqlType (config: ColumnConfig, autoincrement?: boolean): string
+  /** Makes an integer primary key generate its values. */
+  autoincrement (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /** What this database cannot store of a table, as messages naming the column; empty when fine. */
+  unsupported (table: RegisteredTable): string[]
+  /** Names of the tables in the connection's current schema/database. */
+  tableNames (db: Kysely<unknown>): Promise<Set<string>>
+  /**
+   * Every table of the current schema/database (but the migrations' version table), with
+   * the columns, keys, indexes, foreign keys and checks autogenerate compares, sorted by name.
+   */
+  introspect (db: Kysely<unknown>): Promise<IntrospectedTable[]>
+  /** What this database's catalog cannot tell apart; `expectedTable` folds models the same way. */
+  readonly introspectionLimits: IntrospectionLimits
+  /** A raw server default as this database needs it written for the column, when it differs. */
+  serverDefaultSql?: (config: ColumnConfig, expression: string) => string
+  /**
+   * For a database that cannot drop a foreign key (SQLite): lets the current transaction
+   * drop tables whose foreign keys form a cycle, checking foreign keys at COMMIT instead.
+   */
+  deferForeignKeyChecks?: (db: Kysely<unknown>) => Promise<void>
+}
+
+/**
+ * Everything fastify-orm needs from one database: Kysely's dialect (driver, compiler,
+ * adapter, introspector) plus what Kysely lacks — error translation and pool counters.
+ * Made by {@link createOrmDialect}; one file per database under `dialect/<name>/`.
+ */
+export interface OrmDialect {
+  readonly name: DialectName
+  readonly capabilities: DialectCapabilities
+  readonly kyselyDialect: Dialect
+  readonly columnTypes: ColumnTypes
+  /** Rewrites bound parameters the driver would misread (MySQL: objects and arrays as JSON). */
+  normalizeParameters?: (parameters: readonly unknown[]) => readonly unknown[]
+  /** Turns a driver error into an {@link OrmError}; constraint violations become 4xx errors. */
+  translateError (error: unknown): OrmError
+  /** Physical connections open right now (1 for an opened SQLite database). */
+  openConnections (): number
+  /**
+   * Capabilities that depend on the server's version, read once at connect from
+   * `select version() as version` (MariaDB ≥ 10.5 has INSERT … RETURNING, MySQL has not).
+   */
+  refineCapabilities?: (version: string) => Partial<DialectCapabilities>
+}

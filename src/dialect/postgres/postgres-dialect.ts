@@ -1,0 +1,91 @@
+import type Pg from 'pg'
+import { PostgresDialect } from 'kysely'
+import type { ServerUrl } from '../../config/parse-database-url.ts'
+import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
+import { loadDriver } from '../load-driver.ts'
+import type { OrmDialect } from '../orm-dialect.ts'
+import { postgresColumnTypes } from './postgres-column-types.ts'
+import { translatePostgresError } from './postgres-errors.ts'
+
+/**
+ * PostgreSQL through a pg `Pool`. The URL goes to pg as its connection string, so query
+ * parameters such as `sslmode` and `application_name` keep their libpq meaning.
+ *
+ * @example
+ * ```ts
+ * const dialect = await createPostgresDialect(url, config, (err) => app.log.error(err))
+ * ```
+ */
+export async function createPostgresDialect (
+  url: ServerUrl,
+  config: ResolvedDatabaseConfig,
+  onIdleClientError: (error: Error) => void
+): Promise<OrmDialect> {
+  const pg = await loadDriver<typeof Pg>('pg', 'postgresql')
+  const pool = new pg.Pool({
+    connectionString: url.driverUrl,
+    max: config.pool.max,
+    idleTimeoutMillis: config.pool.idleTimeoutMs,
+    types: { getTypeParser: typeParser(pg.types) }
+  })
+  // An idle client that loses its server emits 'error' on the pool; unhandled, it would
+  // crash the process. The pool drops that client by itself.
+  pool.on('error', onIdleClientError)
+  // `timestamp` columns hold UTC (see toPostgresParameters); a UTC session makes
+  // CURRENT_TIMESTAMP defaults agree, whatever the server's configured zone.
+  pool.on('connect', (client) => {
+    client.query("set time zone 'UTC'").catch(onIdleClientError)
+  })
+  return {
+    name: 'postgres',
+    capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: false, forwardForeignKeys: false },
+    kyselyDialect: new PostgresDialect({ pool }),
+    columnTypes: postgresColumnTypes,
+    normalizeParameters: toPostgresParameters,
+    translateError: translatePostgresError,
+    openConnections: () => pool.totalCount
+  }
+}
+
+const INT8 = 20
+const INT8_ARRAY = 1016
+const DATE = 1082
+const TIMESTAMP = 1114
+const TIMESTAMPTZ = 1184
+
+/**
+ * pg's parsers with three changes, for this pool only (pg.types is global): `bigint` reads
+ * as a JS bigint instead of a string, `date` stays the text `YYYY-MM-DD` instead of a
+ * Date at local midnight, and `timestamp` (without time zone) is read as UTC, as
+ * {@link toPostgresParameters} writes it.
+ */
+function typeParser (types: typeof Pg.types): typeof Pg.types.getTypeParser {
+  type Oid = Parameters<typeof types.getTypeParser>[0]
+  const parseInt8Array = types.getTypeParser(INT8_ARRAY as Oid)
+  const parseTimestamptz = types.getTypeParser(TIMESTAMPTZ as Oid) as (value: string) => Date
+  return ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8) return (value: string) => BigInt(value)
+    if (oid === INT8_ARRAY) return (value: string) => (parseInt8Array(value) as Array<string | null>).map((item) => item === null ? null : BigInt(item))
+    if (oid === DATE) return (value: string) => value
+    // '2024-02-29 13:45:56.789' → '…789Z' (before a trailing ' BC'); 'infinity' stays as it is.
+    if (oid === TIMESTAMP) return (value: string) => parseTimestamptz(INFINITY.test(value) ? value : value.replace(/( BC)?$/, 'Z$1'))
+    return types.getTypeParser(oid, format)
+  }) as typeof Pg.types.getTypeParser
+}
+
+const INFINITY = /^-?infinity$/
+
+/**
+ * pg writes a Date in the process's local time with its offset, which a `timestamp`
+ * column (without time zone) drops: the stored wall-clock time would depend on the app
+ * server's zone, and CURRENT_TIMESTAMP defaults would not match. UTC text keeps every
+ * `timestamp` in UTC, like the other dialects, and is exact for `timestamptz` too.
+ */
+function toPostgresParameters (parameters: readonly unknown[]): readonly unknown[] {
+  if (!parameters.some(isValidDate)) return parameters
+  return parameters.map((value) => isValidDate(value) ? value.toISOString() : value)
+}
+
+function isValidDate (value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime())
+}

@@ -1,0 +1,153 @@
+import { sql, type Kysely } from 'kysely'
+import { normalizeCheckExpression } from '../../schema/check-expression.ts'
+import {
+  normalizeSqlType,
+  referentialAction,
+  sortIntrospectedTable,
+  VERSION_TABLE,
+  type IntrospectedColumn,
+  type IntrospectedTable,
+  type IntrospectionLimits
+} from '../../schema/introspected-schema.ts'
+import { normalizeServerDefault } from '../../schema/server-default.ts'
+
+/** PostgreSQL keeps every name and distinguishes unique indexes from constraints, RESTRICT from NO ACTION. */
+export const postgresIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false }
+
+type Db = Kysely<unknown>
+
+interface ColumnRow { table: string, name: string, type: string, notnull: boolean, default: string | null, identity: string }
+interface ConstraintRow {
+  table: string
+  name: string
+  type: 'p' | 'u' | 'f' | 'c'
+  columns: string[]
+  ref_table: string | null
+  ref_columns: string[]
+  on_delete: string
+  on_update: string
+  check: string | null
+}
+interface IndexRow { table: string, name: string, unique: boolean, columns: string[] }
+
+// The tables of the connection's schema (search_path), ordinary and partitioned (not their partitions).
+const IN_SCHEMA = sql`n.nspname = current_schema() and c.relkind in ('r', 'p') and not c.relispartition and c.relname <> ${VERSION_TABLE}`
+
+// pg_constraint's one-letter referential actions.
+const ACTIONS: Record<string, string> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' }
+
+/**
+ * Reads every table of `current_schema()` from pg_catalog: columns (types through
+ * `format_type`, defaults through `pg_get_expr`, identity), constraints (`pg_constraint`)
+ * and the indexes that back no constraint (`pg_index`). Four queries, whatever the
+ * number of tables.
+ *
+ * @example
+ * ```ts
+ * const tables = await introspectPostgres(app.db.kysely as Kysely<unknown>)
+ * tables.find((table) => table.name === 'user')?.uniques // [{ name: 'uq_user_email', columns: ['email'] }]
+ * ```
+ */
+export async function introspectPostgres (db: Db): Promise<IntrospectedTable[]> {
+  const [tables, columns, constraints, indexes] = await Promise.all([readTables(db), readColumns(db), readConstraints(db), readIndexes(db)])
+  return tables.map((name) => {
+    const own = <T extends { table: string }>(rows: T[]): T[] => rows.filter((row) => row.table === name)
+    const of = (type: ConstraintRow['type']): ConstraintRow[] => own(constraints).filter((row) => row.type === type)
+    const primaryKey = of('p')[0]
+    return sortIntrospectedTable({
+      name,
+      columns: own(columns).map(toColumn),
+      primaryKey: { name: primaryKey?.name, columns: primaryKey?.columns ?? [] },
+      uniques: of('u').map((row) => ({ name: row.name, columns: row.columns })),
+      indexes: own(indexes).map((row) => ({ name: row.name, columns: row.columns, unique: row.unique })),
+      foreignKeys: of('f').map((row) => ({
+        name: row.name,
+        columns: row.columns,
+        referencedTable: row.ref_table ?? '',
+        referencedColumns: row.ref_columns,
+        onDelete: referentialAction(ACTIONS[row.on_delete], postgresIntrospectionLimits),
+        onUpdate: referentialAction(ACTIONS[row.on_update], postgresIntrospectionLimits)
+      })),
+      checks: of('c').map((row) => ({ name: row.name, expression: normalizeCheckExpression(row.check ?? '') }))
+    })
+  })
+}
+
+async function readTables (db: Db): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where ${IN_SCHEMA} order by c.relname`.execute(db)
+  return rows.map((row) => row.name)
+}
+
+async function readColumns (db: Db): Promise<ColumnRow[]> {
+  const { rows } = await sql<ColumnRow>`
+    select c.relname as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as notnull,
+      pg_get_expr(d.adbin, d.adrelid) as default, a.attidentity as identity
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
+    where ${IN_SCHEMA} order by c.relname, a.attnum`.execute(db)
+  return rows
+}
+
+async function readConstraints (db: Db): Promise<ConstraintRow[]> {
+  // Column lists in key order: conkey/confkey are attribute numbers.
+  const { rows } = await sql<ConstraintRow>`
+    select c.relname as table, con.conname as name, con.contype as type,
+      array(select a.attname::text from unnest(con.conkey) with ordinality k(n, i)
+        join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.i) as columns,
+      ref.relname as ref_table,
+      array(select a.attname::text from unnest(con.confkey) with ordinality k(n, i)
+        join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.i) as ref_columns,
+      con.confdeltype as on_delete, con.confupdtype as on_update,
+      case when con.contype = 'c' then pg_get_expr(con.conbin, con.conrelid) end as check
+    from pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+    left join pg_class ref on ref.oid = con.confrelid
+    where ${IN_SCHEMA} and con.contype in ('p', 'u', 'f', 'c')`.execute(db)
+  return rows
+}
+
+async function readIndexes (db: Db): Promise<IndexRow[]> {
+  // An expression index's column is its expression (attnum 0); INCLUDE columns are left out.
+  const { rows } = await sql<IndexRow>`
+    select c.relname as table, ic.relname as name, i.indisunique as unique,
+      array(select coalesce(a.attname::text, pg_get_indexdef(i.indexrelid, k.i::int, true))
+        from unnest(i.indkey::int2[]) with ordinality k(n, i)
+        left join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n
+        where k.i <= i.indnkeyatts order by k.i) as columns
+    from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+    join pg_class ic on ic.oid = i.indexrelid
+    where ${IN_SCHEMA} and not exists (
+      select 1 from pg_constraint con where con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p', 'u', 'x'))`.execute(db)
+  return rows
+}
+
+function toColumn (row: ColumnRow): IntrospectedColumn {
+  // serial columns default to nextval(…); identity columns have attidentity 'a' or 'd'.
+  const serial = row.default !== null && /^nextval\(/i.test(row.default)
+  const autoincrement = row.identity !== '' || serial
+  return {
+    name: row.name,
+    sqlType: postgresType(row.type),
+    nullable: !row.notnull,
+    serverDefault: autoincrement ? undefined : normalizeServerDefault(row.default),
+    autoincrement
+  }
+}
+
+/**
+ * `format_type` spelling → the short names `sqlType()` writes: `character varying(120)` →
+ * `varchar(120)`, `timestamp with time zone` → `timestamptz`, `numeric(12,2)` → `numeric(12, 2)`.
+ */
+function postgresType (formatted: string): string {
+  const array = /^(.*?)((?:\[\])+)$/.exec(formatted)
+  if (array) return postgresType(array[1] as string) + array[2]
+  const type = normalizeSqlType(formatted)
+    .replace(/^character varying/, 'varchar')
+    .replace(/^character\b/, 'char')
+    .replace(/^bit varying/, 'varbit')
+  const time = /^(timestamp|time)(\(\d+\))? with(out)? time zone$/.exec(type)
+  if (time) return `${time[1]}${time[3] ? '' : 'tz'}${time[2] ?? ''}`
+  return type
+}

@@ -1,0 +1,90 @@
+import type BetterSqlite3 from 'better-sqlite3'
+import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type QueryResult } from 'kysely'
+import { converterFor, toSqliteParameters } from './sqlite-values.ts'
+
+interface CachedStatement {
+  readonly statement: BetterSqlite3.Statement
+  /** Per result column: how to convert its values; undefined when none needs it. */
+  readonly converters: ReadonlyArray<((value: unknown) => unknown) | undefined> | undefined
+  readonly columnNames: readonly string[]
+}
+
+const CACHE_SIZE = 1000
+const DDL = /^\s*(create|alter|drop)\s/i
+
+/**
+ * The one connection to a better-sqlite3 database. Unlike Kysely's, it prepares each SQL
+ * text once (a bounded statement cache: preparing costs more than running a small query)
+ * and converts values by their column's declared type, so that booleans, dates, JSON and
+ * big integers read back as the JS values they were written as.
+ */
+export class SqliteConnection implements DatabaseConnection {
+  readonly #db: BetterSqlite3.Database
+  readonly #cache = new Map<string, CachedStatement>()
+
+  constructor (db: BetterSqlite3.Database) {
+    this.#db = db
+  }
+
+  executeQuery<R> (query: CompiledQuery): Promise<QueryResult<R>> {
+    const cached = this.#prepare(query.sql)
+    const parameters = toSqliteParameters(query.parameters) as unknown[]
+    const { statement } = cached
+    if (statement.reader) {
+      const rows = statement.all(parameters) as Array<Record<string, unknown>>
+      if (cached.converters) convertRows(rows, cached)
+      return Promise.resolve({ rows: rows as R[] })
+    }
+    const { changes, lastInsertRowid } = statement.run(parameters)
+    // DDL can change the columns (and so the conversions) of cached statements.
+    if (DDL.test(query.sql)) this.#cache.clear()
+    return Promise.resolve({
+      numAffectedRows: BigInt(changes),
+      insertId: BigInt(lastInsertRowid),
+      rows: []
+    })
+  }
+
+  async * streamQuery<R> (query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query)) throw new Error('SQLite can only stream select queries')
+    const cached = this.#prepare(query.sql)
+    for (const row of cached.statement.iterate(toSqliteParameters(query.parameters) as unknown[])) {
+      const rows = [row as Record<string, unknown>]
+      if (cached.converters) convertRows(rows, cached)
+      yield { rows: rows as R[] }
+    }
+  }
+
+  #prepare (sql: string): CachedStatement {
+    let cached = this.#cache.get(sql)
+    if (cached) return cached
+    const statement = this.#db.prepare(sql)
+    let converters: CachedStatement['converters']
+    let columnNames: string[] = []
+    if (statement.reader) {
+      const columns = statement.columns()
+      // Only a declared bigint column needs every integer read as bigint.
+      const safeIntegers = columns.some((column) => column.type?.toLowerCase() === 'bigint')
+      if (safeIntegers) statement.safeIntegers(true)
+      const list = columns.map((column) => converterFor(column.type, safeIntegers))
+      converters = list.some(Boolean) ? list : undefined
+      columnNames = columns.map((column) => column.name)
+    }
+    cached = { statement, converters, columnNames }
+    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
+    this.#cache.set(sql, cached)
+    return cached
+  }
+}
+
+function convertRows (rows: Array<Record<string, unknown>>, cached: CachedStatement): void {
+  const converters = cached.converters as ReadonlyArray<((value: unknown) => unknown) | undefined>
+  const names = cached.columnNames
+  for (const row of rows) {
+    for (let i = 0; i < converters.length; i++) {
+      const convert = converters[i]
+      const name = names[i] as string
+      if (convert !== undefined && row[name] !== null) row[name] = convert(row[name])
+    }
+  }
+}

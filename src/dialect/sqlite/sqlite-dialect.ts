@@ -1,0 +1,45 @@
+import type BetterSqlite3 from 'better-sqlite3'
+import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Dialect } from 'kysely'
+import type { SqliteUrl } from '../../config/parse-database-url.ts'
+import { loadDriver } from '../load-driver.ts'
+import type { OrmDialect } from '../orm-dialect.ts'
+import { sqliteColumnTypes } from './sqlite-column-types.ts'
+import { SqliteDriver } from './sqlite-driver.ts'
+import { translateSqliteError } from './sqlite-errors.ts'
+
+/**
+ * SQLite through better-sqlite3. File databases run in WAL mode (readers never wait for the
+ * writer) with a busy timeout; foreign keys are switched on, as SQLite leaves them off.
+ *
+ * @example
+ * ```ts
+ * const dialect = await createSqliteDialect({ dialect: 'sqlite', filename: ':memory:', readonly: false })
+ * ```
+ */
+export async function createSqliteDialect (url: SqliteUrl): Promise<OrmDialect> {
+  const Database = await loadDriver<typeof BetterSqlite3>('better-sqlite3', 'sqlite')
+  let opened = false
+  const open = (): BetterSqlite3.Database => {
+    const database = new Database(url.filename, { readonly: url.readonly })
+    if (url.filename !== ':memory:' && !url.readonly) database.pragma('journal_mode = WAL')
+    database.pragma('foreign_keys = ON')
+    database.pragma('busy_timeout = 5000')
+    opened = true
+    return database
+  }
+  // Kysely's compiler, adapter and introspector, with fastify-orm's driver (statement cache, value conversion).
+  const kyselyDialect: Dialect = {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new SqliteDriver(open),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createIntrospector: (db) => new SqliteIntrospector(db)
+  }
+  return {
+    name: 'sqlite',
+    capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: true, forwardForeignKeys: true },
+    kyselyDialect,
+    columnTypes: sqliteColumnTypes,
+    translateError: translateSqliteError,
+    openConnections: () => (opened ? 1 : 0)
+  }
+}

@@ -1,0 +1,173 @@
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely'
+import { redactSecret } from '../config/redact.ts'
+import { ConnectionError, OrmError, PoolTimeoutError } from '../errors.ts'
+import type { OrmDialect } from '../dialect/orm-dialect.ts'
+
+/** Connection counters, for health checks and tests. */
+export interface PoolStatus {
+  /** Physical connections open. */
+  readonly open: number
+  /** Connections checked out by fastify-orm right now. */
+  readonly inUse: number
+  /** Callers waiting for a connection. */
+  readonly waiting: number
+}
+
+interface ManagedDriverOptions {
+  /** 0 disables the timeout (SQLite, whose single connection is not pooled). */
+  readonly acquireTimeoutMs: number
+  readonly poolMax: number | undefined
+  /** Removed from every error message before it is shown. */
+  readonly password: string | undefined
+  readonly redactedUrl: string
+}
+
+/**
+ * Wraps a Kysely driver with what an application server needs around it: a bounded wait
+ * for a pooled connection, counters, and translation of every driver error into an
+ * {@link OrmError} (so constraint violations reach Fastify as 409/400, and nothing else
+ * leaks SQL). Kysely's own RuntimeDriver patches connections the same way for logging.
+ */
+export class ManagedDriver implements Driver {
+  readonly #driver: Driver
+  readonly #dialect: OrmDialect
+  readonly #options: ManagedDriverOptions
+  readonly #translated = new WeakSet<DatabaseConnection>()
+  /** Connections (as sessions hand them to Kysely) that carry an open session transaction. */
+  readonly sessionTransactions = new WeakSet<DatabaseConnection>()
+  #initPromise: Promise<void> | undefined
+  #inUse = 0
+  #waiting = 0
+  #destroyed = false
+  #initialised = false
+
+  constructor (dialect: OrmDialect, options: ManagedDriverOptions) {
+    this.#dialect = dialect
+    this.#driver = dialect.kyselyDialect.createDriver()
+    this.#options = options
+  }
+
+  get status (): PoolStatus {
+    return { open: this.#destroyed ? 0 : this.#dialect.openConnections(), inUse: this.#inUse, waiting: this.#waiting }
+  }
+
+  init (): Promise<void> {
+    this.#initPromise ??= this.#driver.init().then(() => { this.#initialised = true }, (error: unknown) => {
+      this.#initPromise = undefined
+      throw this.#connectionError(error)
+    })
+    return this.#initPromise
+  }
+
+  async acquireConnection (): Promise<DatabaseConnection> {
+    if (this.#destroyed) {
+      throw new ConnectionError(`The database engine for ${this.#options.redactedUrl} is closed (the app was closed); it cannot run queries any more.`, { code: 'ORM_ENGINE_CLOSED' })
+    }
+    // Once initialised, skip the extra await: this runs for every query.
+    if (!this.#initialised) await this.init()
+    this.#waiting++
+    let connection: DatabaseConnection
+    try {
+      connection = await this.#acquireWithTimeout()
+    } finally {
+      this.#waiting--
+    }
+    this.#inUse++
+    if (!this.#translated.has(connection)) this.#translateErrorsOf(connection)
+    return connection
+  }
+
+  async releaseConnection (connection: DatabaseConnection): Promise<void> {
+    this.#inUse--
+    await this.#driver.releaseConnection(connection)
+  }
+
+  beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.#driver.beginTransaction(connection, settings)
+  }
+
+  commitTransaction (connection: DatabaseConnection): Promise<void> {
+    return this.#driver.commitTransaction(connection)
+  }
+
+  rollbackTransaction (connection: DatabaseConnection): Promise<void> {
+    return this.#driver.rollbackTransaction(connection)
+  }
+
+  savepoint (...args: Parameters<NonNullable<Driver['savepoint']>>): Promise<void> {
+    return this.#driver.savepoint!(...args)
+  }
+
+  rollbackToSavepoint (...args: Parameters<NonNullable<Driver['rollbackToSavepoint']>>): Promise<void> {
+    return this.#driver.rollbackToSavepoint!(...args)
+  }
+
+  releaseSavepoint (...args: Parameters<NonNullable<Driver['releaseSavepoint']>>): Promise<void> {
+    return this.#driver.releaseSavepoint!(...args)
+  }
+
+  async destroy (): Promise<void> {
+    this.#destroyed = true
+    if (this.#initPromise === undefined) return
+    await this.#initPromise.catch(() => undefined)
+    await this.#driver.destroy()
+  }
+
+  #acquireWithTimeout (): Promise<DatabaseConnection> {
+    const pending = this.#driver.acquireConnection().catch((error: unknown) => {
+      throw this.#connectionError(error)
+    })
+    const { acquireTimeoutMs, poolMax } = this.#options
+    if (acquireTimeoutMs === 0) return pending
+    return new Promise((resolve, reject) => {
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        reject(new PoolTimeoutError(acquireTimeoutMs, poolMax))
+      }, acquireTimeoutMs)
+      pending.then((connection) => {
+        clearTimeout(timer)
+        // Nobody waits for a connection that arrives after the timeout: give it back.
+        if (timedOut) void this.#driver.releaseConnection(connection)
+        else resolve(connection)
+      }, (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      })
+    })
+  }
+
+  #translateErrorsOf (connection: DatabaseConnection): void {
+    const executeQuery = connection.executeQuery.bind(connection)
+    const translate = (error: unknown): never => {
+      throw error instanceof OrmError ? error : this.#dialect.translateError(error)
+    }
+    const normalize = this.#dialect.normalizeParameters
+    connection.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+      try {
+        const parameters = normalize ? normalize(query.parameters) : query.parameters
+        const prepared = parameters === query.parameters ? query : { ...query, parameters }
+        return executeQuery<R>(prepared).catch(translate)
+      } catch (error) {
+        // better-sqlite3 throws synchronously from inside Kysely's connection
+        return Promise.reject(this.#dialect.translateError(error))
+      }
+    }
+    // Streamed queries (`.stream()`) fail inside the iterator: translate there too.
+    const streamQuery = connection.streamQuery.bind(connection)
+    connection.streamQuery = async function * <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+      try {
+        yield * streamQuery<R>(query, chunkSize)
+      } catch (error) {
+        translate(error)
+      }
+    }
+    this.#translated.add(connection)
+  }
+
+  #connectionError (error: unknown): OrmError {
+    if (error instanceof OrmError) return error
+    const reason = redactSecret(error instanceof Error ? error.message : String(error), this.#options.password)
+    return new ConnectionError(`Could not connect to ${this.#options.redactedUrl}: ${reason}`, { cause: error })
+  }
+}

@@ -1,0 +1,31 @@
+import type { ConnectionProvider, DatabaseConnection } from 'kysely'
+import type { ManagedDriver } from './managed-driver.ts'
+import { echoQueries, type EchoLogger } from './query-echo.ts'
+
+/**
+ * Kysely's default provider (a pooled connection per query, released right after), with
+ * optional echo. Used by `app.db.kysely` and by a session that has no open transaction.
+ *
+ * @example
+ * ```ts
+ * const provider = new PoolConnectionProvider(driver, echo ? app.log : undefined)
+ * ```
+ */
+export class PoolConnectionProvider implements ConnectionProvider {
+  readonly #driver: ManagedDriver
+  readonly #echo: EchoLogger | undefined
+
+  constructor (driver: ManagedDriver, echo: EchoLogger | undefined) {
+    this.#driver = driver
+    this.#echo = echo
+  }
+
+  async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
+    const connection = await this.#driver.acquireConnection()
+    try {
+      return await consumer(this.#echo ? echoQueries(connection, this.#echo) : connection)
+    } finally {
+      await this.#driver.releaseConnection(connection)
+    }
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Every error fastify-orm throws on purpose is an {@link OrmError}: it has a stable `code`
+ * and the HTTP `statusCode` that Fastify's error handler uses for the reply. Messages say
+ * what happened and what to do; they never contain SQL, parameter values or passwords.
+ *
+ * @example
+ * ```ts
+ * import { OrmError, UniqueViolationError } from 'fastify-orm'
+ * try { await request.db.commit() } catch (err) {
+ *   if (err instanceof UniqueViolationError) reply.code(409)
+ *   else throw err
+ * }
+ * ```
+ */
+export class OrmError extends Error {
+  /** A stable, machine-readable identifier, e.g. `ORM_UNIQUE_VIOLATION`. */
+  readonly code: string
+  /** The HTTP status a Fastify error handler replies with. */
+  readonly statusCode: number
+
+  constructor (message: string, code: string, statusCode: number, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.statusCode = statusCode
+  }
+}
+
+/**
+ * A plugin option, environment variable or database URL is wrong. Raised at registration.
+ *
+ * @example
+ * ```ts
+ * await app.register(fastifyOrm, { url: 'oracle://x' }) // ready() rejects with ConfigurationError
+ * ```
+ */
+export class ConfigurationError extends OrmError {
+  constructor (message: string) {
+    super(message, 'ORM_CONFIGURATION', 500)
+  }
+}
+
+/**
+ * The database driver package for the URL's scheme is not installed.
+ *
+ * @example
+ * ```ts
+ * // mysql://… without mysql2 installed:
+ * // DriverNotInstalledError: The mysql URL needs the "mysql2" package. Run: npm install mysql2
+ * ```
+ */
+export class DriverNotInstalledError extends OrmError {
+  readonly packageName: string
+  constructor (packageName: string, scheme: string, cause: unknown) {
+    super(
+      `The ${scheme} URL needs the "${packageName}" package, which is not installed. Run: npm install ${packageName}`,
+      'ORM_DRIVER_NOT_INSTALLED',
+      500,
+      { cause }
+    )
+    this.packageName = packageName
+  }
+}
+
+/**
+ * The database could not be reached, or no pooled connection became free in time.
+ *
+ * @example
+ * ```ts
+ * // ready() rejects: Could not connect to postgresql://app:***@db:5432/app: connect ECONNREFUSED
+ * ```
+ */
+export class ConnectionError extends OrmError {
+  constructor (message: string, options?: { cause?: unknown, statusCode?: number, code?: string }) {
+    super(message, options?.code ?? 'ORM_CONNECTION', options?.statusCode ?? 503, options)
+  }
+}
+
+/**
+ * No connection became free within `pool.acquireTimeoutMs`. Replies 503.
+ *
+ * @example
+ * ```ts
+ * await app.register(fastifyOrm, { url, pool: { max: 10, acquireTimeoutMs: 2000 } })
+ * ```
+ */
+export class PoolTimeoutError extends ConnectionError {
+  constructor (timeoutMs: number, max: number | undefined) {
+    super(
+      `Timed out after ${timeoutMs} ms waiting for a database connection` +
+        (max === undefined ? '' : ` (pool max ${max})`) +
+        '. Raise pool.max or pool.acquireTimeoutMs, or hold connections for less time.',
+      { code: 'ORM_POOL_TIMEOUT' }
+    )
+  }
+}
+
+/** Details a dialect could recover from a constraint violation; values are never included. */
+export interface ConstraintDetails {
+  table?: string
+  columns?: string[]
+  constraint?: string
+}
+
+function describeTarget (details: ConstraintDetails): string {
+  if (details.columns && details.columns.length > 0) {
+    const on = details.table ? `${details.table}.` : ''
+    return details.columns.map((column) => on + column).join(', ')
+  }
+  return details.constraint ? `constraint "${details.constraint}"` : 'a constraint'
+}
+
+/**
+ * Base of the errors that a client's data caused (HTTP 4xx), translated from driver errors.
+ * The driver's original error is kept as `cause` for server-side logs.
+ */
+export class ConstraintViolationError extends OrmError {
+  readonly table: string | undefined
+  readonly columns: string[] | undefined
+  readonly constraint: string | undefined
+  constructor (message: string, code: string, statusCode: number, details: ConstraintDetails, cause: unknown) {
+    super(message, code, statusCode, { cause })
+    this.table = details.table
+    this.columns = details.columns
+    this.constraint = details.constraint
+  }
+}
+
+/**
+ * A UNIQUE or PRIMARY KEY constraint rejected a row. Replies 409.
+ *
+ * @example
+ * ```ts
+ * // POST /users with a taken username → 409 {"message":"Unique constraint violated: users.username already has this value"}
+ * ```
+ */
+export class UniqueViolationError extends ConstraintViolationError {
+  constructor (details: ConstraintDetails, cause: unknown) {
+    super(`Unique constraint violated: ${describeTarget(details)} already has this value`,
+      'ORM_UNIQUE_VIOLATION', 409, details, cause)
+  }
+}
+
+/**
+ * A FOREIGN KEY constraint rejected a write: the referenced row is missing, or a row that
+ * is still referenced was deleted. Replies 409.
+ *
+ * @example
+ * ```ts
+ * // inserting a post for a user id that does not exist → 409
+ * ```
+ */
+export class ForeignKeyViolationError extends ConstraintViolationError {
+  constructor (details: ConstraintDetails, cause: unknown) {
+    super(`Foreign key constraint violated${details.constraint || details.columns ? ` (${describeTarget(details)})` : ''}: ` +
+      'the referenced row does not exist, or the row is still referenced',
+    'ORM_FOREIGN_KEY_VIOLATION', 409, details, cause)
+  }
+}
+
+/**
+ * A NOT NULL constraint rejected a missing value. Replies 400.
+ *
+ * @example
+ * ```ts
+ * // inserting a user without an email → 400 "Not-null constraint violated: users.email must have a value"
+ * ```
+ */
+export class NotNullViolationError extends ConstraintViolationError {
+  constructor (details: ConstraintDetails, cause: unknown) {
+    super(`Not-null constraint violated: ${describeTarget(details)} must have a value`,
+      'ORM_NOT_NULL_VIOLATION', 400, details, cause)
+  }
+}
+
+/**
+ * A CHECK constraint rejected a value. Replies 400.
+ *
+ * @example
+ * ```ts
+ * // a negative price with CHECK (price >= 0) → 400
+ * ```
+ */
+export class CheckViolationError extends ConstraintViolationError {
+  constructor (details: ConstraintDetails, cause: unknown) {
+    super(`Check constraint violated: ${describeTarget(details)}`,
+      'ORM_CHECK_VIOLATION', 400, details, cause)
+  }
+}
+
+/**
+ * Any other database error. Replies 500 with a fixed message: the SQL, its parameters and
+ * the driver's message stay in `cause`, for the server log only.
+ *
+ * @example
+ * ```ts
+ * // a syntax error in a hand-written query → 500 "Database error (ORM_DATABASE_ERROR); see the server log"
+ * ```
+ */
+export class DatabaseError extends OrmError {
+  constructor (cause: unknown) {
+    super('Database error; see the server log for details', 'ORM_DATABASE_ERROR', 500, { cause })
+  }
+}
+
+/**
+ * A lookup that must find a row found none (`getOr404`, `firstOr404`, …). Replies 404.
+ *
+ * @example
+ * ```ts
+ * throw new NotFoundError('Movie 42 not found')
+ * ```
+ */
+export class NotFoundError extends OrmError {
+  constructor (message = 'Not Found') {
+    super(message, 'ORM_NOT_FOUND', 404)
+  }
+}
+
+/**
+ * The session was used in a way its state does not allow: after `close()`, or `begin()`
+ * while a transaction is already open.
+ *
+ * @example
+ * ```ts
+ * await session.close()
+ * await session.kysely.selectFrom('movie').selectAll().execute() // SessionStateError
+ * ```
+ */
+export class SessionStateError extends OrmError {
+  constructor (message: string) {
+    super(message, 'ORM_SESSION_STATE', 500)
+  }
+}
+
+/**
+ * Code read a relationship that was never loaded. JavaScript cannot load it synchronously,
+ * so instead of a silent `undefined` this names the two ways to load it.
+ *
+ * @example
+ * ```ts
+ * user.posts // RelationNotLoadedError: User.posts is not loaded: query(User).with('posts'), or await db.load(user, 'posts')
+ * ```
+ */
+export class RelationNotLoadedError extends OrmError {
+  constructor (modelName: string, relation: string) {
+    super(`${modelName}.${relation} is not loaded: load it with query(${modelName}).with('${relation}'), or await session.load(entity, '${relation}')`,
+      'ORM_RELATION_NOT_LOADED', 500)
+  }
+}

@@ -1,0 +1,57 @@
+import type { ColumnType } from 'kysely'
+import type { AnyColumn, Column } from './column.ts'
+import type { Naming } from './define-model.ts'
+import type { SnakeCase } from './naming.ts'
+
+/** Flattens an intersection into one object type, so editors show the fields. */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {}
+
+/** The value a column holds when read. */
+export type SelectValue<Col> = Col extends Column<infer T, infer N, boolean> ? (N extends true ? T | null : T) : never
+
+/** The value a column accepts on insert/update: `bigint` columns also take numbers, `dateTime` ISO strings. */
+export type WriteValue<Col> = Col extends Column<infer T, infer N, boolean>
+  ? (T extends bigint ? T | number : T extends Date ? T | string : T) | (N extends true ? null : never)
+  : never
+
+/** True when a column may be left out of an insert (nullable, defaulted or autoincremented). */
+export type OptionalOnInsert<Col> = Col extends Column<unknown, infer N, infer D> ? (N extends true ? true : D extends true ? true : false) : never
+
+type RequiredInsertKeys<C> = { [K in keyof C]: OptionalOnInsert<C[K]> extends true ? never : K }[keyof C]
+type OptionalInsertKeys<C> = Exclude<keyof C, RequiredInsertKeys<C>>
+
+/** A row as read: every column, `| null` where nullable. */
+export type RowOf<C extends Record<string, AnyColumn>> = Simplify<{ -readonly [K in keyof C]: SelectValue<C[K]> }>
+
+/** What an insert needs: required columns, plus optional defaulted/nullable/autoincrement ones. */
+export type InsertOf<C extends Record<string, AnyColumn>> = Simplify<
+  { -readonly [K in RequiredInsertKeys<C>]: WriteValue<C[K]> } &
+  { -readonly [K in OptionalInsertKeys<C>]?: WriteValue<C[K]> }
+>
+
+/** What an update may change: any column. */
+export type UpdateOf<C extends Record<string, AnyColumn>> = Simplify<{ -readonly [K in keyof C]?: WriteValue<C[K]> }>
+
+type KyselyColumn<Col> = OptionalOnInsert<Col> extends true
+  ? ColumnType<SelectValue<Col>, WriteValue<Col> | undefined, WriteValue<Col>>
+  : ColumnType<SelectValue<Col>, WriteValue<Col>, WriteValue<Col>>
+
+/** The Kysely table interface of a model, keyed by database column names. */
+export type KyselyTableOf<C extends Record<string, AnyColumn>, N extends Naming> = {
+  [K in keyof C as K extends string ? (N extends 'snake_case' ? SnakeCase<K> : K) : never]: KyselyColumn<C[K]>
+}
+
+/**
+ * The Kysely database interface of a set of models: table name → table type. This is what
+ * types `app.db.kysely` and `request.db.kysely` once the models are registered.
+ *
+ * @example
+ * ```ts
+ * type DB = DatabaseOf<typeof models>
+ * const db: Kysely<DB> = app.db.kysely
+ * ```
+ */
+export type DatabaseOf<Models> = {
+  [K in keyof Models as Models[K] extends { readonly tableName: infer T extends string } ? T : never]:
+  Models[K] extends { readonly $kysely: infer Table } ? Table : never
+}

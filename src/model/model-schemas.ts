@@ -1,0 +1,77 @@
+import { Type, type TObject, type TOptional, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import type { AnyColumn, ColumnConfig } from './column.ts'
+import type { ModelColumn } from './define-model.ts'
+import type { OptionalOnInsert, SelectValue, WriteValue } from './infer.ts'
+
+/**
+ * A model's TypeBox schemas, usable as Fastify route schemas (validation with Ajv, fast
+ * serialization with fast-json-stringify) and composable with TypeBox (`Type.Omit(…)`).
+ */
+export interface ModelSchemas<C extends Record<string, AnyColumn>> {
+  /** A row as read; for `schema.response`. */
+  readonly row: TObject<{ [K in keyof C]: TUnsafe<SelectValue<C[K]>> }>
+  /** A new row; columns with defaults, autoincrement or NULL allowed are optional. For `schema.body`. */
+  readonly insert: TObject<{ [K in keyof C]: OptionalOnInsert<C[K]> extends true ? TOptional<TUnsafe<WriteValue<C[K]>>> : TUnsafe<WriteValue<C[K]>> }>
+  /** A partial update: every column optional. For PATCH bodies. */
+  readonly update: TObject<{ [K in keyof C]: TOptional<TUnsafe<WriteValue<C[K]>>> }>
+}
+
+const DECIMAL = '^-?\\d+(\\.\\d+)?$'
+
+/** The JSON Schema of one value of a column type (without nullability). */
+function valueSchema (config: ColumnConfig, mode: 'read' | 'write'): Record<string, unknown> {
+  switch (config.kind) {
+    case 'integer':
+    case 'bigInteger': return { type: 'integer' } // fast-json-stringify writes bigint as an integer
+    case 'float': return { type: 'number' }
+    case 'numeric': return mode === 'read' ? { type: 'string', pattern: DECIMAL } : { anyOf: [{ type: 'string', pattern: DECIMAL }, { type: 'number' }] }
+    case 'boolean': return { type: 'boolean' }
+    case 'string': return { type: 'string', maxLength: config.length }
+    case 'text': return { type: 'string' }
+    case 'dateTime': return { type: 'string', format: 'date-time' } // a Date serializes as ISO text
+    case 'date': return { type: 'string', format: 'date' }
+    case 'json': return config.jsonSchema ? { ...config.jsonSchema } : {}
+    case 'binary': return { type: 'string', contentEncoding: 'base64' }
+    case 'uuid': return { type: 'string', format: 'uuid' }
+    case 'enum': return { type: 'string', enum: [...(config.values ?? [])] }
+    case 'array': return { type: 'array', items: config.element ? valueSchema(config.element, mode) : {} }
+  }
+}
+
+/** Adds `null` to a schema: as a type list where possible (faster to serialize), else anyOf. */
+function withNull (schema: Record<string, unknown>): Record<string, unknown> {
+  if (typeof schema.type === 'string') {
+    const nullable: Record<string, unknown> = { ...schema, type: [schema.type, 'null'] }
+    if (Array.isArray(schema.enum)) nullable.enum = [...(schema.enum as unknown[]), null]
+    return nullable
+  }
+  return { anyOf: [schema, { type: 'null' }] }
+}
+
+function columnSchema (column: ModelColumn, mode: 'read' | 'write'): TSchema {
+  const schema = valueSchema(column.config, mode)
+  return Type.Unsafe(column.config.nullable ? withNull(schema) : schema)
+}
+
+function optionalOnInsert (column: ModelColumn): boolean {
+  const { nullable, clientDefault, serverDefault } = column.config
+  return nullable || clientDefault !== undefined || serverDefault !== undefined || column.autoincrement
+}
+
+/** @internal Builds the three schemas of a model from its resolved columns. */
+export function buildModelSchemas<C extends Record<string, AnyColumn>> (modelName: string, columns: ReadonlyMap<string, ModelColumn>): ModelSchemas<C> {
+  const row: Record<string, TSchema> = {}
+  const insert: Record<string, TSchema> = {}
+  const update: Record<string, TSchema> = {}
+  for (const [property, column] of columns) {
+    row[property] = columnSchema(column, 'read')
+    const write = columnSchema(column, 'write')
+    insert[property] = optionalOnInsert(column) ? Type.Optional(write) : write
+    update[property] = Type.Optional(write)
+  }
+  return Object.freeze({
+    row: Type.Object(row, { title: modelName }),
+    insert: Type.Object(insert, { title: `${modelName}Insert`, additionalProperties: false }),
+    update: Type.Object(update, { title: `${modelName}Update`, additionalProperties: false })
+  }) as unknown as ModelSchemas<C>
+}

@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { resolveConfig, type DatabaseOptions } from './config/resolve-config.ts'
+import { Engine } from './engine/engine.ts'
+import { ConfigurationError } from './errors.ts'
+import type { AnyModel } from './model/define-model.ts'
+import { ModelRegistry } from './model/registry.ts'
+import type { ModelRelations } from './model/relations.ts'
+import { installRequestSessions } from './session/request-sessions.ts'
+import type { RegisteredDatabase } from './types.ts'
+
+/** Options of the fastify-orm plugin; see the README's configuration table. */
+export interface FastifyOrmOptions extends DatabaseOptions {
+  /** The app's models, tables and relationship declarations, e.g. `{ User, Post, postTag, userRelations }`. */
+  models?: Readonly<Record<string, AnyModel | ModelRelations>>
+  /** Create missing tables and indexes when the app becomes ready (`app.db.createAll()`). */
+  createAll?: boolean
+}
+
+async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Promise<void> {
+  if (app.hasDecorator('db')) {
+    throw new ConfigurationError('fastify-orm is already registered on this app (app.db exists). Register it once, at the root, and use app.db and request.db everywhere.')
+  }
+  const config = resolveConfig(options)
+  const registry = new ModelRegistry(options.models ?? {})
+  for (const bind of registry.binds) {
+    if (bind !== 'default' && !(bind in config.binds)) {
+      throw new ConfigurationError(`A model is bound to "${bind}", which is not in the plugin's binds option. Add binds: { ${bind}: 'postgresql://…' }.`)
+    }
+  }
+  const binds = new Map<string, Engine>()
+  const engines: Engine[] = []
+  try {
+    for (const [name, bindConfig] of Object.entries(config.binds)) {
+      const engine = await Engine.connect(bindConfig, app.log, { tables: registry.tablesOf(name) })
+      engines.push(engine)
+      binds.set(name, engine)
+    }
+    engines.unshift(await Engine.connect<RegisteredDatabase>(config.default, app.log, { binds, tables: registry.tablesOf('default') }) as Engine)
+  } catch (error) {
+    await Promise.allSettled(engines.map((engine) => engine.close()))
+    throw error
+  }
+  const db = engines[0] as Engine<RegisteredDatabase>
+  app.decorate('db', db)
+  // onClose runs after the server stopped accepting requests and in-flight ones finished.
+  app.addHook('onClose', async () => {
+    await Promise.all(engines.map((engine) => engine.close()))
+  })
+  installRequestSessions(app, db)
+  if (options.createAll === true) {
+    app.addHook('onReady', async () => { await db.createAll() })
+  }
+}
+
+/**
+ * The Fastify plugin: registers `app.db` (the engine) and `request.db` (a per-request
+ * session that is always closed).
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import fastifyOrm from 'fastify-orm'
+ *
+ * const app = Fastify({ logger: true })
+ * await app.register(fastifyOrm, { url: 'sqlite:///app.db' })
+ * app.get('/health', async (request) => ({ ok: true, dialect: request.server.db.dialect }))
+ * ```
+ */
+export default fp(fastifyOrm, { fastify: '5.x', name: 'fastify-orm' })

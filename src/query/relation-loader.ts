@@ -1,0 +1,141 @@
+import { sql, type CompiledQuery, type Kysely } from 'kysely'
+import { SessionStateError } from '../errors.ts'
+import type { AnyModel } from '../model/define-model.ts'
+import type { ResolvedRelation } from '../model/registry.ts'
+import type { EntityMapper } from '../session/entity-mapper.ts'
+import type { AnyDatabase } from '../types.ts'
+
+type Entity = Record<string, unknown>
+
+/** Which relationships to load: names, or names with nested specs (`{ posts: { tags: true } }`). */
+export type RelationSpec = string | readonly string[] | { readonly [name: string]: true | RelationSpec }
+
+/** What loading needs from the session. */
+export interface RelationLoaderContext {
+  /** Builds queries (compiled, never executed directly). */
+  readonly builder: Kysely<AnyDatabase>
+  /** Runs a compiled query on the session's connection (its transaction, if open). */
+  execute (query: CompiledQuery): Promise<{ rows: unknown[] }>
+  mapperOf (model: AnyModel): EntityMapper
+  /** Rows → tracked entities (identity map). */
+  load (mapper: EntityMapper, rows: ReadonlyArray<Record<string, unknown>>): Entity[]
+  /** Remembers a collection's members, to find removed ones (delete-orphan, unlinking) at flush. */
+  snapshotCollection (entity: Entity, relation: string, members: readonly Entity[]): void
+}
+
+// Keys per IN list, far below every database's parameter limit.
+const IN_CHUNK = 10_000
+// Names the association table's key in a many-to-many result; not a model column.
+const SOURCE_KEY = '__fastify_orm_source'
+
+function normalize (spec: RelationSpec): Array<[string, RelationSpec | undefined]> {
+  if (typeof spec === 'string') return [[spec, undefined]]
+  if (Array.isArray(spec)) return (spec as readonly string[]).map((name) => [name, undefined])
+  return Object.entries(spec as Record<string, true | RelationSpec>).map(([name, nested]) => [name, nested === true ? undefined : nested])
+}
+
+/**
+ * Loads relationships of already-loaded entities without N+1 queries: one SELECT per
+ * relationship and level (`WHERE key IN (…)`; many-to-many joins its association table),
+ * whatever the number of entities. Loaded values become plain properties.
+ *
+ * @example
+ * ```ts
+ * await loadRelations(context, userMapper, users, { posts: { tags: true } }) // 2 queries
+ * ```
+ */
+export async function loadRelations (context: RelationLoaderContext, mapper: EntityMapper, entities: readonly Entity[], spec: RelationSpec): Promise<void> {
+  if (entities.length === 0) return
+  for (const [name, nested] of normalize(spec)) {
+    const relation = mapper.table.relations.get(name)
+    if (!relation) {
+      const known = [...mapper.table.relations.keys()]
+      throw new SessionStateError(`${mapper.table.modelName} has no relationship "${name}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`)
+    }
+    const targetMapper = context.mapperOf(relation.target.model)
+    const loaded = await loadOne(context, mapper, targetMapper, relation, entities)
+    if (nested !== undefined) await loadRelations(context, targetMapper, loaded, nested)
+  }
+}
+
+async function loadOne (context: RelationLoaderContext, mapper: EntityMapper, targetMapper: EntityMapper, relation: ResolvedRelation, entities: readonly Entity[]): Promise<Entity[]> {
+  const kysely = context.builder
+  const name = relation.name
+  if (relation.kind === 'belongsTo') {
+    const targetKey = singleKey(targetMapper)
+    const keys = unique(entities.map((entity) => entity[relation.foreignKey.property]))
+    const targets = context.load(targetMapper, await selectRowsIn(context, keys, (ids) =>
+      kysely.selectFrom(targetMapper.table.tableName).selectAll().where(sql.ref(targetKey.name), 'in', ids)))
+    const byKey = new Map(targets.map((target) => [String(target[targetKey.property]), target]))
+    // The other side of a one-to-one is known too (not that of a one-to-many: partial).
+    const inverse = relation.inverse !== undefined && targetMapper.table.relations.get(relation.inverse)?.kind === 'hasOne' ? relation.inverse : undefined
+    for (const entity of entities) {
+      const key = entity[relation.foreignKey.property]
+      const target = key === null || key === undefined ? null : byKey.get(String(key)) ?? null
+      entity[name] = target
+      if (target !== null && inverse !== undefined) target[inverse] = entity
+    }
+    return targets
+  }
+  const sourceKey = singleKey(mapper)
+  const keys = unique(entities.map((entity) => entity[sourceKey.property]))
+  let groups: Map<string, Entity[]>
+  let all: Entity[]
+  if (relation.kind === 'manyToMany') {
+    const through = relation.through as NonNullable<ResolvedRelation['through']>
+    const targetKey = singleKey(targetMapper)
+    const table = targetMapper.table.tableName
+    const rows = await selectRowsIn(context, keys, (ids) => kysely.selectFrom(table)
+      .innerJoin(through.table.tableName, sql.ref(`${through.table.tableName}.${through.target.column}`) as never, sql.ref(`${table}.${targetKey.name}`) as never)
+      .selectAll(table)
+      .select(sql.ref(`${through.table.tableName}.${through.source.column}`).as(SOURCE_KEY))
+      .where(sql.ref(`${through.table.tableName}.${through.source.column}`), 'in', ids)
+      .orderBy(sql.ref(`${table}.${targetKey.name}`)))
+    all = context.load(targetMapper, rows)
+    groups = new Map()
+    rows.forEach((row, i) => append(groups, String(row[SOURCE_KEY]), all[i] as Entity))
+  } else {
+    const column = relation.foreignKey.column
+    const rows = await selectRowsIn(context, keys, (ids) => kysely.selectFrom(targetMapper.table.tableName).selectAll()
+      .where(sql.ref(column), 'in', ids).orderBy(sql.ref(singleKey(targetMapper).name)))
+    all = context.load(targetMapper, rows)
+    groups = new Map()
+    rows.forEach((row, i) => append(groups, String(row[column]), all[i] as Entity))
+  }
+  // Each loaded post knows its author: the other side (a belongsTo) is set without a query.
+  const inverse = relation.kind !== 'manyToMany' && relation.inverse !== undefined && targetMapper.table.relations.get(relation.inverse)?.kind === 'belongsTo'
+    ? relation.inverse
+    : undefined
+  for (const entity of entities) {
+    const members = groups.get(String(entity[sourceKey.property])) ?? []
+    entity[name] = relation.kind === 'hasOne' ? members[0] ?? null : [...members]
+    context.snapshotCollection(entity, name, members)
+    if (inverse !== undefined) for (const member of members) member[inverse] = entity
+  }
+  return unique(all) as Entity[]
+}
+
+async function selectRowsIn (context: RelationLoaderContext, keys: unknown[], build: (ids: unknown[]) => { compile (): CompiledQuery }): Promise<Array<Record<string, unknown>>> {
+  const rows: Array<Record<string, unknown>> = []
+  for (let start = 0; start < keys.length; start += IN_CHUNK) {
+    const result = await context.execute(build(keys.slice(start, start + IN_CHUNK)).compile())
+    rows.push(...result.rows as Array<Record<string, unknown>>)
+  }
+  return rows
+}
+
+function singleKey (mapper: EntityMapper): { name: string, property: string } {
+  const [key, ...rest] = mapper.keyColumns
+  if (!key || rest.length > 0) throw new SessionStateError(`${mapper.table.modelName} has a composite primary key; relationships need a single-column key`)
+  return { name: key.name, property: key.property }
+}
+
+function unique<T> (values: readonly T[]): T[] {
+  return [...new Set(values.filter((value) => value !== null && value !== undefined))]
+}
+
+function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
+}

@@ -1,0 +1,61 @@
+import { sql, type CreateTableBuilder, type ForeignKeyConstraintBuilder, type Kysely, type RawBuilder } from 'kysely'
+import type { ColumnTypes } from '../dialect/orm-dialect.ts'
+import type { CheckDefinition } from '../model/define-model.ts'
+import type { ForeignKeyDefinition, RegisteredTable } from '../model/registry.ts'
+
+/**
+ * The CREATE TABLE of a registered table, through Kysely's schema builder: columns with
+ * their native types, NOT NULL, server defaults and autoincrement; then the named primary
+ * key, unique, foreign-key and check constraints. Foreign keys listed in `skipForeignKeys`
+ * are left for a later ALTER TABLE (cycles on databases that need the target to exist).
+ *
+ * @example
+ * ```ts
+ * await createTableBuilder(db, table, dialect.columnTypes, new Set()).execute()
+ * ```
+ */
+export function createTableBuilder (
+  db: Kysely<unknown>,
+  table: RegisteredTable,
+  types: ColumnTypes,
+  skipForeignKeys: ReadonlySet<ForeignKeyDefinition>
+): CreateTableBuilder<string, string> {
+  let builder = db.schema.createTable(table.tableName) as CreateTableBuilder<string, string>
+  for (const column of table.columns) {
+    const { nullable, serverDefault } = column.config
+    builder = builder.addColumn(column.name, sql.raw(types.sqlType(column.config, column.autoincrement)), (definition) => {
+      let result = nullable ? definition : definition.notNull()
+      if (column.autoincrement) result = types.autoincrement(result)
+      if (serverDefault !== undefined) {
+        result = result.defaultTo(typeof serverDefault === 'object'
+          ? sql.raw(types.serverDefaultSql?.(column.config, serverDefault.sql) ?? serverDefault.sql)
+          : serverDefault)
+      }
+      return result
+    })
+  }
+  builder = builder.addPrimaryKeyConstraint(table.primaryKey.name, table.primaryKey.columns as string[])
+  for (const unique of table.uniques) builder = builder.addUniqueConstraint(unique.name, unique.columns as string[])
+  for (const fk of table.foreignKeys) {
+    if (skipForeignKeys.has(fk)) continue
+    builder = builder.addForeignKeyConstraint(fk.name, fk.columns as string[], fk.referencedTable, fk.referencedColumns as string[], withActions(fk))
+  }
+  for (const check of table.checks) builder = builder.addCheckConstraint(check.name, checkExpression(check))
+  return builder
+}
+
+/** Applies a foreign key's ON DELETE / ON UPDATE actions to Kysely's constraint builder. */
+export function withActions (fk: ForeignKeyDefinition): (constraint: ForeignKeyConstraintBuilder) => ForeignKeyConstraintBuilder {
+  return (constraint) => {
+    let result = constraint
+    if (fk.onDelete) result = result.onDelete(fk.onDelete)
+    if (fk.onUpdate) result = result.onUpdate(fk.onUpdate)
+    return result
+  }
+}
+
+/** A CHECK's SQL: hand-written, or the enumeration's `column in (…)` with the dialect's quoting. */
+export function checkExpression (check: CheckDefinition): RawBuilder<unknown> {
+  if ('expression' in check) return sql.raw(check.expression)
+  return sql`${sql.ref(check.column)} in (${sql.join(check.values.map((value) => sql.lit(value)))})`
+}

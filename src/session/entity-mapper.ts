@@ -1,0 +1,193 @@
+import { RelationNotLoadedError } from '../errors.ts'
+import type { ModelColumn } from '../model/define-model.ts'
+import type { RegisteredTable, ResolvedRelation } from '../model/registry.ts'
+
+/** What a column's value is compared by, to find changed columns at flush. */
+type Snapshot = (value: unknown) => unknown
+
+const identity: Snapshot = (value) => value
+// Stored as text so that in-place edits (`movie.directors.push(…)`) are still seen as changes.
+const asJson: Snapshot = (value) => value === undefined ? undefined : JSON.stringify(value)
+const asTime: Snapshot = (value) => value instanceof Date ? value.getTime() : value
+const asBytes: Snapshot = (value) => Buffer.isBuffer(value) ? value.toString('base64') : value
+
+function snapshotOf (column: ModelColumn): Snapshot {
+  switch (column.config.kind) {
+    case 'json':
+    case 'array': return asJson
+    case 'dateTime': return asTime
+    case 'binary': return asBytes
+    default: return identity
+  }
+}
+
+/** A model's value as written: ISO strings become Dates, JSON documents are sent as JSON text. */
+function writerOf (column: ModelColumn): ((value: unknown) => unknown) | undefined {
+  switch (column.config.kind) {
+    case 'dateTime': return (value) => typeof value === 'string' ? new Date(value) : value
+    // As text, a JSON document means the same on every database (pg would send a JS array as a SQL array).
+    case 'json': return (value) => value === null || value === undefined ? value : JSON.stringify(value)
+    default: return undefined
+  }
+}
+
+/**
+ * Moves values between database rows (column names) and entities (property names) for one
+ * table, and detects changed columns. Built once per table and reused for every row.
+ */
+export class EntityMapper {
+  readonly table: RegisteredTable
+  readonly columns: readonly ModelColumn[]
+  readonly keyColumns: readonly ModelColumn[]
+  readonly relations: readonly ResolvedRelation[]
+  readonly #snapshots: readonly Snapshot[]
+  readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
+  readonly #prototype: object
+
+  constructor (table: RegisteredTable) {
+    this.table = table
+    this.columns = table.columns
+    this.keyColumns = table.primaryKey.columns.map((name) => table.columns.find((column) => column.name === name) as ModelColumn)
+    this.relations = [...table.relations.values()]
+    this.#snapshots = table.columns.map(snapshotOf)
+    this.#writers = table.columns.map(writerOf)
+    this.#prototype = relationPrototype(table)
+  }
+
+  /** A new entity: a plain object whose unloaded relationships throw when read. */
+  create (values: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+    return Object.assign(Object.create(this.#prototype) as Record<string, unknown>, values)
+  }
+
+  /** True when the entity holds a loaded value for the relationship. */
+  isLoaded (entity: object, relation: string): boolean {
+    return Object.prototype.hasOwnProperty.call(entity, relation)
+  }
+
+  /** Copies a row's columns onto an entity (a new one unless given). */
+  hydrate (row: Readonly<Record<string, unknown>>, entity: Record<string, unknown> = this.create()): Record<string, unknown> {
+    for (const column of this.columns) {
+      const value = row[column.name]
+      if (value !== undefined) entity[column.property] = value
+    }
+    return entity
+  }
+
+  /** The values change detection compares against, in column order. */
+  snapshot (entity: Readonly<Record<string, unknown>>): unknown[] {
+    return this.columns.map((column, i) => (this.#snapshots[i] as Snapshot)(entity[column.property]))
+  }
+
+  /** Column name → value for the columns whose value differs from the snapshot. */
+  changes (entity: Readonly<Record<string, unknown>>, snapshot: readonly unknown[]): Record<string, unknown> | undefined {
+    let changed: Record<string, unknown> | undefined
+    for (let i = 0; i < this.columns.length; i++) {
+      const column = this.columns[i] as ModelColumn
+      const value = entity[column.property]
+      if (value === undefined) continue
+      if ((this.#snapshots[i] as Snapshot)(value) !== snapshot[i]) {
+        changed ??= {}
+        changed[column.name] = this.#write(i, value)
+      }
+    }
+    return changed
+  }
+
+  /** Column name → value of every column the entity has a value for (for INSERT). */
+  insertValues (entity: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const values: Record<string, unknown> = {}
+    for (let i = 0; i < this.columns.length; i++) {
+      const column = this.columns[i] as ModelColumn
+      const value = entity[column.property]
+      if (value !== undefined) values[column.name] = this.#write(i, value)
+    }
+    return values
+  }
+
+  /** Applies client defaults (`.default(…)`) to the properties a new entity left out. */
+  applyDefaults (entity: Record<string, unknown>): void {
+    for (const column of this.columns) {
+      const fallback = column.config.clientDefault
+      if (fallback === undefined || entity[column.property] !== undefined) continue
+      entity[column.property] = 'factory' in fallback ? fallback.factory() : fallback.value
+    }
+  }
+
+  /** The identity-map key of an entity; undefined while a key column has no value yet. */
+  keyOf (entity: Readonly<Record<string, unknown>>): string | undefined {
+    return this.keyFromValues(this.keyColumns.map((column) => entity[column.property]))
+  }
+
+  /** The identity-map key for primary-key values (one per key column). */
+  keyFromValues (values: readonly unknown[]): string | undefined {
+    if (values.some((value) => value === undefined || value === null)) return undefined
+    // Numbers and numeric strings of the same key must meet: '42' from a URL finds 42.
+    return values.length === 1 ? String(values[0]) : JSON.stringify(values.map(String))
+  }
+
+  #write (index: number, value: unknown): unknown {
+    const writer = this.#writers[index]
+    return writer ? writer(value) : value
+  }
+}
+
+/** Marks the prototypes of entities (see {@link plainOf}). */
+const ENTITY = Symbol('fastify-orm.entity')
+
+function isEntity (value: unknown): value is object {
+  return typeof value === 'object' && value !== null && ENTITY in value
+}
+
+function holdsEntities (value: unknown): boolean {
+  return isEntity(value) || (Array.isArray(value) && value.some(isEntity))
+}
+
+/**
+ * An entity as JSON: its columns and loaded relationships, recursively. Both sides of a
+ * relationship are usually loaded (`user.posts[0].author === user`), so a relationship
+ * leading back to an object already being serialized is left out instead of looping.
+ */
+function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
+  path.add(entity)
+  const plain: Record<string, unknown> = {}
+  for (const [property, value] of Object.entries(entity)) {
+    if (isEntity(value)) {
+      if (!path.has(value)) plain[property] = plainOf(value, path)
+    } else if (holdsEntities(value)) {
+      const members = value as unknown[]
+      if (!members.some((member) => path.has(member as object))) plain[property] = members.map((member) => isEntity(member) ? plainOf(member, path) : member)
+    } else {
+      plain[property] = value
+    }
+  }
+  path.delete(entity)
+  return plain
+}
+
+/**
+ * The prototype of a table's entities: one accessor per relationship that throws
+ * {@link RelationNotLoadedError} until a value is assigned, which then becomes an own,
+ * enumerable property (so loaded relationships serialize, unloaded ones stay invisible),
+ * and a `toJSON` that stops at cycles.
+ */
+function relationPrototype (table: RegisteredTable): object {
+  const prototype = {}
+  Object.defineProperty(prototype, ENTITY, { value: true })
+  Object.defineProperty(prototype, 'toJSON', {
+    // Without loaded relationships there is no cycle to cut: the object serializes as it is.
+    value: function toJSON (this: object) { return Object.values(this).some(holdsEntities) ? plainOf(this, new Set()) : this },
+    writable: true,
+    configurable: true
+  })
+  for (const name of table.relations.keys()) {
+    Object.defineProperty(prototype, name, {
+      get () { throw new RelationNotLoadedError(table.modelName, name) },
+      set (this: object, value: unknown) {
+        Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true })
+      },
+      enumerable: false,
+      configurable: false
+    })
+  }
+  return prototype
+}

@@ -1,0 +1,135 @@
+import type { ConnectionProvider, DatabaseConnection, TransactionSettings } from 'kysely'
+import { SessionStateError } from '../errors.ts'
+import type { ManagedDriver } from '../engine/managed-driver.ts'
+import { PoolConnectionProvider } from '../engine/pool-connection-provider.ts'
+import { echoQueries, type EchoLogger } from '../engine/query-echo.ts'
+
+type TransactionState = 'none' | 'requested' | 'active'
+
+/**
+ * A session's hold on the database. Outside a transaction every query borrows a pooled
+ * connection and returns it at once. `begin()` only records the wish: the connection is
+ * taken and BEGIN sent when the first query needs it, and the connection is kept until
+ * COMMIT or ROLLBACK. So a request that never queries never touches the pool.
+ */
+export class SessionConnection implements ConnectionProvider {
+  readonly #driver: ManagedDriver
+  readonly #echo: EchoLogger | undefined
+  readonly #pooled: PoolConnectionProvider
+  #state: TransactionState = 'none'
+  #settings: TransactionSettings = {}
+  #connection: DatabaseConnection | undefined
+  #connecting: Promise<DatabaseConnection> | undefined
+  #closing: Promise<void> | undefined
+
+  constructor (driver: ManagedDriver, echo: EchoLogger | undefined) {
+    this.#driver = driver
+    this.#echo = echo
+    this.#pooled = new PoolConnectionProvider(driver, echo)
+  }
+
+  get inTransaction (): boolean {
+    return this.#state !== 'none'
+  }
+
+  get closed (): boolean {
+    return this.#closing !== undefined
+  }
+
+  async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
+    this.#assertOpen()
+    if (this.#state === 'none') return this.#pooled.provideConnection(consumer)
+    return consumer(await this.transactionConnection())
+  }
+
+  begin (settings: TransactionSettings = {}): void {
+    this.#assertOpen()
+    if (this.#state !== 'none') {
+      throw new SessionStateError('A transaction is already open on this session: commit() or rollback() it first, or use session.transaction(fn) to nest one (a savepoint).')
+    }
+    this.#state = 'requested'
+    this.#settings = settings
+  }
+
+  /** The connection of the open transaction, sending BEGIN on first use. */
+  transactionConnection (): Promise<DatabaseConnection> {
+    if (this.#connection) return Promise.resolve(this.#connection)
+    this.#connecting ??= this.#connectAndBegin()
+    return this.#connecting
+  }
+
+  async commit (): Promise<void> {
+    this.#assertOpen()
+    await this.#finish('commit')
+  }
+
+  async rollback (): Promise<void> {
+    this.#assertOpen()
+    await this.#finish('rollback')
+  }
+
+  /** Rolls back whatever is open and refuses further use. Safe to call more than once. */
+  close (): Promise<void> {
+    this.#closing ??= this.#finish('rollback')
+    return this.#closing
+  }
+
+  async #connectAndBegin (): Promise<DatabaseConnection> {
+    let raw: DatabaseConnection
+    try {
+      raw = await this.#driver.acquireConnection()
+    } catch (error) {
+      // Forget the failed attempt (e.g. a pool timeout) so that the next query tries again
+      // instead of getting this error back from the cached promise.
+      this.#connecting = undefined
+      throw error
+    }
+    const connection = this.#echo ? echoQueries(raw, this.#echo) : raw
+    try {
+      await this.#driver.beginTransaction(connection, this.#settings)
+    } catch (error) {
+      this.#connecting = undefined
+      await this.#driver.releaseConnection(raw)
+      throw error
+    }
+    this.#connection = connection
+    this.#driver.sessionTransactions.add(connection)
+    this.#state = 'active'
+    this.#release = () => this.#driver.releaseConnection(raw)
+    return connection
+  }
+
+  #release: () => Promise<void> = () => Promise.resolve()
+
+  async #finish (action: 'commit' | 'rollback'): Promise<void> {
+    if (this.#state === 'none') return
+    const connection = this.#connecting ? await this.#connecting.catch(() => undefined) : undefined
+    const release = this.#release
+    this.#state = 'none'
+    this.#connection = undefined
+    this.#connecting = undefined
+    this.#release = () => Promise.resolve()
+    if (!connection) return
+    this.#driver.sessionTransactions.delete(connection)
+    try {
+      if (action === 'commit') {
+        await this.#driver.commitTransaction(connection).catch(async (error: unknown) => {
+          // A failed COMMIT leaves the transaction aborted (PostgreSQL) or open (SQLite):
+          // roll back so the connection goes back to the pool clean.
+          await this.#driver.rollbackTransaction(connection).catch(() => undefined)
+          throw error
+        })
+      } else {
+        await this.#driver.rollbackTransaction(connection)
+      }
+    } finally {
+      await release()
+    }
+  }
+
+  #assertOpen (): void {
+    if (this.#closing) {
+      throw new SessionStateError('This session is closed (its request has ended or close() was called). Use request.db inside the request, or app.db.session() in scripts.')
+    }
+  }
+}

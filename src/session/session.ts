@@ -1,0 +1,384 @@
+import type { CompiledQuery, Kysely, QueryResult, TransactionSettings } from 'kysely'
+import type { Engine } from '../engine/engine.ts'
+import type { EchoLogger } from '../engine/query-echo.ts'
+import { NotFoundError, SessionStateError } from '../errors.ts'
+import type { AnyModel } from '../model/define-model.ts'
+import { Query, type QueryRunner } from '../query/query.ts'
+import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
+import type { AnyDatabase } from '../types.ts'
+import type { EntityMapper } from './entity-mapper.ts'
+import { SessionConnection } from './session-connection.ts'
+import { keyCondition, UnitOfWork, type FlushResult } from './unit-of-work.ts'
+
+/** Isolation level and access mode of a transaction, passed through to the database. */
+export type TransactionOptions = TransactionSettings
+
+/** A primary-key value: the value itself, or for a composite key the values in key order or by property. */
+export type PrimaryKeyInput = string | number | bigint | ReadonlyArray<string | number | bigint> | Readonly<Record<string, string | number | bigint>>
+
+/** A tracked object of a model: a plain object with the model's properties. */
+export type EntityOf<M extends AnyModel> = M['$row']
+
+/**
+ * A unit of work on one database: Flask-SQLAlchemy's `db.session`. In a route it is
+ * `request.db`, created on first use and closed when the request ends; in scripts it is
+ * `app.db.session()`, which the caller closes.
+ *
+ * Outside a transaction each query runs on a pooled connection that is returned at once.
+ * `begin()` opens a transaction lazily: the connection is taken at the first query and
+ * held until `commit()` or `rollback()`.
+ *
+ * @example
+ * ```ts
+ * app.post('/movies', async (request) => {
+ *   await request.db.begin()
+ *   const movie = await request.db.kysely.insertInto('movie').values(request.body).returningAll().executeTakeFirstOrThrow()
+ *   await request.db.commit()
+ *   return movie
+ * })
+ * ```
+ */
+export class Session<DB = unknown> {
+  readonly #engine: Engine<DB>
+  readonly #connection: SessionConnection
+  #kysely: Kysely<DB> | undefined
+  #savepoints = 0
+  /** Savepoints open now (nested `transaction(fn)` calls). */
+  #savepointDepth = 0
+  #unitOfWork: UnitOfWork | undefined
+  #runner: QueryRunner | undefined
+
+  /** @internal Sessions are made by `request.db` and `app.db.session()`. */
+  constructor (engine: Engine<DB>, driverConnection: SessionConnection) {
+    this.#engine = engine
+    this.#connection = driverConnection
+  }
+
+  /** @internal */
+  static create<DB> (engine: Engine<DB>, echo: EchoLogger | undefined): Session<DB> {
+    return new Session(engine, new SessionConnection(engine.driver, echo))
+  }
+
+  /** The engine (`app.db`, or a bind) this session works on. */
+  get engine (): Engine<DB> {
+    return this.#engine
+  }
+
+  /**
+   * A typed Kysely instance bound to this session: its queries run inside the session's
+   * transaction when one is open, on a pooled connection otherwise.
+   */
+  get kysely (): Kysely<DB> {
+    this.#kysely ??= this.#engine.kyselyOn(this.#connection)
+    return this.#kysely
+  }
+
+  /** True between `begin()` and `commit()`/`rollback()`. */
+  get inTransaction (): boolean {
+    return this.#connection.inTransaction
+  }
+
+  /** True after `close()`; a closed session refuses every operation. */
+  get closed (): boolean {
+    return this.#connection.closed
+  }
+
+  /**
+   * Opens a transaction. Nothing is sent yet: BEGIN goes out with the first query.
+   * Throws {@link SessionStateError} if one is already open.
+   */
+  async begin (options?: TransactionOptions): Promise<void> {
+    this.#connection.begin(options)
+  }
+
+  /**
+   * Flushes pending changes and commits, in one short transaction when none was open.
+   * A failed flush or COMMIT rolls everything back (see {@link rollback}) and rethrows.
+   */
+  async commit (): Promise<void> {
+    if (this.#unitOfWork?.hasChanges === true) await this.flush()
+    try {
+      await this.#connection.commit()
+    } catch (error) {
+      this.#unitOfWork?.rolledBack()
+      throw error
+    }
+    this.#unitOfWork?.committed()
+  }
+
+  /**
+   * Rolls back the open transaction. Every object the session tracked is then detached
+   * (forgotten): load rows again to keep working. Objects inserted in the transaction keep
+   * their values but not the keys and server defaults the rolled-back INSERT generated.
+   */
+  async rollback (): Promise<void> {
+    this.#unitOfWork?.rolledBack()
+    await this.#connection.rollback()
+  }
+
+  /**
+   * Adds a new object of `model` (Flask-SQLAlchemy's `db.session.add(Model(...))`): client
+   * defaults are applied at once, the INSERT happens at the next flush or commit.
+   *
+   * @example
+   * ```ts
+   * const movie = request.db.add(Movie, { title: 'Alien', year: 1979, directors: ['Ridley Scott'] })
+   * await request.db.commit()
+   * movie.id // set from the database
+   * ```
+   */
+  add<M extends AnyModel> (model: M, values: M['$insert']): EntityOf<M> {
+    this.#assertOpen()
+    const mapper = this.#engine.mapperOf(model)
+    const entity = mapper.create(values as Record<string, unknown>)
+    this.#uow.add(mapper, entity)
+    return entity as EntityOf<M>
+  }
+
+  /** Adds several new objects of `model`; inserted together (multi-row INSERT) at flush. */
+  addAll<M extends AnyModel> (model: M, values: ReadonlyArray<M['$insert']>): Array<EntityOf<M>> {
+    return values.map((value) => this.add(model, value))
+  }
+
+  /** Marks a loaded object for deletion at the next flush (a new one is simply dropped). */
+  delete (entity: object): void {
+    this.#assertOpen()
+    this.#uow.delete(entity as Record<string, unknown>)
+  }
+
+  /** Stops tracking an object: it is neither flushed nor returned by `get` any more. */
+  expunge (entity: object): void {
+    this.#unitOfWork?.expunge(entity as Record<string, unknown>)
+  }
+
+  /**
+   * Writes pending changes (inserts, updates of changed columns, deletes) inside the
+   * session's transaction, opening one if needed; `commit()` ends it. On failure the
+   * transaction is rolled back, the session stays usable and its objects are detached.
+   */
+  async flush (): Promise<FlushResult> {
+    this.#assertOpen()
+    const unitOfWork = this.#uow
+    if (!this.#connection.inTransaction) this.#connection.begin()
+    try {
+      return await unitOfWork.flush({
+        db: this.kysely as unknown as Kysely<AnyDatabase>,
+        supportsReturning: this.#engine.capabilities.supportsReturning,
+        tableOrder: this.#engine.tables.map((table) => table.tableName)
+      })
+    } catch (error) {
+      // Inside transaction(fn)'s savepoint, rolling back to it is that savepoint's job.
+      if (this.#savepointDepth === 0) await this.rollback().catch(() => undefined)
+      throw error
+    }
+  }
+
+  /**
+   * The object with this primary key: from the identity map when already loaded (no
+   * query), else one SELECT. Undefined when there is no such row.
+   *
+   * @example
+   * ```ts
+   * const user = await request.db.get(User, request.params.id)
+   * ```
+   */
+  async get<M extends AnyModel> (model: M, key: PrimaryKeyInput): Promise<EntityOf<M> | undefined> {
+    this.#assertOpen()
+    const mapper = this.#engine.mapperOf(model)
+    const values = checkedKeyValues(mapper, key)
+    const known = this.#unitOfWork?.lookup(mapper, mapper.keyFromValues(values) as string)
+    if (known) return known as EntityOf<M>
+    const { rows } = await this.#execute(this.#engine.selectByKey(mapper, values))
+    const row = rows[0] as Record<string, unknown> | undefined
+    return row === undefined ? undefined : this.#uow.load(mapper, row) as EntityOf<M>
+  }
+
+  /** Like {@link get}, but a missing row is a 404 {@link NotFoundError}. */
+  async getOr404<M extends AnyModel> (model: M, key: PrimaryKeyInput, message?: string): Promise<EntityOf<M>> {
+    const entity = await this.get(model, key)
+    if (entity === undefined) throw new NotFoundError(message ?? `${model.name} ${keyText(key)} not found`)
+    return entity
+  }
+
+  /** Reloads an object's columns from the database, discarding its unflushed changes. */
+  async refresh (entity: object): Promise<void> {
+    this.#assertOpen()
+    const { mapper } = this.#uow.stateOf(entity as Record<string, unknown>)
+    const row = await (this.kysely as unknown as Kysely<AnyDatabase>).selectFrom(mapper.table.tableName).selectAll()
+      .where(keyCondition(mapper, entity as Record<string, unknown>)).executeTakeFirst()
+    if (!row) throw new NotFoundError(`${mapper.table.modelName} no longer exists`)
+    this.#uow.reload(entity as Record<string, unknown>, row)
+  }
+
+  /**
+   * A query for `model`'s rows as tracked objects.
+   *
+   * @example
+   * ```ts
+   * const movies = await request.db.query(Movie).filterBy({ year: 1979 }).orderBy('title').all()
+   * ```
+   */
+  query<M extends AnyModel> (model: M): Query<M> {
+    this.#assertOpen()
+    return new Query<M>({
+      runner: this.#queryRunner,
+      mapper: this.#engine.mapperOf(model),
+      modelName: model.name,
+      filters: [],
+      orders: [],
+      limit: undefined,
+      offset: undefined,
+      eager: []
+    })
+  }
+
+  /**
+   * Turns rows fetched with the Kysely escape hatch (`selectAll()` of the model's table)
+   * into tracked objects, as if a query had loaded them.
+   *
+   * @example
+   * ```ts
+   * const rows = await request.db.kysely.selectFrom('movie').selectAll().where('year', '<', 1950).execute()
+   * const movies = request.db.track(Movie, rows)
+   * ```
+   */
+  track<M extends AnyModel> (model: M, rows: ReadonlyArray<Record<string, unknown>>): Array<EntityOf<M>> {
+    this.#assertOpen()
+    const mapper = this.#engine.mapperOf(model)
+    return rows.map((row) => this.#uow.load(mapper, row) as EntityOf<M>)
+  }
+
+  /**
+   * Loads relationships of objects already loaded (SQLAlchemy's lazy load, made explicit
+   * because JavaScript cannot load on property access). One query per relationship and
+   * level for all the objects given.
+   *
+   * @example
+   * ```ts
+   * const user = await request.db.getOr404(User, id)
+   * await request.db.load(user, { posts: { tags: true } })
+   * user.posts[0].tags
+   * ```
+   */
+  async load (entities: object | readonly object[], spec: RelationSpec): Promise<void> {
+    this.#assertOpen()
+    const list = (Array.isArray(entities) ? entities : [entities]) as Array<Record<string, unknown>>
+    if (list.length === 0) return
+    const { mapper } = this.#uow.stateOf(list[0] as Record<string, unknown>)
+    // As queries do: a reloaded collection would otherwise drop the objects pushed into it.
+    await this.#queryRunner.autoflush()
+    await loadRelations(this.#queryRunner, mapper, list, spec)
+  }
+
+  get #uow (): UnitOfWork {
+    this.#unitOfWork ??= new UnitOfWork((model) => this.#engine.mapperOf(model))
+    return this.#unitOfWork
+  }
+
+  get #queryRunner (): QueryRunner {
+    this.#runner ??= {
+      builder: this.#engine.kysely as unknown as Kysely<AnyDatabase>,
+      execute: (query) => this.#execute(query),
+      autoflush: async () => { if (this.#unitOfWork?.hasChanges) await this.flush() },
+      load: (mapper, rows) => rows.map((row) => this.#uow.load(mapper, row)),
+      mapperOf: (model) => this.#engine.mapperOf(model),
+      snapshotCollection: (entity, relation, members) => this.#uow.snapshotCollection(entity, relation, members)
+    }
+    return this.#runner
+  }
+
+  /**
+   * Runs a compiled query on the session's connection. The ORM's own queries are built on
+   * the engine's Kysely and run here, so they never need the session's Kysely instance.
+   */
+  #execute (query: CompiledQuery): Promise<QueryResult<unknown>> {
+    return this.#connection.provideConnection((connection) => connection.executeQuery(query))
+  }
+
+  #assertOpen (): void {
+    if (this.#connection.closed) {
+      throw new SessionStateError('This session is closed (its request has ended or close() was called). Use request.db inside the request, or app.db.session() in scripts.')
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws
+   * (the error is rethrown). Inside an open transaction it runs in a savepoint instead, so
+   * only `fn`'s work is undone on failure.
+   *
+   * @example
+   * ```ts
+   * const id = await request.db.transaction(async (db) => {
+   *   const row = await db.kysely.insertInto('movie').values(movie).returning('id').executeTakeFirstOrThrow()
+   *   return row.id
+   * })
+   * ```
+   */
+  async transaction<T> (fn: (session: this) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (this.inTransaction) return this.#inSavepoint(fn)
+    this.#connection.begin(options)
+    let result: T
+    try {
+      result = await fn(this)
+    } catch (error) {
+      await this.rollback()
+      throw error
+    }
+    await this.commit()
+    return result
+  }
+
+  /** Rolls back anything uncommitted, forgets every object and releases the connection. Idempotent. */
+  close (): Promise<void> {
+    this.#unitOfWork?.rolledBack()
+    return this.#connection.close()
+  }
+
+  async #inSavepoint<T> (fn: (session: this) => Promise<T>): Promise<T> {
+    const connection = await this.#connection.transactionConnection()
+    const name = `fastify_orm_sp_${++this.#savepoints}`
+    const driver = this.#engine.driver
+    const compile = this.#engine.compileQuery
+    await driver.savepoint(connection, name, compile)
+    const mark = this.#uow.insertMark
+    let result: T
+    this.#savepointDepth++
+    try {
+      result = await fn(this)
+    } catch (error) {
+      await driver.rollbackToSavepoint(connection, name, compile)
+      // The objects' values no longer match the database: detach them, as rollback() does.
+      this.#unitOfWork?.rolledBack(mark)
+      throw error
+    } finally {
+      this.#savepointDepth--
+    }
+    await driver.releaseSavepoint(connection, name, compile)
+    return result
+  }
+}
+
+function keyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[] {
+  const columns = mapper.keyColumns
+  if (Array.isArray(key)) {
+    if (key.length !== columns.length) throw new SessionStateError(`${mapper.table.modelName} has a ${columns.length}-column primary key; got ${key.length} values`)
+    return key
+  }
+  if (typeof key === 'object' && key !== null) {
+    return columns.map((column) => (key as Record<string, unknown>)[column.property])
+  }
+  if (columns.length !== 1) throw new SessionStateError(`${mapper.table.modelName} has a composite primary key: pass [${columns.map((c) => c.property).join(', ')}]`)
+  return [key]
+}
+
+function checkedKeyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[] {
+  const values = keyValues(mapper, key)
+  if (values.some((value) => value === undefined || value === null)) {
+    throw new SessionStateError(`get(${mapper.table.modelName}, …) needs a value for every primary-key column (${mapper.keyColumns.map((c) => c.property).join(', ')})`)
+  }
+  return values
+}
+
+function keyText (key: PrimaryKeyInput): string {
+  return typeof key === 'object' ? JSON.stringify(key, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) : String(key)
+}

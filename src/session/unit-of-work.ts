@@ -1,0 +1,562 @@
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
+import { SessionStateError } from '../errors.ts'
+import type { AnyModel } from '../model/define-model.ts'
+import type { ResolvedRelation } from '../model/registry.ts'
+import type { AnyDatabase } from '../types.ts'
+import type { EntityMapper } from './entity-mapper.ts'
+import {
+  cascadeDeletes, cascadeSaveUpdate, collectMemberships, insertRounds, membersOf, resolveOwnerships, syncCollections, syncForeignKeys,
+  type Entity, type TrackedGraph
+} from './object-graph.ts'
+
+interface EntityState {
+  readonly mapper: EntityMapper
+  status: 'new' | 'persistent' | 'deleted'
+  /** Column values when loaded or last flushed (persistent entities only). */
+  snapshot: unknown[] | undefined
+  key: string | undefined
+}
+
+/** What one flush wrote, for logs and tests. */
+export interface FlushResult {
+  readonly inserted: number
+  readonly updated: number
+  readonly deleted: number
+}
+
+/** What the unit of work needs from its database. */
+export interface FlushTarget {
+  readonly db: Kysely<AnyDatabase>
+  readonly supportsReturning: boolean
+  /** Tables in foreign-key order (parents first); inserts follow it, deletes reverse it. */
+  readonly tableOrder: readonly string[]
+}
+
+// Bound parameters per statement: under SQLite's 32,766, PostgreSQL's and MySQL's 65,535.
+const MAX_PARAMETERS = 30_000
+
+/**
+ * The session's memory: which entities it knows (new, persistent, deleted), one object per
+ * row (the identity map, keyed by table and primary key), and how to write the differences
+ * (flush). Entities are plain objects; their state lives here, not on them.
+ */
+export class UnitOfWork {
+  readonly #states = new Map<Entity, EntityState>()
+  readonly #identity = new Map<string, Map<string, Entity>>()
+  /** Members of loaded collections when loaded or last flushed: what delete-orphan and unlinking compare with. */
+  readonly #collections = new Map<Entity, Map<string, readonly Entity[]>>()
+  readonly #mapperOf: (model: AnyModel) => EntityMapper
+  readonly #graph: TrackedGraph
+  /** Objects inserted in the open transaction, with the column properties the INSERT filled in. */
+  readonly #inserted: Array<{ readonly entity: Entity, readonly filled: readonly string[] }> = []
+
+  constructor (mapperOf: (model: AnyModel) => EntityMapper) {
+    this.#mapperOf = mapperOf
+    this.#graph = {
+      entries: () => this.#states.entries(),
+      isTracked: (entity) => this.#states.has(entity),
+      mapperOfRelation: (relation) => this.#mapperOf(relation.target.model),
+      addNew: (mapper, entity) => this.add(mapper, entity),
+      markDeleted: (entity) => this.delete(entity),
+      collectionSnapshot: (entity, relation) => this.#collections.get(entity)?.get(relation),
+      originalValue: (entity, property) => {
+        const state = this.#states.get(entity)
+        if (state?.snapshot === undefined || state.status === 'new') return undefined
+        const index = state.mapper.columns.findIndex((column) => column.property === property)
+        return index < 0 ? undefined : { value: state.snapshot[index] }
+      },
+      mapperOf: (entity) => this.#states.get(entity)?.mapper,
+      lookup: (mapper, key) => this.lookup(mapper, mapper.keyFromValues([key]) as string)
+    }
+  }
+
+  /**
+   * Registers a new entity, to be inserted at the next flush. Its collections start empty
+   * and a `hasOne` or a `belongsTo` without a key starts as null: a new row has no
+   * related rows yet.
+   */
+  add (mapper: EntityMapper, entity: Entity): void {
+    const state = this.#states.get(entity)
+    if (state) {
+      if (state.status === 'deleted') state.status = 'persistent'
+      return
+    }
+    mapper.applyDefaults(entity)
+    if (Object.getPrototypeOf(entity) === Object.prototype) Object.setPrototypeOf(entity, Object.getPrototypeOf(mapper.create()))
+    for (const relation of mapper.relations) {
+      if (mapper.isLoaded(entity, relation.name)) continue
+      if (relation.kind === 'hasMany' || relation.kind === 'manyToMany') entity[relation.name] = []
+      else if (relation.kind === 'hasOne') entity[relation.name] = null
+      else if (entity[relation.foreignKey.property] === undefined || entity[relation.foreignKey.property] === null) entity[relation.name] = null
+    }
+    this.#states.set(entity, { mapper, status: 'new', snapshot: undefined, key: undefined })
+  }
+
+  /** Remembers a loaded collection's members (see {@link UnitOfWork.flush}). */
+  snapshotCollection (entity: Entity, relation: string, members: readonly Entity[]): void {
+    let byRelation = this.#collections.get(entity)
+    if (!byRelation) this.#collections.set(entity, byRelation = new Map())
+    byRelation.set(relation, [...members])
+  }
+
+  /** The mapper of a model (for loading relationships). */
+  mapperOf (model: AnyModel): EntityMapper {
+    return this.#mapperOf(model)
+  }
+
+  /** Marks an entity for DELETE at the next flush; a new entity is simply forgotten. */
+  delete (entity: Entity): void {
+    if (this.#states.get(entity)?.status === 'deleted') return
+    const state = this.#states.get(entity)
+    if (!state) throw new SessionStateError('delete() was given an object this session does not know: load it through this session (get/query) first.')
+    if (state.status === 'new') this.#states.delete(entity)
+    else state.status = 'deleted'
+  }
+
+  /** Forgets an entity: it is no longer tracked, flushed or returned by `get`. */
+  expunge (entity: Entity): void {
+    const state = this.#states.get(entity)
+    if (!state) return
+    this.#states.delete(entity)
+    this.#collections.delete(entity)
+    if (state.key !== undefined) this.#identity.get(state.mapper.table.tableName)?.delete(state.key)
+  }
+
+  /** Where a savepoint starts, for {@link rolledBack}. */
+  get insertMark (): number {
+    return this.#inserted.length
+  }
+
+  /** The transaction committed: inserted rows are there to stay. */
+  committed (): void {
+    this.#inserted.length = 0
+  }
+
+  /**
+   * The transaction (or the savepoint that began at `mark`) was rolled back: objects it
+   * inserted lose the keys and server defaults the INSERT gave them (their rows are gone),
+   * and every object is forgotten, since none is known to match the database any more.
+   */
+  rolledBack (mark = 0): void {
+    for (const { entity, filled } of this.#inserted.splice(mark)) {
+      for (const property of filled) delete entity[property]
+    }
+    this.clear()
+  }
+
+  /** Forgets everything. */
+  clear (): void {
+    this.#states.clear()
+    this.#identity.clear()
+    this.#collections.clear()
+  }
+
+  /** The tracked entity for a key, if any (deleted ones excluded). */
+  lookup (mapper: EntityMapper, key: string): Entity | undefined {
+    const entity = this.#identity.get(mapper.table.tableName)?.get(key)
+    return entity !== undefined && this.#states.get(entity)?.status !== 'deleted' ? entity : undefined
+  }
+
+  /**
+   * The entity for a row read from the database: the one already in the identity map
+   * (unchanged — pending edits are never overwritten by a read), or a new tracked one.
+   */
+  load (mapper: EntityMapper, row: Readonly<Record<string, unknown>>): Entity {
+    const key = mapper.keyFromValues(mapper.keyColumns.map((column) => row[column.name]))
+    if (key !== undefined) {
+      const known = this.#identity.get(mapper.table.tableName)?.get(key)
+      if (known !== undefined) return known
+    }
+    const entity = mapper.hydrate(row)
+    this.#track(entity, mapper, key)
+    return entity
+  }
+
+  /** Overwrites an entity with a fresh row and forgets its pending changes. */
+  reload (entity: Entity, row: Readonly<Record<string, unknown>>): void {
+    const state = this.#requireState(entity)
+    state.mapper.hydrate(row, entity)
+    state.snapshot = state.mapper.snapshot(entity)
+  }
+
+  /** The mapper and key of a tracked entity. */
+  stateOf (entity: Entity): { readonly mapper: EntityMapper, readonly key: string | undefined, readonly status: string } {
+    return this.#requireState(entity)
+  }
+
+  /** True when a flush would write something: new or deleted objects, changed columns or relationships. */
+  get hasChanges (): boolean {
+    for (const [entity, state] of this.#states) {
+      if (state.status !== 'persistent') return true
+      if (state.mapper.changes(entity, state.snapshot as unknown[]) !== undefined) return true
+      if (this.#relationsChanged(entity, state.mapper)) return true
+    }
+    return false
+  }
+
+  #relationsChanged (entity: Entity, mapper: EntityMapper): boolean {
+    for (const relation of mapper.relations) {
+      if (!mapper.isLoaded(entity, relation.name)) continue
+      const value = entity[relation.name]
+      if (relation.kind === 'belongsTo') {
+        const target = value as Entity | null
+        const key = target === null ? null : target[this.#mapperOf(relation.target.model).keyColumns[0]?.property as string]
+        if (key !== entity[relation.foreignKey.property]) return true
+        continue
+      }
+      const current = membersOf(mapper, entity, relation)
+      const previous = this.#collections.get(entity)?.get(relation.name) ?? []
+      if (current.length !== previous.length || current.some((member, i) => member !== previous[i] || !this.#states.has(member))) return true
+    }
+    return false
+  }
+
+  /**
+   * Writes every change. First the object graph: objects reachable through loaded
+   * relationships join as new (save-update), each object's parent is resolved from both
+   * sides of its relationships (see `resolveOwnerships`), orphans and cascaded children are
+   * deleted. Then inserts, parents before children (multi-row INSERT … RETURNING where the
+   * database has it; same-table dependencies in rounds), each object's foreign keys taken
+   * from its parents; updates of changed columns only; many-to-many links; deletes,
+   * children first. Entity states change only once every statement succeeded; then loaded
+   * collections follow the new keys and the database's ON DELETE actions. On failure new
+   * entities get back the values they had, and the caller rolls back.
+   */
+  async flush (target: FlushTarget): Promise<FlushResult> {
+    cascadeSaveUpdate(this.#graph)
+    const memberships = collectMemberships(this.#graph)
+    const ownerships = resolveOwnerships(this.#graph, memberships)
+    cascadeDeletes(this.#graph, memberships, ownerships)
+    const inserts = new Map<string, Entity[]>()
+    const deletes = new Map<string, Entity[]>()
+    for (const [entity, state] of this.#states) {
+      const table = state.mapper.table.tableName
+      if (state.status === 'new') append(inserts, table, entity)
+      else if (state.status === 'deleted') append(deletes, table, entity)
+    }
+    const before = new Map<Entity, Entity>()
+    for (const entities of inserts.values()) for (const entity of entities) before.set(entity, { ...entity })
+    const updates: Array<{ entity: Entity, state: EntityState, changes: Record<string, unknown> }> = []
+    let linkChanges: Array<() => void>
+    try {
+      for (const table of target.tableOrder) {
+        const entities = inserts.get(table)
+        if (!entities) continue
+        const mapper = this.#requireState(entities[0] as Entity).mapper
+        for (const round of insertRounds(mapper, entities, ownerships)) {
+          for (const entity of round) syncForeignKeys(mapper, entity, ownerships)
+          await this.#insert(target, mapper, round)
+        }
+      }
+      for (const [entity, state] of this.#states) {
+        if (state.status !== 'persistent') continue
+        syncForeignKeys(state.mapper, entity, ownerships)
+        const changes = state.mapper.changes(entity, state.snapshot as unknown[])
+        if (changes) updates.push({ entity, state, changes })
+      }
+      for (const { entity, state, changes } of updates) {
+        await target.db.updateTable(state.mapper.table.tableName).set(changes).where(keyCondition(state.mapper, entity)).execute()
+      }
+      linkChanges = await this.#writeLinks(target.db)
+      for (const table of [...target.tableOrder].reverse()) {
+        const entities = deletes.get(table)
+        if (entities) await deleteRows(target.db, this.#requireState(entities[0] as Entity).mapper, entities)
+      }
+    } catch (error) {
+      for (const [entity, values] of before) {
+        for (const property of Object.keys(entity)) if (!(property in values)) delete entity[property]
+        Object.assign(entity, values)
+      }
+      throw error
+    }
+    for (const entities of inserts.values()) {
+      for (const entity of entities) {
+        const state = this.#requireState(entity)
+        state.status = 'persistent'
+        this.#track(entity, state.mapper, state.mapper.keyOf(entity))
+        const values = before.get(entity) as Entity
+        this.#inserted.push({ entity, filled: state.mapper.columns.map((column) => column.property).filter((property) => values[property] === undefined) })
+      }
+    }
+    for (const { entity, state } of updates) state.snapshot = state.mapper.snapshot(entity)
+    // Loaded collections follow the keys just written (both sides of each relationship).
+    syncCollections(this.#graph, memberships, ownerships)
+    for (const change of linkChanges) change()
+    const deleted = [...deletes.values()].flat()
+    const gone = [...deleted, ...this.#followDatabaseDeletes(deleted)]
+    for (const entity of gone) this.expunge(entity)
+    this.#forgetDeleted(new Set(gone))
+    this.#snapshotAllCollections()
+    return { inserted: before.size, updated: updates.length, deleted: deleted.length }
+  }
+
+  /**
+   * Many-to-many: inserts the association rows of members added to loaded collections and
+   * deletes those of members removed; a deleted object loses all its links. At most one
+   * DELETE and one INSERT per association table, whichever side the change was made on (a
+   * link added on both sides is one row). Returns the updates of the other side's loaded
+   * collections, applied once the whole flush has succeeded.
+   */
+  async #writeLinks (db: Kysely<AnyDatabase>): Promise<Array<() => void>> {
+    const tables = new Map<string, LinkChanges>()
+    const changesOf = (table: string): LinkChanges => {
+      let changes = tables.get(table)
+      if (!changes) tables.set(table, changes = { inserts: new Map(), removals: new Map(), owners: new Map() })
+      return changes
+    }
+    const followUps: Array<() => void> = []
+    for (const [entity, state] of this.#states) {
+      for (const relation of state.mapper.relations) {
+        if (relation.kind !== 'manyToMany') continue
+        const through = relation.through as NonNullable<ResolvedRelation['through']>
+        const changes = changesOf(through.table.tableName)
+        const sourceKey = entity[state.mapper.keyColumns[0]?.property as string]
+        if (state.status === 'deleted') {
+          let keys = changes.owners.get(through.source.column)
+          if (!keys) changes.owners.set(through.source.column, keys = new Set())
+          keys.add(sourceKey)
+          continue
+        }
+        if (!state.mapper.isLoaded(entity, relation.name)) continue
+        const targetMapper = this.#mapperOf(relation.target.model)
+        const current = membersOf(state.mapper, entity, relation)
+        const previous = this.#collections.get(entity)?.get(relation.name) ?? []
+        const row = (member: Entity): Record<string, unknown> =>
+          ({ [through.source.column]: sourceKey, [through.target.column]: member[targetMapper.keyColumns[0]?.property as string] })
+        const before = new Set(previous)
+        const now = new Set(current)
+        for (const member of current) {
+          if (before.has(member)) continue
+          changes.inserts.set(linkKey(row(member)), row(member))
+          followUps.push(() => this.#mirrorLink(relation, targetMapper, member, entity, 'add'))
+        }
+        for (const member of previous) {
+          if (now.has(member)) continue
+          changes.removals.set(linkKey(row(member)), row(member))
+          followUps.push(() => this.#mirrorLink(relation, targetMapper, member, entity, 'remove'))
+        }
+      }
+    }
+    for (const [table, { inserts, removals, owners }] of tables) {
+      const conditions: Array<{ readonly sql: RawBuilder<SqlBool>, readonly parameters: number }> = []
+      for (const [column, keys] of owners) {
+        for (const chunk of chunksOf([...keys], MAX_PARAMETERS)) conditions.push({ sql: sql<SqlBool>`${sql.ref(column)} in (${sql.join(chunk)})`, parameters: chunk.length })
+      }
+      for (const link of removals.values()) {
+        const pairs = Object.entries(link).map(([column, value]) => sql`${sql.ref(column)} = ${value}`)
+        conditions.push({ sql: sql<SqlBool>`(${sql.join(pairs, sql` and `)})`, parameters: pairs.length })
+      }
+      for (const chunk of chunksOf(conditions, MAX_PARAMETERS, (condition) => condition.parameters)) {
+        await db.deleteFrom(table).where(sql<SqlBool>`${sql.join(chunk.map((condition) => condition.sql), sql` or `)}`).execute()
+      }
+      for (const chunk of chunksOf([...inserts.values()], MAX_PARAMETERS, (row) => Object.keys(row).length)) {
+        await db.insertInto(table).values(chunk).execute()
+      }
+    }
+    return followUps
+  }
+
+  /** The other side of a many-to-many, when loaded, shows a link written from this side. */
+  #mirrorLink (relation: ResolvedRelation, targetMapper: EntityMapper, member: Entity, source: Entity, change: 'add' | 'remove'): void {
+    if (relation.inverse === undefined || !this.#states.has(member) || !targetMapper.isLoaded(member, relation.inverse)) return
+    const others = member[relation.inverse]
+    if (!Array.isArray(others)) return
+    const index = others.indexOf(source)
+    if (change === 'add' && index < 0) others.push(source)
+    else if (change === 'remove' && index >= 0) others.splice(index, 1)
+  }
+
+  /**
+   * The database's ON DELETE actions, mirrored in memory: tracked rows whose foreign key
+   * pointed at a deleted row are gone (`cascade`: returned, to be forgotten) or hold null
+   * (`set null`), as the database made them — whether or not a relationship was loaded.
+   */
+  #followDatabaseDeletes (deleted: readonly Entity[]): Entity[] {
+    const gone = new Map<string, Entity[]>()
+    for (const entity of deleted) append(gone, this.#requireState(entity).mapper.table.tableName, entity)
+    // The values of a referenced column among the rows gone, as text (keys compare as text).
+    const values = new Map<string, Set<string>>()
+    const valuesOf = (table: string, column: string): Set<string> | undefined => {
+      const rows = gone.get(table)
+      if (!rows) return undefined
+      let set = values.get(`${table}\u0000${column}`)
+      if (!set) {
+        const property = this.#requireState(rows[0] as Entity).mapper.columns.find((candidate) => candidate.name === column)?.property
+        set = new Set(property === undefined ? [] : rows.map((row) => String(row[property])))
+        values.set(`${table}\u0000${column}`, set)
+      }
+      return set
+    }
+    const removed = new Set<Entity>()
+    let changed = gone.size > 0
+    while (changed) {
+      changed = false
+      values.clear()
+      for (const [entity, state] of this.#states) {
+        if (state.status !== 'persistent' || removed.has(entity)) continue
+        for (const fk of state.mapper.table.foreignKeys) {
+          if ((fk.onDelete !== 'cascade' && fk.onDelete !== 'set null') || fk.columns.length !== 1) continue
+          const column = state.mapper.columns.find((candidate) => candidate.name === fk.columns[0])
+          const value = column === undefined ? undefined : entity[column.property]
+          if (!column || value === null || value === undefined) continue
+          if (!valuesOf(fk.referencedTable, fk.referencedColumns[0] as string)?.has(String(value))) continue
+          if (fk.onDelete === 'cascade') {
+            removed.add(entity)
+            append(gone, state.mapper.table.tableName, entity)
+            changed = true
+            break
+          }
+          entity[column.property] = null
+          state.snapshot = state.mapper.snapshot(entity)
+        }
+      }
+    }
+    return [...removed]
+  }
+
+  /** Deleted objects leave the loaded relationships of the objects still tracked. */
+  #forgetDeleted (deleted: ReadonlySet<Entity>): void {
+    if (deleted.size === 0) return
+    for (const [entity, state] of this.#states) {
+      for (const relation of state.mapper.relations) {
+        if (!state.mapper.isLoaded(entity, relation.name)) continue
+        const value = entity[relation.name]
+        if (Array.isArray(value)) {
+          const kept = value.filter((member) => !deleted.has(member as Entity))
+          if (kept.length !== value.length) entity[relation.name] = kept
+        } else if (value !== null && deleted.has(value as Entity)) {
+          entity[relation.name] = null
+        }
+      }
+    }
+  }
+
+  #snapshotAllCollections (): void {
+    for (const [entity, state] of this.#states) {
+      for (const relation of state.mapper.relations) {
+        if (relation.kind === 'belongsTo' || !state.mapper.isLoaded(entity, relation.name)) continue
+        this.snapshotCollection(entity, relation.name, membersOf(state.mapper, entity, relation))
+      }
+    }
+  }
+
+  async #insert (target: FlushTarget, mapper: EntityMapper, entities: Entity[]): Promise<void> {
+    const table = mapper.table.tableName
+    if (!target.supportsReturning) {
+      // One statement per row: the insert id of a multi-row insert is only reliable under
+      // some InnoDB lock modes, and this path only serves MySQL (MariaDB has RETURNING).
+      for (const entity of entities) {
+        const result = await target.db.insertInto(table).values(mapper.insertValues(entity)).executeTakeFirst()
+        const generated = mapper.columns.find((column) => column.autoincrement)
+        if (generated && entity[generated.property] === undefined && result.insertId !== undefined) {
+          entity[generated.property] = generated.config.kind === 'bigInteger' ? result.insertId : Number(result.insertId)
+        }
+        const row = await target.db.selectFrom(table).selectAll().where(keyCondition(mapper, entity)).executeTakeFirst()
+        if (row) mapper.hydrate(row as Record<string, unknown>, entity)
+      }
+      return
+    }
+    // Rows with the same columns go in one statement; RETURNING gives back generated keys
+    // and server defaults, in the order of the VALUES list.
+    for (const group of groupByColumns(mapper, entities)) {
+      const perRow = Math.max(1, Object.keys(group.values[0] as object).length)
+      const chunkSize = Math.max(1, Math.floor(MAX_PARAMETERS / perRow))
+      for (let start = 0; start < group.values.length; start += chunkSize) {
+        const values = group.values.slice(start, start + chunkSize)
+        const query = target.db.insertInto(table).values(values).returningAll().compile()
+        const { rows } = await target.db.executeQuery<Record<string, unknown>>(query)
+        if (rows.length !== values.length) throw new SessionStateError(`INSERT into ${table} returned ${rows.length} rows for ${values.length}`)
+        rows.forEach((row, i) => mapper.hydrate(row, group.entities[start + i] as Entity))
+      }
+    }
+  }
+
+  #track (entity: Entity, mapper: EntityMapper, key: string | undefined): void {
+    const state = this.#states.get(entity)
+    if (state) {
+      state.key = key
+      state.snapshot = mapper.snapshot(entity)
+    } else {
+      this.#states.set(entity, { mapper, status: 'persistent', snapshot: mapper.snapshot(entity), key })
+    }
+    if (key === undefined) return
+    let byKey = this.#identity.get(mapper.table.tableName)
+    if (!byKey) this.#identity.set(mapper.table.tableName, byKey = new Map())
+    byKey.set(key, entity)
+  }
+
+  #requireState (entity: Entity): EntityState {
+    const state = this.#states.get(entity)
+    if (!state) throw new SessionStateError('This object is not tracked by the session (never added or loaded, expunged, or the session was rolled back). Load it again through this session.')
+    return state
+  }
+}
+
+/** One association table's pending rows: to insert, to delete, and every row of deleted owners (by column). */
+interface LinkChanges {
+  readonly inserts: Map<string, Record<string, unknown>>
+  readonly removals: Map<string, Record<string, unknown>>
+  readonly owners: Map<string, Set<unknown>>
+}
+
+/** The same link seen from either side gives the same key. */
+function linkKey (row: Readonly<Record<string, unknown>>): string {
+  return Object.keys(row).sort().map((column) => `${column}=${String(row[column])}`).join('\u0000')
+}
+
+/** Splits items into runs whose weights (bound parameters) add up to at most `limit`. */
+function chunksOf<T> (items: readonly T[], limit: number, weight: (item: T) => number = () => 1): T[][] {
+  const chunks: T[][] = []
+  let current: T[] = []
+  let total = 0
+  for (const item of items) {
+    const size = weight(item)
+    if (current.length > 0 && total + size > limit) {
+      chunks.push(current)
+      current = []
+      total = 0
+    }
+    current.push(item)
+    total += size
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
+}
+
+function groupByColumns (mapper: EntityMapper, entities: readonly Entity[]): Array<{ entities: Entity[], values: Array<Record<string, unknown>> }> {
+  const groups = new Map<string, { entities: Entity[], values: Array<Record<string, unknown>> }>()
+  for (const entity of entities) {
+    const values = mapper.insertValues(entity)
+    const signature = Object.keys(values).join('\u0000')
+    let group = groups.get(signature)
+    if (!group) groups.set(signature, group = { entities: [], values: [] })
+    group.entities.push(entity)
+    group.values.push(values)
+  }
+  return [...groups.values()]
+}
+
+/** `pk = value [and …]` for an entity's primary key. */
+export function keyCondition (mapper: EntityMapper, entity: Entity): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${sql.join(mapper.keyColumns.map((column) => sql`${sql.ref(column.name)} = ${entity[column.property]}`), sql` and `)}`
+}
+
+async function deleteRows (db: Kysely<AnyDatabase>, mapper: EntityMapper, entities: readonly Entity[]): Promise<void> {
+  const [single] = mapper.keyColumns
+  if (mapper.keyColumns.length === 1 && single) {
+    for (let start = 0; start < entities.length; start += MAX_PARAMETERS) {
+      const keys = entities.slice(start, start + MAX_PARAMETERS).map((entity) => entity[single.property])
+      await db.deleteFrom(mapper.table.tableName).where(sql.ref(single.name), 'in', keys).execute()
+    }
+    return
+  }
+  for (const entity of entities) {
+    await db.deleteFrom(mapper.table.tableName).where(keyCondition(mapper, entity)).execute()
+  }
+}

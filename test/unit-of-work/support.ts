@@ -1,0 +1,135 @@
+// Shared by the unit-of-work tests (not a test file itself: only *.test.ts files run).
+// Every app logs its statements (echo: true) into a SqlLog through Fastify's logger, so
+// statement counts are read from what the database driver was actually given.
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import fastifyOrm, { type DialectName, type FastifyOrmOptions } from '../../src/index.ts'
+import type { Kysely } from 'kysely'
+import type { Employee, Movie, Post, Profile, Tag, User, postTag } from '../fixtures/seed-models.ts'
+import { seedModelsWithRelations } from '../fixtures/seed-relations.ts'
+import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+
+export type { TestDatabase }
+
+/** One echoed statement. */
+export interface Statement {
+  /** The SQL as sent. */
+  readonly sql: string
+  /** Its first keyword, lower-cased: select, insert, update, delete, begin, commit, … */
+  readonly kind: string
+  readonly reqId: string | undefined
+  /** How many parameters were bound. */
+  readonly params: number
+  readonly failed: boolean
+}
+
+const TRANSACTION_CONTROL = new Set(['begin', 'start', 'commit', 'rollback', 'savepoint', 'release'])
+
+/** The statements an app's echo logged, read back from its logger's stream. */
+export class SqlLog {
+  readonly all: Statement[] = []
+  readonly stream = {
+    write: (line: string): void => {
+      const entry = JSON.parse(line) as { sql?: unknown, reqId?: string, params?: number, failed?: boolean }
+      if (typeof entry.sql !== 'string') return
+      const sql = entry.sql.trim()
+      this.all.push({ sql, kind: (sql.split(/\s+/)[0] ?? '').toLowerCase(), reqId: entry.reqId, params: entry.params ?? -1, failed: entry.failed === true })
+    }
+  }
+
+  clear (): void {
+    this.all.length = 0
+  }
+
+  /** Statements other than transaction control (BEGIN, COMMIT, ROLLBACK, savepoints). */
+  get statements (): Statement[] {
+    return this.all.filter((statement) => !TRANSACTION_CONTROL.has(statement.kind))
+  }
+
+  /** The kinds of {@link statements}, in order. */
+  get kinds (): string[] {
+    return this.statements.map((statement) => statement.kind)
+  }
+
+  /** Every kind, transaction control included. */
+  get allKinds (): string[] {
+    return this.all.map((statement) => statement.kind)
+  }
+
+  /** The statements of one kind. */
+  of (kind: string): Statement[] {
+    return this.statements.filter((statement) => statement.kind === kind)
+  }
+
+  /** Runs `fn` and returns what it logged (the log is cleared first). */
+  async during (fn: () => Promise<unknown>): Promise<Statement[]> {
+    this.clear()
+    await fn()
+    return this.statements
+  }
+}
+
+/** `eachDatabase` with tap's full test type. */
+export function eachDb (t: Test, fn: (t: Test, db: TestDatabase) => Promise<void>, dialects?: readonly DialectName[]): Promise<void> {
+  return eachDatabase(t, (tt, db) => fn(tt as unknown as Test, db), dialects)
+}
+
+/**
+ * A Fastify app with fastify-orm on `db`, the seeds' models and relationships created,
+ * echo on into a {@link SqlLog}; closed at the end of the test. Routes may be added
+ * before `app.ready()` (the caller's job, or the first inject's).
+ */
+export async function seedApp (t: Test, db: TestDatabase, options: Omit<FastifyOrmOptions, 'url'> = {}): Promise<{ app: FastifyInstance, log: SqlLog }> {
+  const log = new SqlLog()
+  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
+  await app.register(fastifyOrm, { url: db.url, models: seedModelsWithRelations, echo: true, ...options })
+  t.teardown(() => app.close())
+  await app.db.createAll()
+  log.clear()
+  return { app, log }
+}
+
+/** Lower-cased SQL with identifier quotes removed, for pattern checks that hold on every dialect. */
+export function plain (sql: string): string {
+  return sql.toLowerCase().replace(/[`"]/g, '')
+}
+
+/** Untyped Kysely on the app's pool: reads that bypass every session. */
+export function raw (app: FastifyInstance): Kysely<Record<string, Record<string, unknown>>> {
+  return app.db.kysely as unknown as Kysely<Record<string, Record<string, unknown>>>
+}
+
+/** Number of rows in a table, read through the pool (never through a session). */
+export async function countRows (app: FastifyInstance, table: string): Promise<number> {
+  const row = await raw(app).selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Empties every seed table (children first), so that a subtest starts from nothing. */
+export async function emptyTables (app: FastifyInstance): Promise<void> {
+  for (const table of ['post_tag', 'profile', 'post', 'tag', 'user', 'employee', 'movie']) {
+    await raw(app).deleteFrom(table).execute()
+  }
+}
+
+// The seeds' entities with their relationships, as the session hands them out. Without a
+// `Register` augmentation (these tests register no app-wide types) a query returns the
+// model's row type, so tests name the loaded shape they expect.
+export type UserRow = typeof User.$row
+export type PostRow = typeof Post.$row
+export type TagRow = typeof Tag.$row
+export type ProfileRow = typeof Profile.$row
+export type EmployeeRow = typeof Employee.$row
+export type MovieRow = typeof Movie.$row
+export type PostTagRow = typeof postTag.$row
+export type UserE = UserRow & { posts: PostE[], profile: ProfileE | null }
+export type PostE = PostRow & { author: UserE | null, tags: TagE[] }
+export type TagE = TagRow & { posts: PostE[] }
+export type ProfileE = ProfileRow & { user: UserE | null }
+export type EmployeeE = EmployeeRow & { manager: EmployeeE | null, reports: EmployeeE[] }
+
+/** An entity seen with its relationships (a cast: the shape is what the test checks). */
+export const as = <T>(entity: unknown): T => entity as T
+
+/** A new related object pushed into a collection: only its columns (the session completes it at flush). */
+export const fresh = <T>(values: Record<string, unknown>): T => values as T
