@@ -57,5 +57,10 @@ export function withActions (fk: ForeignKeyDefinition): (constraint: ForeignKeyC
 /** A CHECK's SQL: hand-written, or the enumeration's `column in (…)` with the dialect's quoting. */
 export function checkExpression (check: CheckDefinition): RawBuilder<unknown> {
   if ('expression' in check) return sql.raw(check.expression)
-  return sql`${sql.ref(check.column)} in (${sql.join(check.values.map((value) => sql.lit(value)))})`
+  return enumCheck(check.column, check.values)
+}
+
+/** An enumeration's CHECK, `"column" in ('a', 'b')`, quoted by the database's compiler. */
+export function enumCheck (column: string, values: readonly string[]): RawBuilder<unknown> {
+  return sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql.lit(value)))})`
 }

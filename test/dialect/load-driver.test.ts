@@ -33,8 +33,9 @@ t.test('a package that is not installed is a DriverNotInstalledError naming the 
   t.equal(error.statusCode, 500)
   t.equal(error.name, 'DriverNotInstalledError')
   t.equal(error.message, `The postgresql URL needs the "${name}" package, which is not installed. Run: npm install ${name}`)
-  // the resolver's error stays available for the server log
-  t.match(error.cause, { code: 'ERR_MODULE_NOT_FOUND' })
+  // the resolver's error stays available for the server log (loader hooks such as tsx may
+  // rethrow it without its `code`, so the message is what is certain)
+  t.match(error.cause, { message: /Cannot find (package|module) 'fastify-orm-no-such-driver'/ })
 })
 
 t.test('other import failures are not disguised as a missing driver', async (t) => {
@@ -47,7 +48,7 @@ t.test('other import failures are not disguised as a missing driver', async (t) 
   writeFileSync(brokenDependency, "import 'fastify-orm-missing-dependency'\nexport default 1\n")
   const missing = await loadDriver(pathToFileURL(brokenDependency).href, 'postgresql').then(() => undefined, (caught: unknown) => caught)
   t.notOk(missing instanceof DriverNotInstalledError, 'not a DriverNotInstalledError')
-  t.match(missing, { code: 'ERR_MODULE_NOT_FOUND', message: /fastify-orm-missing-dependency/ })
+  t.match(missing, { message: /Cannot find (package|module) 'fastify-orm-missing-dependency'/ })
 
   // A driver that throws while loading (a native module built for another Node, say).
   const throwing = join(dir, 'throwing.mjs')

@@ -1,0 +1,125 @@
+import { sql, type ColumnDefinitionBuilder, type Kysely, type RawBuilder } from 'kysely'
+import type { DialectName } from '../config/parse-database-url.ts'
+import type { OrmDialect } from '../dialect/orm-dialect.ts'
+import type { Column, ReferentialAction } from '../model/column.ts'
+import { enumCheck } from '../schema/table-ddl.ts'
+
+/** A column declaration as revisions write it: the model vocabulary, `c.string(120).nullable()`. */
+export type AnyColumn = Column<unknown, boolean, boolean>
+
+/**
+ * Portable column types for Kysely's schema builder. A revision declares a column with the
+ * same `c.*` vocabulary as a model, and `t` turns it into this database's native type and
+ * constraints, so one revision file runs on SQLite, PostgreSQL and MySQL.
+ *
+ * @example
+ * ```ts
+ * await db.schema.createTable('movie')
+ *   .addColumn('id', ...t.column(c.integer().primaryKey().autoincrement()))
+ *   .addColumn('mpa', ...t.column(c.enumeration(['G', 'PG']).nullable()))
+ *   .addPrimaryKeyConstraint('pk_movie', ['id'])
+ *   .addCheckConstraint('ck_movie_mpa_enum', t.enumCheck('mpa', ['G', 'PG']))
+ *   .execute()
+ * ```
+ */
+export interface MigrationTypes {
+  /**
+   * The arguments of Kysely's `addColumn` / `modifyColumn` after the name: the native type
+   * and a callback applying NOT NULL (unless nullable), autoincrement (when the column
+   * says `.autoincrement()`) and the server default. Primary keys, uniques and foreign keys
+   * are table constraints, written separately.
+   */
+  column: (column: AnyColumn) => [RawBuilder<unknown>, (builder: ColumnDefinitionBuilder) => ColumnDefinitionBuilder]
+  /** The native type alone, e.g. `varchar(120)`, `jsonb`, `integer[]`. */
+  type: (column: AnyColumn) => RawBuilder<unknown>
+  /** An enumeration's CHECK: `"column" in ('a', 'b')` with this database's quoting. */
+  enumCheck: (column: string, values: readonly string[]) => RawBuilder<unknown>
+}
+
+/** Referential actions of a foreign key added by {@link MigrationOperations.addForeignKey}. */
+export interface ForeignKeyActions {
+  readonly onDelete?: ReferentialAction
+  readonly onUpdate?: ReferentialAction
+}
+
+/**
+ * Schema changes whose SQL differs by database, above all on SQLite, whose ALTER TABLE
+ * cannot change a column or a constraint: there each of these rebuilds the table the way
+ * SQLite's documentation prescribes (new table, copy every row, drop, rename, indexes back,
+ * `foreign_key_check`), preserving rows, indexes and foreign keys and never cascading into
+ * child tables. PostgreSQL and MySQL get ALTER TABLE. Everything else a revision does is
+ * Kysely's own schema builder (`db.schema.createTable`, `addColumn`, `createIndex`, …).
+ */
+export interface MigrationOperations {
+  /**
+   * Gives an existing column a new declaration — type, nullability and server default
+   * together (the whole new state, as MySQL's MODIFY COLUMN needs it).
+   */
+  alterColumn: (table: string, column: string, declaration: AnyColumn) => Promise<void>
+  /** Drops a column (with SQLite, rebuilding when the column is in a key, index or constraint). */
+  dropColumn: (table: string, column: string) => Promise<void>
+  /** Drops an index (MySQL needs the table; PostgreSQL and SQLite do not take it). */
+  dropIndex: (table: string, name: string) => Promise<void>
+  addUnique: (table: string, name: string, columns: readonly string[]) => Promise<void>
+  dropUnique: (table: string, name: string) => Promise<void>
+  addForeignKey: (
+    table: string, name: string, columns: readonly string[],
+    referencedTable: string, referencedColumns: readonly string[], actions?: ForeignKeyActions
+  ) => Promise<void>
+  dropForeignKey: (table: string, name: string) => Promise<void>
+  /** Adds a CHECK; `expression` is SQL (`'price > 0'`) or a `sql` fragment such as `t.enumCheck(…)`. */
+  addCheck: (table: string, name: string, expression: string | RawBuilder<unknown>) => Promise<void>
+  dropCheck: (table: string, name: string) => Promise<void>
+}
+
+/**
+ * What a revision's `up` and `down` receive.
+ *
+ * @example
+ * ```ts
+ * export async function up ({ db, t, op }: MigrationContext): Promise<void> {
+ *   await db.schema.alterTable('movie').addColumn('mpa', ...t.column(c.string(10).nullable())).execute()
+ *   await db.updateTable('movie').set({ mpa: 'PG' }).where('year', '<', 1990).execute() // data migration
+ * }
+ * ```
+ */
+export interface MigrationContext {
+  /** Kysely on the revision's connection (inside its transaction where DDL is transactional). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- revisions see every table, past and future
+  readonly db: Kysely<any>
+  readonly dialect: DialectName
+  readonly t: MigrationTypes
+  readonly op: MigrationOperations
+  /** True when the SQL is only printed (`upgrade --sql`): the database is not read or written. */
+  readonly offline: boolean
+}
+
+/**
+ * The `t` of a revision's context for one database.
+ *
+ * @example
+ * ```ts
+ * const t = migrationTypes(dialect)
+ * await db.schema.alterTable('movie').addColumn('mpa', ...t.column(c.string(10).nullable())).execute()
+ * ```
+ */
+export function migrationTypes (dialect: OrmDialect): MigrationTypes {
+  const types = dialect.columnTypes
+  const type = (column: AnyColumn): RawBuilder<unknown> => sql.raw(types.sqlType(column.config, column.config.autoincrement === true))
+  return {
+    type,
+    column: (column) => {
+      const config = column.config
+      return [type(column), (builder) => {
+        let result = config.nullable ? builder : builder.notNull()
+        if (config.autoincrement === true) result = types.autoincrement(result)
+        const value = config.serverDefault
+        if (value !== undefined) {
+          result = result.defaultTo(typeof value === 'object' ? sql.raw(types.serverDefaultSql?.(config, value.sql) ?? value.sql) : value)
+        }
+        return result
+      }]
+    },
+    enumCheck
+  }
+}
