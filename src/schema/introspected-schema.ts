@@ -1,10 +1,11 @@
 import type { ReferentialAction } from '../model/column.ts'
 
 /**
- * The table of the migrations runner, which holds no model and is never compared.
- * Every introspector leaves it out.
+ * The tables of the migrations runner (Kysely's Migrator: applied revisions, and its lock),
+ * which hold no model and are never compared. Every introspector leaves them out.
  */
 export const VERSION_TABLE = 'fastify_orm_version'
+export const VERSION_LOCK_TABLE = 'fastify_orm_version_lock'
 
 /** A column as the database stores it, normalised to the vocabulary of `ColumnTypes.sqlType()`. */
 export interface IntrospectedColumn {

@@ -4,6 +4,7 @@ import {
   normalizeSqlType,
   referentialAction,
   sortIntrospectedTable,
+  VERSION_LOCK_TABLE,
   VERSION_TABLE,
   type IntrospectedColumn,
   type IntrospectedForeignKey,
@@ -29,7 +30,7 @@ interface ForeignKeyRow { table_name: string, name: string, column_name: string,
 interface CheckRow { table_name: string, name: string, clause: string }
 
 // The base tables of the connection's database, but the migrations' version table.
-const IN_DATABASE = (alias: string) => sql`${sql.ref(`${alias}.table_schema`)} = database() and ${sql.ref(`${alias}.table_name`)} <> ${VERSION_TABLE}`
+const IN_DATABASE = (alias: string) => sql`${sql.ref(`${alias}.table_schema`)} = database() and ${sql.ref(`${alias}.table_name`)} not in (${VERSION_TABLE}, ${VERSION_LOCK_TABLE})`
 const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'bigint', 'decimal', 'float', 'double', 'bit', 'year'])
 
 /**
@@ -112,7 +113,7 @@ async function readChecks (db: Db, mariadb: boolean): Promise<CheckRow[]> {
     ? sql<CheckRow>`
       select cc.table_name as table_name, cc.constraint_name as name, cc.check_clause as clause
       from information_schema.check_constraints cc
-      where cc.constraint_schema = database() and cc.table_name <> ${VERSION_TABLE}`
+      where cc.constraint_schema = database() and cc.table_name not in (${VERSION_TABLE}, ${VERSION_LOCK_TABLE})`
     : sql<CheckRow>`
       select t.table_name as table_name, cc.constraint_name as name, cc.check_clause as clause
       from information_schema.table_constraints t

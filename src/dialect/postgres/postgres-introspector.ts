@@ -4,6 +4,7 @@ import {
   normalizeSqlType,
   referentialAction,
   sortIntrospectedTable,
+  VERSION_LOCK_TABLE,
   VERSION_TABLE,
   type IntrospectedColumn,
   type IntrospectedTable,
@@ -31,7 +32,7 @@ interface ConstraintRow {
 interface IndexRow { table: string, name: string, unique: boolean, columns: string[] }
 
 // The tables of the connection's schema (search_path), ordinary and partitioned (not their partitions).
-const IN_SCHEMA = sql`n.nspname = current_schema() and c.relkind in ('r', 'p') and not c.relispartition and c.relname <> ${VERSION_TABLE}`
+const IN_SCHEMA = sql`n.nspname = current_schema() and c.relkind in ('r', 'p') and not c.relispartition and c.relname not in (${VERSION_TABLE}, ${VERSION_LOCK_TABLE})`
 
 // pg_constraint's one-letter referential actions.
 const ACTIONS: Record<string, string> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' }

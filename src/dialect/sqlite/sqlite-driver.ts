@@ -36,7 +36,10 @@ export class SqliteDriver implements Driver {
   }
 
   async beginTransaction (connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'))
+    // IMMEDIATE takes the write lock now: another process (a second `upgrade`, a script)
+    // waits for it under busy_timeout instead of failing with SQLITE_BUSY when its read
+    // transaction later tries to write.
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
   }
 
   async commitTransaction (connection: DatabaseConnection): Promise<void> {

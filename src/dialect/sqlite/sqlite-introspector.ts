@@ -4,6 +4,7 @@ import {
   normalizeSqlType,
   referentialAction,
   sortIntrospectedTable,
+  VERSION_LOCK_TABLE,
   VERSION_TABLE,
   type IntrospectedForeignKey,
   type IntrospectedIndex,
@@ -38,7 +39,7 @@ interface ForeignKeyRow { id: number, seq: number, table: string, from: string, 
 export async function introspectSqlite (db: Db): Promise<IntrospectedTable[]> {
   const { rows } = await sql<{ name: string, sql: string }>`
     select name, sql from sqlite_master
-    where type = 'table' and name not like 'sqlite_%' and name <> ${VERSION_TABLE} order by name`.execute(db)
+    where type = 'table' and name not like 'sqlite_%' and name not in (${VERSION_TABLE}, ${VERSION_LOCK_TABLE}) order by name`.execute(db)
   const tables: IntrospectedTable[] = []
   for (const row of rows) tables.push(await introspectTable(db, row.name, row.sql))
   return tables
