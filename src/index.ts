@@ -43,3 +43,7 @@ export {
   UniqueViolationError,
   type ConstraintDetails
 } from './errors.ts'
+export { Migrations, type GeneratedRevision, type HistoryEntry, type MigrationsOptions } from './migration/migrations.ts'
+export { MigrationError } from './migration/migration-error.ts'
+export type { ForeignKeyActions, MigrationContext, MigrationOperations, MigrationTypes } from './migration/migration-context.ts'
+export type { Revision } from './migration/revision.ts'

@@ -15,6 +15,12 @@ export interface FastifyOrmOptions extends DatabaseOptions {
   models?: Readonly<Record<string, AnyModel | ModelRelations>>
   /** Create missing tables and indexes when the app becomes ready (`app.db.createAll()`). */
   createAll?: boolean
+  /**
+   * The app's migrations: `dir` is the folder of revision files (default `migrations`),
+   * and `upgrade: true` applies them to head when the app becomes ready, like
+   * `fastify-orm upgrade` (a failing revision fails `ready()`).
+   */
+  migrations?: { dir?: string, upgrade?: boolean }
 }
 
 async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Promise<void> {
@@ -36,7 +42,9 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
       engines.push(engine)
       binds.set(name, engine)
     }
-    engines.unshift(await Engine.connect<RegisteredDatabase>(config.default, app.log, { binds, tables: registry.tablesOf('default') }) as Engine)
+    engines.unshift(await Engine.connect<RegisteredDatabase>(config.default, app.log, {
+      binds, tables: registry.tablesOf('default'), migrationsDir: options.migrations?.dir
+    }) as Engine)
   } catch (error) {
     await Promise.allSettled(engines.map((engine) => engine.close()))
     throw error
@@ -48,8 +56,17 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
     await Promise.all(engines.map((engine) => engine.close()))
   })
   installRequestSessions(app, db)
+  if (options.createAll === true && options.migrations?.upgrade === true) {
+    throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
+  }
   if (options.createAll === true) {
     app.addHook('onReady', async () => { await db.createAll() })
+  }
+  if (options.migrations?.upgrade === true) {
+    app.addHook('onReady', async () => {
+      const applied = await db.migrations().upgrade()
+      if (applied.length > 0) app.log.info({ revisions: applied }, 'fastify-orm: database upgraded')
+    })
   }
 }
 

@@ -16,8 +16,11 @@ export type Target =
 /** Every variant gets the same pool size. */
 export const POOL_MAX = 10
 
-/** The PostgreSQL schema that holds all bench tables; dropped (cascade) after the run. */
-const PG_SCHEMA = 'fastify_orm_bench'
+/**
+ * The PostgreSQL schema that holds all bench tables; dropped (cascade) after the run. One per
+ * bench process, so that two runs on a shared database do not drop each other's tables.
+ */
+const PG_SCHEMA = `fastify_orm_bench_${process.pid}`
 
 /**
  * Creates an empty bench database: a fresh schema on PostgreSQL (put first on the

@@ -22,22 +22,37 @@ export interface BenchOptions {
   readonly quietWait: number
   /** Write a V8 CPU profile of every child server to bench/results/profiles/. */
   readonly cpuProf: boolean
+  /** Only start each server and compare the variants' answers to the probe requests; no load. */
+  readonly check: boolean
+  /** flush-10000: measured repetitions per variant (after 2 warm-up ones). */
+  readonly flushRepetitions: number
   readonly postgresUrl: string
 }
 
 export const USAGE = `Usage: npm run bench -- [scenario ...] [options]
 
+With no scenario named, runs them all (list below) on both dialects.
+Examples:
+  npm run bench -- user-posts-tags --dialect sqlite     one scenario, one dialect
+  npm run bench -- create-row --variant orm,kysely --rounds 3
+  npm run bench -- flush-10000 --dialect postgres
+  npm run bench -- --check                              only compare the variants' answers
+
 Options (environment variable in brackets):
   --dialect LIST      postgres,sqlite                        [BENCH_DIALECTS]
   --variant LIST      only these variants, e.g. orm,kysely   [BENCH_VARIANTS]
-  --duration S        measured seconds per run, default 10   [BENCH_DURATION]
-  --warmup S          warm-up seconds per run, default 3     [BENCH_WARMUP]
+  --duration S        measured seconds per run, default 5    [BENCH_DURATION]
+  --warmup S          warm-up seconds per run, default 2     [BENCH_WARMUP]
   --rounds N          runs per variant (median shown), 1     [BENCH_ROUNDS]
   --connections N     autocannon connections, default 50     [BENCH_CONNECTIONS]
   --mode M            child | inprocess, default child       [BENCH_MODE]
   --quiet-wait S      wait ≤ S s for an idle machine before
-                      each run, default 15 (0: never)        [BENCH_QUIET_WAIT]
+                      each run, default 5 (0: never)         [BENCH_QUIET_WAIT]
   --cpu-prof          profile the child servers (--cpu-prof) [BENCH_CPU_PROF=1]
+  --check             start each server, compare the probe
+                      answers, measure nothing
+  --flush-reps N      flush-10000: timed repetitions per
+                      variant (+2 warm-up), default 5        [BENCH_FLUSH_REPS]
   PostgreSQL URL: BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test)
 `
 
@@ -55,6 +70,8 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
       mode: { type: 'string' },
       'quiet-wait': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      check: { type: 'boolean' },
+      'flush-reps': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -69,13 +86,15 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
     scenarios: positionals,
     dialects: dialects as DialectName[],
     variants: list(values.variant ?? env.BENCH_VARIANTS) ?? [],
-    duration: number('duration', values.duration ?? env.BENCH_DURATION, 10),
-    warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 3, 0),
+    duration: number('duration', values.duration ?? env.BENCH_DURATION, 5),
+    warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 2, 0),
     rounds: number('rounds', values.rounds ?? env.BENCH_ROUNDS, 1),
     connections: number('connections', values.connections ?? env.BENCH_CONNECTIONS, 50),
     mode,
-    quietWait: number('quiet-wait', values['quiet-wait'] ?? env.BENCH_QUIET_WAIT, 15, 0),
+    quietWait: number('quiet-wait', values['quiet-wait'] ?? env.BENCH_QUIET_WAIT, 5, 0),
     cpuProf: values['cpu-prof'] === true || env.BENCH_CPU_PROF === '1',
+    check: values.check === true,
+    flushRepetitions: number('flush-reps', values['flush-reps'] ?? env.BENCH_FLUSH_REPS, 5),
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
   }
 }

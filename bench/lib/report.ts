@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { Measurement } from './autocannon-runner.ts'
 import { median, round } from './math.ts'
 import type { BenchOptions } from './options.ts'
+import type { RatioTarget } from './scenario.ts'
 
 /** One measured run of one variant. */
 export interface RunRecord {
@@ -40,8 +41,6 @@ export interface SummaryRow {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const RESULTS_FILE = fileURLToPath(new URL('../results/latest.json', import.meta.url))
-/** The ratio orm/kysely the project aims for (DESIGN-NOTES §7). */
-export const ORM_TARGET = 0.97
 
 export function summarize (records: readonly RunRecord[]): SummaryRow[] {
   const groups = new Map<string, RunRecord[]>()
@@ -100,17 +99,33 @@ export function formatColumns (header: readonly string[], body: ReadonlyArray<re
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n')
 }
 
-/** One line per scenario and dialect: orm ÷ kysely against the target. */
-export function formatVerdicts (rows: readonly SummaryRow[]): string[] {
-  return rows.filter((row) => row.variant === 'orm' && row.ratioToKysely !== null).map((row) =>
-    `${row.scenario} ${row.dialect}: orm ÷ kysely = ${row.ratioToKysely!.toFixed(3)} req/s` +
-    `${row.cpuRatioToKysely === null ? '' : `, ${row.cpuRatioToKysely.toFixed(3)} CPU`} ` +
-    `(target ≥ ${ORM_TARGET}: ${row.ratioToKysely! >= ORM_TARGET ? 'met' : 'NOT met'})`)
+/**
+ * One line per scenario and dialect: the orm variant's ratios to kysely and raw (req/s and
+ * CPU per request), and whether each of the scenario's targets is met.
+ */
+export function formatVerdicts (rows: readonly SummaryRow[], targetsOf: (scenario: string) => readonly RatioTarget[]): string[] {
+  return rows.filter((row) => row.variant === 'orm').map((row) => {
+    const ratios = `orm ÷ kysely ${row.ratioToKysely?.toFixed(3) ?? '-'} req/s` +
+      `${row.cpuRatioToKysely === null ? '' : ` (${row.cpuRatioToKysely.toFixed(3)} CPU)`}, orm ÷ raw ${row.ratioToRaw?.toFixed(3) ?? '-'} req/s`
+    const verdicts = targetsOf(row.scenario)
+      .filter((target) => target.dialect === undefined || target.dialect === row.dialect)
+      .map((target) => {
+        const value = target.baseline === 'kysely' ? row.ratioToKysely : row.ratioToRaw
+        const met = value === null ? 'not measured' : value >= target.min ? 'met' : 'NOT met'
+        return `target orm ÷ ${target.baseline} ≥ ${target.min} (${target.source}): ${met}`
+      })
+    return `${row.scenario} ${row.dialect}: ${ratios}${verdicts.length === 0 ? '' : `; ${verdicts.join('; ')}`}`
+  })
 }
 
-export async function writeResults (options: BenchOptions, summary: readonly SummaryRow[], runs: readonly RunRecord[], loadBefore: number[]): Promise<string> {
+export async function writeResults (options: BenchOptions, summary: readonly SummaryRow[], runs: readonly RunRecord[], loadBefore: number[], flush?: unknown): Promise<string> {
   const { postgresUrl: _url, ...settings } = options
-  return writeJson(RESULTS_FILE, { meta: { ...environment(), settings: { ...settings, pipelining: 1 }, loadAverage: { before: loadBefore, after: loadavg() } }, summary, runs })
+  return writeJson(RESULTS_FILE, {
+    meta: { ...environment(), settings: { ...settings, pipelining: 1 }, loadAverage: { before: loadBefore, after: loadavg() } },
+    summary,
+    runs,
+    ...(flush === undefined ? {} : { flush })
+  })
 }
 
 export async function writeJson (file: string, document: unknown): Promise<string> {

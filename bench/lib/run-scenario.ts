@@ -14,18 +14,26 @@ import { startServer } from './servers.ts'
 export async function runScenario (scenario: Scenario, target: Target, options: BenchOptions): Promise<RunRecord[]> {
   const variants = scenario.variants.filter((variant) => options.variants.length === 0 || options.variants.includes(variant))
   const runs: RunRecord[] = []
-  let expected: { variant: string, response: string } | undefined
-  for (let round = 1; round <= options.rounds; round++) {
+  let expected: { variant: string, responses: string[] } | undefined
+  for (let round = 1; round <= (options.check ? 1 : options.rounds); round++) {
     for (const variant of rotate(variants, round - 1)) {
-      const machineBusyBefore = options.quietWait > 0 ? await waitForQuietMachine(options.quietWait) : null
+      const machineBusyBefore = options.quietWait > 0 && !options.check ? await waitForQuietMachine(options.quietWait) : null
       const server = await startServer({ scenario: scenario.name, variant, target }, options.mode, options.cpuProf)
       try {
-        // Every variant must give the same answer, or the comparison means nothing.
-        const response = await probe(server.url, scenario.probe)
-        expected ??= { variant, response }
-        if (response !== expected.response) {
-          throw new Error(`${scenario.name}/${target.dialect}: ${variant} answers ${scenario.probe.path} with\n  ${response}\nbut ${expected.variant} with\n  ${expected.response}`)
+        // Every variant must give the same answers, or the comparison means nothing.
+        const responses: string[] = []
+        for (const request of scenario.probes) responses.push(await probe(server.url, request))
+        expected ??= { variant, responses }
+        scenario.probes.forEach((request, index) => {
+          if (responses[index] !== expected!.responses[index]) {
+            throw new Error(`${scenario.name}/${target.dialect}: ${variant} answers ${request.method ?? 'GET'} ${request.path} with\n  ${responses[index]}\n` +
+              `but ${expected!.variant} with\n  ${expected!.responses[index]}`)
+          }
+        })
+        if (round === 1 && variant !== expected.variant) {
+          console.log(`  ${scenario.name} ${target.dialect} ${variant.padEnd(8)} answers the ${scenario.probes.length} probe requests exactly as ${expected.variant} does`)
         }
+        if (options.check) continue
         const load = { connections: options.connections }
         if (options.warmup > 0) await runLoad(server.url, scenario.nextRequest, { ...load, duration: options.warmup })
         const cpuBefore = await server.cpuMicros()

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { Target } from './databases.ts'
+import type { DialectName, Target } from './databases.ts'
 
 /** One HTTP request autocannon sends. */
 export interface BenchRequest {
@@ -7,6 +7,15 @@ export interface BenchRequest {
   readonly path: string
   readonly body?: string
   readonly headers?: Record<string, string>
+}
+
+/** A target for the orm variant: its req/s divided by `baseline`'s at least `min` (on `dialect`, or on both). */
+export interface RatioTarget {
+  readonly baseline: 'kysely' | 'raw'
+  readonly min: number
+  readonly dialect?: DialectName
+  /** Where the target comes from, e.g. "issue 4". */
+  readonly source: string
 }
 
 /**
@@ -24,8 +33,14 @@ export interface Scenario {
   createApp (variant: string, target: Target): Promise<FastifyInstance>
   /** The next request to send; called by autocannon for every request. */
   nextRequest (): BenchRequest
-  /** A request every variant must answer with the same status and body (checked before measuring). */
-  readonly probe: BenchRequest
+  /**
+   * Requests every variant must answer with the same status and body, sent in this order to
+   * each fresh server before its warm-up (a mismatch stops the run): the proof that the
+   * variants do the same work. Include the not-found / out-of-range cases.
+   */
+  readonly probes: readonly BenchRequest[]
+  /** The targets the report checks the orm variant against (none: the ratios are printed without a verdict). */
+  readonly targets?: readonly RatioTarget[]
 }
 
 /** The Fastify instance every variant starts from: no logger, nothing else registered. */

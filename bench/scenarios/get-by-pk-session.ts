@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { openPgPool, openSqlite, type Target } from '../lib/databases.ts'
 import { benchFastify, type Scenario } from '../lib/scenario.ts'
 import { Item, itemModels, type ItemJson, type ItemTable } from '../uow/models.ts'
-import { insertGenerated, kyselyBenchApp, NOT_FOUND, ormBenchApp, recreateTables } from '../uow/support.ts'
+import { insertGenerated, kyselyBenchApp, NOT_FOUND, ormBenchApp, recreateTables, type Models } from '../uow/support.ts'
 
 export const ITEM_ROWS = 10_000
 
@@ -11,7 +11,11 @@ interface ItemRoute {
 }
 
 /** The item's columns under their property names: what the ORM's entities serialise to. */
-export const ITEM_SELECT = 'select "id", "sku", "name", "description", "quantity", "price_cents" as "priceCents" from "bench_uow_item"'
+export function itemSelect (table: 'bench_uow_item' | 'bench_page_item'): string {
+  return `select "id", "sku", "name", "description", "quantity", "price_cents" as "priceCents" from "${table}"`
+}
+
+const ITEM_SELECT = itemSelect('bench_uow_item')
 
 /** (a) fastify-orm's unit of work: `request.db.get(Item, id)`, a tracked entity. */
 async function ormApp (target: Target): Promise<FastifyInstance> {
@@ -59,7 +63,7 @@ async function rawApp (target: Target): Promise<FastifyInstance> {
 
 const apps: Record<string, (target: Target) => Promise<FastifyInstance>> = { orm: ormApp, kysely: kyselyApp, raw: rawApp }
 
-/** The rows of bench_uow_item (the same data as get-by-pk's bench_item). */
+/** The rows of bench_uow_item and bench_page_item (the same data as get-by-pk's bench_item). */
 export function itemRow (id: number): ItemTable {
   return {
     id,
@@ -71,9 +75,9 @@ export function itemRow (id: number): ItemTable {
   }
 }
 
-/** Creates bench_uow_item and fills it (also used by paginated-list). */
-export function seedItems (target: Target): Promise<void> {
-  return recreateTables(target, itemModels, (db) => insertGenerated(db, 'bench_uow_item', ITEM_ROWS, itemRow))
+/** Creates an item table (bench_uow_item here, bench_page_item for paginated-list) and fills it. */
+export function seedItems (target: Target, models: Models, table: 'bench_uow_item' | 'bench_page_item'): Promise<void> {
+  return recreateTables(target, models, (db) => insertGenerated(db, table, ITEM_ROWS, itemRow))
 }
 
 /** GET one row by primary key through the session (identity map, entity hydration). */
@@ -81,12 +85,13 @@ export const getByPkSession: Scenario = {
   name: 'get-by-pk-session',
   description: `GET /items/:id — request.db.get(Item, id), one row of ${ITEM_ROWS}`,
   variants: ['orm', 'kysely', 'raw'],
-  seed: seedItems,
+  seed: (target) => seedItems(target, itemModels, 'bench_uow_item'),
   createApp (variant, target) {
     const create = apps[variant]
     if (!create) throw new Error(`get-by-pk-session has no variant "${variant}"`)
     return create(target)
   },
   nextRequest: () => ({ path: `/items/${1 + Math.floor(Math.random() * ITEM_ROWS)}` }),
-  probe: { path: '/items/4242' }
+  targets: [{ baseline: 'raw', dialect: 'postgres', min: 0.95, source: 'issue 4' }, { baseline: 'raw', dialect: 'sqlite', min: 0.8, source: 'issue 4' }],
+  probes: [{ path: '/items/4242' }, { path: '/items/1' }, { path: `/items/${ITEM_ROWS}` }, { path: `/items/${ITEM_ROWS + 1}` }]
 }

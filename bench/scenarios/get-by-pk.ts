@@ -108,7 +108,7 @@ function item (id: number): BenchItem {
 /** GET one row by primary key, a random id per request. */
 export const getByPk: Scenario = {
   name: 'get-by-pk',
-  description: `GET /items/:id — one row of ${ROWS} by primary key`,
+  description: `GET /items/:id — request.db.kysely selectFrom…where id, one row of ${ROWS} (issue 2)`,
   variants: ['orm', 'kysely', 'raw'],
   seed,
   createApp (variant, target) {
@@ -117,5 +117,6 @@ export const getByPk: Scenario = {
     return create(target)
   },
   nextRequest: () => ({ path: `/items/${1 + Math.floor(Math.random() * ROWS)}` }),
-  probe: { path: '/items/4242' }
+  targets: [{ baseline: 'kysely', min: 0.97, source: 'issue 2' }],
+  probes: [{ path: '/items/4242' }, { path: '/items/1' }, { path: `/items/${ROWS}` }, { path: `/items/${ROWS + 1}` }]
 }

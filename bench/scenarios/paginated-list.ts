@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { openPgPool, openSqlite, type Target } from '../lib/databases.ts'
 import { benchFastify, type Scenario } from '../lib/scenario.ts'
-import { Item, itemModels, type ItemJson } from '../uow/models.ts'
-import { kyselyBenchApp, NOT_FOUND, ormBenchApp } from '../uow/support.ts'
-import { ITEM_ROWS, ITEM_SELECT, seedItems } from './get-by-pk-session.ts'
+import { PageItem, pageItemModels, type ItemJson } from '../uow/models.ts'
+import { kyselyBenchApp, ormBenchApp } from '../uow/support.ts'
+import { ITEM_ROWS, itemSelect, seedItems } from './get-by-pk-session.ts'
+
+const TABLE = 'bench_page_item'
+const ITEM_SELECT = itemSelect(TABLE)
 
 const PER_PAGE = 20
 const MAX_PER_PAGE = 100
@@ -24,13 +27,22 @@ interface PageJson {
   hasNext: boolean
 }
 
-/** What a hand-written route does with `?page=&perPage=`: positive integers, defaults 1 and 20. */
-function pageRequest (query: ListRoute['Querystring']): { page: number, perPage: number, offset: number } | undefined {
+/**
+ * The 404 body the ORM's NotFoundError gets from Fastify's error handler; the hand-written
+ * variants send the same, so that every probe (bad and out-of-range pages too) compares equal.
+ */
+function notFound (reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(404).send({ statusCode: 404, code: 'ORM_NOT_FOUND', error: 'Not Found', message })
+}
+
+/** What a hand-written route does with `?page=&perPage=`: positive integers, defaults 1 and 20, perPage ≤ 100. */
+function pageRequest (query: ListRoute['Querystring']): { page: number, perPage: number, offset: number } | string {
   const parse = (value: string | undefined, fallback: number): number | undefined =>
     value === undefined ? fallback : /^\d+$/.test(value) && Number(value) >= 1 ? Number(value) : undefined
-  const page = parse(query.page, 1)
   const perPage = parse(query.perPage, PER_PAGE)
-  if (page === undefined || perPage === undefined) return undefined
+  if (perPage === undefined) return 'Invalid perPage: expected a positive integer such as 1, 2 or 3'
+  const page = parse(query.page, 1)
+  if (page === undefined) return 'Invalid page: expected a positive integer such as 1, 2 or 3'
   const limited = Math.min(perPage, MAX_PER_PAGE)
   return { page, perPage: limited, offset: (page - 1) * limited }
 }
@@ -39,20 +51,22 @@ function pageRequest (query: ListRoute['Querystring']): { page: number, perPage:
 async function answer (reply: FastifyReply, query: ListRoute['Querystring'], count: () => Promise<number>,
   rows: (limit: number, offset: number) => Promise<ItemJson[]>): Promise<PageJson | FastifyReply> {
   const request = pageRequest(query)
-  if (request === undefined) return reply.code(404).send(NOT_FOUND)
+  if (typeof request === 'string') return notFound(reply, request)
   const { page, perPage, offset } = request
   const total = await count()
   const pages = Math.ceil(total / perPage)
-  if (page > 1 && page > pages) return reply.code(404).send(NOT_FOUND)
+  if (page > 1 && page > pages) {
+    return notFound(reply, `Page ${page} not found: ${pages === 0 ? 'there are no items' : `the last page is ${pages}`} (${perPage} per page)`)
+  }
   const items = offset >= total ? [] : await rows(perPage, offset)
   return { items, page, perPage, total, pages, hasPrev: page > 1, hasNext: page < pages }
 }
 
 /** (a) fastify-orm: `query(Item).orderBy('id', 'desc').paginate(request)` (count + page). */
 async function ormApp (target: Target): Promise<FastifyInstance> {
-  const app = await ormBenchApp(target, itemModels)
+  const app = await ormBenchApp(target, pageItemModels)
   app.get<ListRoute>('/items', async (request) => {
-    const page = await request.db.query(Item).orderBy('id', 'desc').paginate(request)
+    const page = await request.db.query(PageItem).orderBy('id', 'desc').paginate(request)
     return page.toJSON()
   })
   return app
@@ -63,17 +77,17 @@ async function kyselyApp (target: Target): Promise<FastifyInstance> {
   const { app, db } = kyselyBenchApp(target)
   app.get<ListRoute>('/items', async (request, reply) => answer(reply, request.query,
     async () => {
-      const { count } = await db.selectFrom('bench_uow_item').select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+      const { count } = await db.selectFrom(TABLE).select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
       return Number(count)
     },
-    (limit, offset) => db.selectFrom('bench_uow_item')
+    (limit, offset) => db.selectFrom(TABLE)
       .select(['id', 'sku', 'name', 'description', 'quantity', 'price_cents as priceCents'])
       .orderBy('id', 'desc').limit(limit).offset(offset)
       .execute()))
   return app
 }
 
-const COUNT = 'select count(*) as "count" from "bench_uow_item"'
+const COUNT = `select count(*) as "count" from "${TABLE}"`
 
 /** (c) The driver alone: two queries. */
 async function rawApp (target: Target): Promise<FastifyInstance> {
@@ -103,12 +117,20 @@ export const paginatedList: Scenario = {
   name: 'paginated-list',
   description: `GET /items?page=N&perPage=${PER_PAGE} — paginate(request): count + page of ${ITEM_ROWS} rows`,
   variants: ['orm', 'kysely', 'raw'],
-  seed: seedItems,
+  seed: (target) => seedItems(target, pageItemModels, TABLE),
   createApp (variant, target) {
     const create = apps[variant]
     if (!create) throw new Error(`paginated-list has no variant "${variant}"`)
     return create(target)
   },
   nextRequest: () => ({ path: `/items?page=${1 + Math.floor(Math.random() * PAGES)}&perPage=${PER_PAGE}` }),
-  probe: { path: `/items?page=7&perPage=${PER_PAGE}` }
+  probes: [
+    { path: `/items?page=7&perPage=${PER_PAGE}` },
+    { path: '/items' },
+    { path: `/items?page=${PAGES}&perPage=${PER_PAGE}` },
+    { path: '/items?page=3&perPage=7' },
+    { path: '/items?page=2&perPage=150' },
+    { path: `/items?page=${PAGES + 1}&perPage=${PER_PAGE}` },
+    { path: '/items?page=0' }
+  ]
 }

@@ -185,5 +185,6 @@ export const userPostsTags: Scenario = {
     return create(target)
   },
   nextRequest: () => ({ path: `/users/${1 + Math.floor(Math.random() * USERS)}` }),
-  probe: { path: '/users/123' }
+  targets: [{ baseline: 'raw', dialect: 'postgres', min: 0.7, source: 'issue 4' }],
+  probes: [{ path: '/users/123' }, { path: '/users/1' }, { path: `/users/${USERS}` }, { path: `/users/${USERS + 1}` }]
 }

@@ -4,15 +4,22 @@
 import { c, defineModel, defineTable, relations } from 'fastify-orm'
 import type { Generated } from 'kysely'
 
-/** Read by get-by-pk-session and paginated-list: the same columns as get-by-pk's bench_item. */
-export const Item = defineModel('Item', {
-  id: c.integer().primaryKey(),
-  sku: c.string(20).unique(),
-  name: c.string(100),
-  description: c.text(),
-  quantity: c.integer(),
-  priceCents: c.integer()
-}, { tableName: 'bench_uow_item', naming: 'snake_case' })
+/** The same columns as get-by-pk's bench_item, in a table of its own. */
+function itemModel<N extends string> (name: N, tableName: string) {
+  return defineModel(name, {
+    id: c.integer().primaryKey(),
+    sku: c.string(20).unique(),
+    name: c.string(100),
+    description: c.text(),
+    quantity: c.integer(),
+    priceCents: c.integer()
+  }, { tableName, naming: 'snake_case' })
+}
+
+/** Read by get-by-pk-session. */
+export const Item = itemModel('Item', 'bench_uow_item')
+/** Read by paginated-list (same rows as Item, its own table). */
+export const PageItem = itemModel('PageItem', 'bench_page_item')
 
 /** Written by create-row and flush-10000: an autoincrement key the database generates. */
 export const NewItem = defineModel('NewItem', {
@@ -62,6 +69,7 @@ export const tagRelations = relations(Tag, ({ manyToMany }) => ({
 
 /** What each scenario registers with the plugin (only its own tables). */
 export const itemModels = { Item }
+export const pageItemModels = { PageItem }
 export const newItemModels = { NewItem }
 export const blogModels = { User, Post, Tag, postTag, userRelations, postRelations, tagRelations }
 
@@ -75,6 +83,7 @@ export interface PostTagTable { post_id: number, tag_id: number }
 
 export interface UowDatabase {
   bench_uow_item: ItemTable
+  bench_page_item: ItemTable
   bench_new_item: NewItemTable
   bench_user: UserTable
   bench_post: PostTable

@@ -1,6 +1,7 @@
 import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { OrmError } from '../errors.ts'
+import type { MigrationOperations, MigrationTypes } from '../migration/migration-context.ts'
 import type { ColumnConfig } from '../model/column.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import type { IntrospectedTable, IntrospectionLimits } from '../schema/introspected-schema.ts'
@@ -66,4 +67,26 @@ export interface OrmDialect {
    * `select version() as version` (MariaDB ≥ 10.5 has INSERT … RETURNING, MySQL has not).
    */
   refineCapabilities?: (version: string) => Partial<DialectCapabilities>
+  /**
+   * The `op` of a revision's context on this database: ALTER TABLE where the database has it,
+   * SQLite's table rebuilds where it has not. `t` renders column declarations. Offline
+   * (`--sql`), `db` only records SQL: operations that would need to read it throw instead.
+   */
+  migrationOperations (db: Kysely<unknown>, t: MigrationTypes, options: { readonly offline: boolean }): MigrationOperations
+  /**
+   * What the migrations runner does around each revision on this database. SQLite: foreign
+   * keys off outside the transaction (so a table rebuild's DROP TABLE cascades nothing),
+   * `foreign_key_check` before the commit, and back on after.
+   */
+  readonly revisionGuards?: RevisionGuards
+}
+
+/** Steps around one revision; see {@link OrmDialect.revisionGuards}. */
+export interface RevisionGuards {
+  /** Before the revision's transaction, on the connection that runs it. */
+  before (db: Kysely<unknown>): Promise<void>
+  /** Inside the transaction, after the revision's `up`/`down`: throws to roll it back. */
+  verify (db: Kysely<unknown>): Promise<void>
+  /** After the transaction, committed or not. */
+  after (db: Kysely<unknown>): Promise<void>
 }

@@ -10,6 +10,7 @@ import { keyCondition } from '../session/unit-of-work.ts'
 import type { AnyDatabase } from '../types.ts'
 import { createAll } from '../schema/create-all.ts'
 import { dropAll } from '../schema/drop-all.ts'
+import { Migrations, type MigrationsOptions } from '../migration/migrations.ts'
 import { ConfigurationError, SessionStateError } from '../errors.ts'
 import { Session } from '../session/session.ts'
 import { ManagedDriver, type PoolStatus } from './managed-driver.ts'
@@ -66,6 +67,7 @@ export class Engine<DB = unknown> {
   readonly #echo: EchoLogger | undefined
   readonly #compiler: QueryCompiler
   readonly #binds: Map<string, Engine>
+  #migrationsDir: string | undefined
   readonly #mappers = new Map<AnyModel, EntityMapper>()
   #sessionDriver: Driver | undefined
   readonly #selectByKey = new Map<EntityMapper, CompiledQuery>()
@@ -98,6 +100,8 @@ export class Engine<DB = unknown> {
   static async connect<DB> (config: ResolvedDatabaseConfig, logger: EngineLogger, options: {
     binds?: Map<string, Engine>
     tables?: readonly RegisteredTable[]
+    /** The default folder of {@link migrations}. */
+    migrationsDir?: string
   } = {}): Promise<Engine<DB>> {
     const dialect = await createOrmDialect(config, (error) => {
       logger.error({ err: error, database: config.redactedUrl }, 'idle database connection failed')
@@ -117,6 +121,7 @@ export class Engine<DB = unknown> {
     )
     const props: KyselyProps = { config: { dialect: kyselyDialect }, dialect: kyselyDialect, driver, executor }
     const engine = new Engine<DB>(config, props, driver, dialect, echo, options.binds ?? new Map(), options.tables ?? [])
+    engine.#migrationsDir = options.migrationsDir
     try {
       await engine.#ping()
     } catch (error) {
@@ -188,6 +193,19 @@ export class Engine<DB = unknown> {
     for (const bind of this.#binds.values()) dropped.push(...await bind.dropAll())
     dropped.push(...await dropAll(this.kysely as Kysely<unknown>, this.#ormDialect, this.tables))
     return dropped
+  }
+
+  /**
+   * This database's migrations (Flask-Migrate's commands as methods) over the revision
+   * files of `dir` — by default the plugin's `migrations.dir`, else `migrations`.
+   *
+   * @example
+   * ```ts
+   * await app.db.migrations({ dir: 'migrations' }).upgrade()
+   * ```
+   */
+  migrations (options: MigrationsOptions = {}): Migrations {
+    return new Migrations(this.kysely as Kysely<unknown>, this.#ormDialect, this.tables, { dir: options.dir ?? this.#migrationsDir })
   }
 
   /** Connection counters: open connections, checked out, callers waiting. */

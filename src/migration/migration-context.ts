@@ -1,11 +1,8 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely, type RawBuilder } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
-import type { Column, ReferentialAction } from '../model/column.ts'
-import { enumCheck } from '../schema/table-ddl.ts'
-
-/** A column declaration as revisions write it: the model vocabulary, `c.string(120).nullable()`. */
-export type AnyColumn = Column<unknown, boolean, boolean>
+import type { AnyColumn, ReferentialAction } from '../model/column.ts'
+import { enumCheck, serverDefaultValue } from '../schema/table-ddl.ts'
 
 /**
  * Portable column types for Kysely's schema builder. A revision declares a column with the
@@ -103,7 +100,7 @@ export interface MigrationContext {
  * await db.schema.alterTable('movie').addColumn('mpa', ...t.column(c.string(10).nullable())).execute()
  * ```
  */
-export function migrationTypes (dialect: OrmDialect): MigrationTypes {
+export function migrationTypes (dialect: Pick<OrmDialect, 'columnTypes'>): MigrationTypes {
   const types = dialect.columnTypes
   const type = (column: AnyColumn): RawBuilder<unknown> => sql.raw(types.sqlType(column.config, column.config.autoincrement === true))
   return {
@@ -113,13 +110,27 @@ export function migrationTypes (dialect: OrmDialect): MigrationTypes {
       return [type(column), (builder) => {
         let result = config.nullable ? builder : builder.notNull()
         if (config.autoincrement === true) result = types.autoincrement(result)
-        const value = config.serverDefault
-        if (value !== undefined) {
-          result = result.defaultTo(typeof value === 'object' ? sql.raw(types.serverDefaultSql?.(config, value.sql) ?? value.sql) : value)
-        }
-        return result
+        const value = serverDefaultValue(config, types)
+        return value === undefined ? result : result.defaultTo(value)
       }]
     },
     enumCheck
   }
+}
+
+/**
+ * The context a revision's `up`/`down` receives, on `db` (the revision's transaction, or
+ * the SQL recorder of `--sql` when `offline`).
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute((trx) => revision.up(createMigrationContext(trx, dialect, { offline: false })))
+ * ```
+ */
+export function createMigrationContext (
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- revisions see every table, past and future
+  db: Kysely<any>, dialect: Pick<OrmDialect, 'name' | 'columnTypes' | 'migrationOperations'>, options: { readonly offline: boolean }
+): MigrationContext {
+  const t = migrationTypes(dialect)
+  return Object.freeze({ db, dialect: dialect.name, t, op: dialect.migrationOperations(db, t, options), offline: options.offline })
 }

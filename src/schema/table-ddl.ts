@@ -1,5 +1,6 @@
 import { sql, type CreateTableBuilder, type ForeignKeyConstraintBuilder, type Kysely, type RawBuilder } from 'kysely'
 import type { ColumnTypes } from '../dialect/orm-dialect.ts'
+import type { ColumnConfig } from '../model/column.ts'
 import type { CheckDefinition } from '../model/define-model.ts'
 import type { ForeignKeyDefinition, RegisteredTable } from '../model/registry.ts'
 
@@ -22,16 +23,11 @@ export function createTableBuilder (
 ): CreateTableBuilder<string, string> {
   let builder = db.schema.createTable(table.tableName) as CreateTableBuilder<string, string>
   for (const column of table.columns) {
-    const { nullable, serverDefault } = column.config
+    const serverDefault = serverDefaultValue(column.config, types)
     builder = builder.addColumn(column.name, sql.raw(types.sqlType(column.config, column.autoincrement)), (definition) => {
-      let result = nullable ? definition : definition.notNull()
+      let result = column.config.nullable ? definition : definition.notNull()
       if (column.autoincrement) result = types.autoincrement(result)
-      if (serverDefault !== undefined) {
-        result = result.defaultTo(typeof serverDefault === 'object'
-          ? sql.raw(types.serverDefaultSql?.(column.config, serverDefault.sql) ?? serverDefault.sql)
-          : serverDefault)
-      }
-      return result
+      return serverDefault === undefined ? result : result.defaultTo(serverDefault)
     })
   }
   builder = builder.addPrimaryKeyConstraint(table.primaryKey.name, table.primaryKey.columns as string[])
@@ -45,7 +41,7 @@ export function createTableBuilder (
 }
 
 /** Applies a foreign key's ON DELETE / ON UPDATE actions to Kysely's constraint builder. */
-export function withActions (fk: ForeignKeyDefinition): (constraint: ForeignKeyConstraintBuilder) => ForeignKeyConstraintBuilder {
+export function withActions (fk: Pick<ForeignKeyDefinition, 'onDelete' | 'onUpdate'>): (constraint: ForeignKeyConstraintBuilder) => ForeignKeyConstraintBuilder {
   return (constraint) => {
     let result = constraint
     if (fk.onDelete) result = result.onDelete(fk.onDelete)
@@ -63,4 +59,20 @@ export function checkExpression (check: CheckDefinition): RawBuilder<unknown> {
 /** An enumeration's CHECK, `"column" in ('a', 'b')`, quoted by the database's compiler. */
 export function enumCheck (column: string, values: readonly string[]): RawBuilder<unknown> {
   return sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql.lit(value)))})`
+}
+
+/**
+ * A column's server default as DDL writes it (Kysely's `defaultTo`, `setDefault`, or inside
+ * a `sql` template): a literal inlined as an SQL literal, or `{ sql }` as this database
+ * needs it (`serverDefaultSql`); undefined when the column has none.
+ *
+ * @example
+ * ```ts
+ * serverDefaultValue(c.string(10).serverDefault("it's").config, types) // sql.lit("it's") → 'it''s'
+ * ```
+ */
+export function serverDefaultValue (config: ColumnConfig, types: ColumnTypes): RawBuilder<unknown> | undefined {
+  const value = config.serverDefault
+  if (value === undefined) return undefined
+  return typeof value === 'object' ? sql.raw(types.serverDefaultSql?.(config, value.sql) ?? value.sql) : sql.lit(value)
 }

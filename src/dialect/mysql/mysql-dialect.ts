@@ -4,6 +4,7 @@ import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
 import type { OrmDialect } from '../orm-dialect.ts'
+import { mysqlMigrationOperations } from './mysql-alter.ts'
 import { mysqlColumnTypes } from './mysql-column-types.ts'
 import { translateMysqlError } from './mysql-errors.ts'
 
@@ -50,6 +51,7 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     normalizeParameters: toMysqlParameters,
     refineCapabilities: (version) => ({ supportsReturning: supportsInsertReturning(version) }),
     translateError: translateMysqlError,
+    migrationOperations: mysqlMigrationOperations,
     // mysql2 does not expose its counters; this internal queue has been stable since 1.x.
     openConnections: () => (pool as unknown as { _allConnections: { length: number } })._allConnections.length
   }

@@ -4,6 +4,7 @@ import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
 import type { OrmDialect } from '../orm-dialect.ts'
+import { postgresMigrationOperations } from './postgres-alter.ts'
 import { postgresColumnTypes } from './postgres-column-types.ts'
 import { translatePostgresError } from './postgres-errors.ts'
 
@@ -43,6 +44,7 @@ export async function createPostgresDialect (
     columnTypes: postgresColumnTypes,
     normalizeParameters: toPostgresParameters,
     translateError: translatePostgresError,
+    migrationOperations: postgresMigrationOperations,
     openConnections: () => pool.totalCount
   }
 }

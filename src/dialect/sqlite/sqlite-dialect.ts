@@ -3,9 +3,11 @@ import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Dialect } 
 import type { SqliteUrl } from '../../config/parse-database-url.ts'
 import { loadDriver } from '../load-driver.ts'
 import type { OrmDialect } from '../orm-dialect.ts'
+import { sqliteMigrationOperations } from './sqlite-alter.ts'
 import { sqliteColumnTypes } from './sqlite-column-types.ts'
 import { SqliteDriver } from './sqlite-driver.ts'
 import { translateSqliteError } from './sqlite-errors.ts'
+import { sqliteRevisionGuards } from './sqlite-revision-guards.ts'
 
 /**
  * SQLite through better-sqlite3. File databases run in WAL mode (readers never wait for the
@@ -40,6 +42,8 @@ export async function createSqliteDialect (url: SqliteUrl): Promise<OrmDialect> 
     kyselyDialect,
     columnTypes: sqliteColumnTypes,
     translateError: translateSqliteError,
-    openConnections: () => (opened ? 1 : 0)
+    migrationOperations: sqliteMigrationOperations,
+    openConnections: () => (opened ? 1 : 0),
+    revisionGuards: sqliteRevisionGuards
   }
 }

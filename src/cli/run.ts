@@ -1,0 +1,219 @@
+import { parseArgs } from 'node:util'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { resolveConfig } from '../config/resolve-config.ts'
+import { createOrmDialect } from '../dialect/create-orm-dialect.ts'
+import { OrmError } from '../errors.ts'
+import type { AutogenerateOptions } from '../migration/autogenerate/autogenerate.ts'
+import { MigrationError } from '../migration/migration-error.ts'
+import { Migrations, initMigrations } from '../migration/migrations.ts'
+import { ModelRegistry } from '../model/registry.ts'
+import fastifyOrm from '../plugin.ts'
+import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
+import { loadAppModule, registerTypescript, type AppModule } from './load-app.ts'
+import { startShell } from './shell.ts'
+import { UsageError } from './usage-error.ts'
+
+/** Where the CLI writes; the tests pass their own. */
+export interface CliOutput {
+  out (line: string): void
+  err (line: string): void
+}
+
+const STDIO: CliOutput = {
+  out: (line) => { process.stdout.write(`${line}\n`) },
+  err: (line) => { process.stderr.write(`${line}\n`) }
+}
+
+/**
+ * Runs one `fastify-orm` command line and returns its exit code: 0 success, 1 failure or a
+ * `check` difference, 2 usage error. Every error is one line on stderr (the stack only
+ * with FASTIFY_ORM_DEBUG=1).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runCli(['upgrade', '--app', 'app.ts'])
+ * ```
+ */
+export async function runCli (argv: readonly string[], output: CliOutput = STDIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await dispatch(argv, output, env)
+  } catch (error) {
+    const usage = error instanceof UsageError
+    output.err(`fastify-orm: ${usage ? 'usage error' : 'error'}: ${oneLine(error)}`)
+    if (usage) output.err('Run fastify-orm --help for the commands and options.')
+    if (env.FASTIFY_ORM_DEBUG) output.err(String((error as Error).stack))
+    return usage ? 2 : 1
+  }
+}
+
+async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    output.out(helpText(rest[0]))
+    return 0
+  }
+  const spec = COMMANDS[command]
+  if (!spec) throw new UsageError(`Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}.`)
+  const { values, positionals } = parseCommand(spec, rest)
+  if (values.help === true) {
+    output.out(helpText(command))
+    return 0
+  }
+  const dirOption = values.dir as string | undefined
+  if (command === 'init') {
+    const dir = initMigrations(dirOption ?? 'migrations')
+    output.out(`Created ${dir}. Next: fastify-orm migrate -m "Initial migration"`)
+    return 0
+  }
+  const appPath = (values.app as string | undefined) ?? env.FASTIFY_ORM_APP
+  if (!appPath) throw new UsageError('Which app? Pass --app path/to/app.ts (a module exporting `models`) or set FASTIFY_ORM_APP.')
+  const app = await loadAppModule(appPath)
+  const url = (values.url as string | undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
+  const dir = dirOption ?? app.migrationsDir ?? 'migrations'
+  // Revisions may be .ts even when the app is .js.
+  await registerTypescript().catch(() => undefined)
+
+  if ((command === 'upgrade' || command === 'downgrade') && values.sql === true) {
+    const migrations = await offlineMigrations(app, url, dir)
+    const [from, to] = splitRange(positionals[0] ?? (command === 'upgrade' ? 'head' : '-1'))
+    output.out(await migrations.sql(command === 'upgrade' ? 'up' : 'down', to, from))
+    return 0
+  }
+
+  const fastify = await openApp(app, url, dir)
+  try {
+    return await runOnline(command, fastify, app, values, positionals, output)
+  } finally {
+    await fastify.close()
+  }
+}
+
+async function runOnline (
+  command: string, app: FastifyInstance, module: AppModule, values: Record<string, unknown>, positionals: string[], output: CliOutput
+): Promise<number> {
+  const migrations = app.db.migrations()
+  switch (command) {
+    case 'migrate': {
+      const message = values.message as string | undefined
+      if (!message) throw new UsageError('migrate needs a message: fastify-orm migrate -m "Add mpa to movie"')
+      const result = await migrations.generate(message, { renames: renames(values), language: values.js === true ? 'js' : undefined })
+      if (result.file === undefined) {
+        output.out('No changes detected')
+        return 0
+      }
+      for (const change of result.changes) output.out(`Detected ${change.text}`)
+      output.out(`Generated ${result.file}`)
+      return 0
+    }
+    case 'upgrade':
+    case 'downgrade': {
+      const done = command === 'upgrade' ? await migrations.upgrade(positionals[0]) : await migrations.downgrade(positionals[0])
+      for (const id of done) output.out(`${command === 'upgrade' ? 'Upgraded to' : 'Reverted'} ${id}`)
+      output.out(`The database is at ${(await migrations.current()) ?? 'base'}${done.length === 0 ? ' (nothing to do)' : ''}`)
+      return 0
+    }
+    case 'current':
+      output.out((await migrations.current()) ?? 'base')
+      return 0
+    case 'history': {
+      const entries = await migrations.history()
+      if (entries.length === 0) output.out('No revisions yet.')
+      for (const entry of entries) {
+        output.out(`${entry.parent ?? '<base>'} -> ${entry.revision}${entry.current ? ' (current)' : ''}${entry.applied ? '' : ' (pending)'}, ${entry.message}`)
+      }
+      return 0
+    }
+    case 'stamp':
+      await migrations.stamp(positionals[0] as string)
+      output.out(`Stamped the database at ${(await migrations.current()) ?? 'base'}`)
+      return 0
+    case 'check': {
+      const changes = await migrations.check()
+      if (changes.length === 0) {
+        output.out('No changes detected: the database matches the models.')
+        return 0
+      }
+      for (const change of changes) output.out(change.text)
+      output.err(`fastify-orm: ${changes.length} difference(s) between the models and the database: run fastify-orm migrate -m "…"`)
+      return 1
+    }
+    case 'create-all': {
+      const created = await app.db.createAll()
+      output.out(created.length > 0 ? `Created tables: ${created.join(', ')}` : 'Every table exists already.')
+      return 0
+    }
+    case 'drop-all': {
+      const dropped = await app.db.dropAll()
+      output.out(dropped.length > 0 ? `Dropped tables: ${dropped.join(', ')}` : 'No table to drop.')
+      return 0
+    }
+    case 'shell':
+      await startShell(app, output, module.exports)
+      return 0
+  }
+  throw new UsageError(`Unknown command "${command}".`)
+}
+
+/** A Fastify app with fastify-orm registered on the module's models: what every online command uses. */
+async function openApp (app: AppModule, url: string | undefined, dir: string): Promise<FastifyInstance> {
+  const fastify = Fastify({ logger: false })
+  await fastify.register(fastifyOrm, { url, models: app.models, migrations: { dir } })
+  await fastify.ready()
+  return fastify
+}
+
+/** Migrations that never connect: the dialect's compiler only (`--sql`). */
+async function offlineMigrations (app: AppModule, url: string | undefined, dir: string): Promise<Migrations> {
+  const config = resolveConfig({ url }).default
+  const dialect = await createOrmDialect(config, () => undefined)
+  return new Migrations(undefined, dialect, new ModelRegistry(app.models).tablesOf('default'), { dir })
+}
+
+function parseCommand (spec: CommandSpec, args: readonly string[]): { values: Record<string, unknown>, positionals: string[] } {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...args], options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError(oneLine(error))
+  }
+  const [min, max] = spec.positionals
+  if (parsed.values.help !== true && (parsed.positionals.length < min || parsed.positionals.length > max)) {
+    throw new UsageError(`Usage: fastify-orm ${spec.usage}`)
+  }
+  return { values: parsed.values as Record<string, unknown>, positionals: parsed.positionals }
+}
+
+function renames (values: Record<string, unknown>): AutogenerateOptions['renames'] {
+  const tables: Record<string, string> = {}
+  const columns: Record<string, Record<string, string>> = {}
+  for (const pair of (values['rename-table'] as string[] | undefined) ?? []) {
+    const [from, to] = pair.split(':')
+    if (!from || !to) throw new UsageError(`--rename-table takes OLD:NEW, got "${pair}"`)
+    tables[from] = to
+  }
+  for (const pair of (values['rename-column'] as string[] | undefined) ?? []) {
+    const match = /^([^.:]+)\.([^.:]+):([^.:]+)$/.exec(pair)
+    if (!match) throw new UsageError(`--rename-column takes TABLE.OLD:NEW, got "${pair}"`)
+    const [, table, from, to] = match as unknown as [string, string, string, string]
+    columns[table] = { ...columns[table], [from]: to }
+  }
+  return { tables, columns }
+}
+
+/** `FROM:TO` for offline SQL, or a lone TO. */
+function splitRange (target: string): [string | undefined, string] {
+  const parts = target.split(':')
+  if (parts.length === 2 && parts[0] && parts[1]) return [parts[0], parts[1]]
+  if (parts.length === 1) return [undefined, target]
+  throw new UsageError(`A --sql target is TO or FROM:TO, got "${target}"`)
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
+}
+
+function oneLine (error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const kind = error instanceof OrmError || error instanceof UsageError || error instanceof MigrationError ? '' : error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : ''
+  return (kind + message).replace(/\s*\n\s*/g, ' ')
+}

@@ -1,0 +1,56 @@
+import { sql, type Kysely } from 'kysely'
+import type { MigrationOperations, MigrationTypes } from '../../migration/migration-context.ts'
+import { withActions } from '../../schema/table-ddl.ts'
+
+/**
+ * A revision's `op` on MySQL and MariaDB: `MODIFY COLUMN` with the column's whole new
+ * declaration, `DROP INDEX … ON`, `DROP FOREIGN KEY`, and `DROP CONSTRAINT` for checks
+ * (MariaDB has no `DROP CHECK`; MySQL ≥ 8.0.19 takes both). A unique constraint is a
+ * unique index, so dropping one drops the index.
+ *
+ * Nothing here needs to read the database, but for one tidy-up when connected: the index
+ * MySQL made by itself for a foreign key outlives the key, and is dropped with it.
+ *
+ * @example
+ * ```ts
+ * const op = mysqlMigrationOperations(trx, migrationTypes(dialect), { offline: false })
+ * await op.alterColumn('movie', 'title', c.string(200).nullable()) // alter table `movie` modify column `title` varchar(200)
+ * ```
+ */
+export function mysqlMigrationOperations (db: Kysely<unknown>, t: MigrationTypes, options: { readonly offline: boolean }): MigrationOperations {
+  const alter = (table: string) => db.schema.alterTable(table)
+  const dropIndex = (table: string, name: string) => db.schema.dropIndex(name).on(table).execute()
+  return {
+    alterColumn: (table, column, declaration) => alter(table).modifyColumn(column, ...t.column(declaration)).execute(),
+    dropColumn: (table, column) => alter(table).dropColumn(column).execute(),
+    dropIndex,
+    addUnique: (table, name, columns) => alter(table).addUniqueConstraint(name, [...columns]).execute(),
+    dropUnique: dropIndex,
+    addForeignKey: (table, name, columns, referencedTable, referencedColumns, actions = {}) =>
+      alter(table).addForeignKeyConstraint(name, [...columns], referencedTable, [...referencedColumns], withActions(actions)).execute(),
+    async dropForeignKey (table, name) {
+      const implicitIndex = !options.offline && await hasImplicitIndex(db, table, name)
+      await sql`alter table ${sql.table(table)} drop foreign key ${sql.id(name)}`.execute(db)
+      if (implicitIndex) await dropIndex(table, name)
+    },
+    addCheck: (table, name, expression) =>
+      alter(table).addCheckConstraint(name, typeof expression === 'string' ? sql.raw(expression) : expression).execute(),
+    dropCheck: (table, name) => alter(table).dropConstraint(name).execute()
+  }
+}
+
+/**
+ * Whether the foreign key has the index MySQL creates when no index supports the key: one
+ * named after the constraint, on exactly its columns. Left behind, it would be reported as
+ * an index no model declares.
+ */
+async function hasImplicitIndex (db: Kysely<unknown>, table: string, name: string): Promise<boolean> {
+  const { rows: index } = await sql<{ column: string }>`
+    select column_name as ${sql.id('column')} from information_schema.statistics
+    where table_schema = database() and table_name = ${table} and index_name = ${name} order by seq_in_index`.execute(db)
+  const { rows: key } = await sql<{ column: string }>`
+    select column_name as ${sql.id('column')} from information_schema.key_column_usage
+    where table_schema = database() and table_name = ${table} and constraint_name = ${name} and referenced_table_name is not null
+    order by ordinal_position`.execute(db)
+  return index.length > 0 && index.map((row) => row.column).join('\u0000') === key.map((row) => row.column).join('\u0000')
+}

@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely'
+import type { OrmDialect } from '../../dialect/orm-dialect.ts'
+import { ModelDefinitionError } from '../../model/model-definition-error.ts'
+import type { RegisteredTable } from '../../model/registry.ts'
+import { compareSchema } from './compare.ts'
+import { describeOperation, isDestructive, type Operation } from './operations.ts'
+import type { Renames } from './renames.ts'
+
+/** Options of {@link autogenerate}. */
+export interface AutogenerateOptions {
+  /** Renames to write as renames; undeclared, a renamed table or column is a drop and an add. */
+  readonly renames?: Renames
+}
+
+/** One detected change as `migrate` and `check` print it. */
+export interface DetectedChange {
+  /** E.g. `+ add column movie.mpa`, `- drop table legacy (destructive)`. */
+  readonly text: string
+  /** It can lose data (a dropped table or column, a narrowing type change). */
+  readonly destructive: boolean
+}
+
+/** What {@link autogenerate} found: the operations of a revision's `up`, and their descriptions. */
+export interface AutogenerateResult {
+  readonly operations: Operation[]
+  readonly changes: DetectedChange[]
+}
+
+/**
+ * Flask-Migrate's `migrate` without the file: introspects the live database and compares
+ * it with the models' tables (one bind's, parents first). No operations means the models
+ * and the database agree. Fails before reading anything when a model uses something
+ * this database cannot store.
+ *
+ * @example
+ * ```ts
+ * const { operations, changes } = await autogenerate(db, dialect, registry.tablesOf('default'))
+ * for (const change of changes) console.log(change.text) // '+ add column movie.mpa'
+ * ```
+ */
+export async function autogenerate (db: Kysely<unknown>, dialect: OrmDialect, tables: readonly RegisteredTable[], options: AutogenerateOptions = {}): Promise<AutogenerateResult> {
+  for (const table of tables) {
+    const problems = dialect.columnTypes.unsupported(table)
+    if (problems.length > 0) throw new ModelDefinitionError(table.modelName, `cannot be stored on ${dialect.name}: ${problems.join('; ')}`)
+  }
+  const actual = await dialect.columnTypes.introspect(db)
+  const operations = compareSchema(tables, actual, { columnTypes: dialect.columnTypes, renames: options.renames })
+  return { operations, changes: operations.map((op) => ({ text: describeOperation(op), destructive: isDestructive(op) })) }
+}

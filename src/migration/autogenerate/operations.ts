@@ -1,0 +1,188 @@
+import type { ColumnConfig } from '../../model/column.ts'
+import type { IntrospectedColumn, IntrospectedForeignKey, IntrospectedIndex, IntrospectedKey } from '../../schema/introspected-schema.ts'
+
+/**
+ * A column in an operation: the state compare saw (this database's folded form) and the
+ * portable declaration a revision writes. `config` is the model's declaration (DDL fields
+ * only, `autoincrement` resolved), or one recovered from the database's type; `undefined`
+ * when no `c.*` type is stored that way, and the revision writes the raw `sqlType`.
+ */
+export interface ColumnSpec extends IntrospectedColumn {
+  readonly config: ColumnConfig | undefined
+}
+
+/** A CHECK: its canonical expression (what compare compares) and what a revision writes. */
+export interface CheckSpec {
+  readonly name: string | undefined
+  readonly expression: string
+  /** SQL text, or an enumeration's column and values (written as `t.enumCheck(…)`). */
+  readonly definition: string | { readonly column: string, readonly values: readonly string[] }
+}
+
+/**
+ * A whole table, for creating it or for dropping it (and creating it back in `down`).
+ * From a model it keeps the model's own forms (a unique index stays an index, RESTRICT
+ * stays RESTRICT); from the database, what introspection reported.
+ */
+export interface TableSpec {
+  readonly name: string
+  readonly columns: readonly ColumnSpec[]
+  readonly primaryKey: IntrospectedKey
+  readonly uniques: readonly IntrospectedKey[]
+  readonly indexes: readonly IntrospectedIndex[]
+  readonly foreignKeys: readonly IntrospectedForeignKey[]
+  readonly checks: readonly CheckSpec[]
+}
+
+/**
+ * One schema change, Alembic-style: each carries everything needed to write it and to
+ * write its reverse, so a revision's `down` is `up` reversed, never a second comparison.
+ */
+export type Operation =
+  | { readonly kind: 'createTable', readonly table: TableSpec }
+  | { readonly kind: 'dropTable', readonly table: TableSpec }
+  | { readonly kind: 'renameTable', readonly from: string, readonly to: string }
+  | { readonly kind: 'addColumn', readonly table: string, readonly column: ColumnSpec }
+  | { readonly kind: 'dropColumn', readonly table: string, readonly column: ColumnSpec }
+  | { readonly kind: 'alterColumn', readonly table: string, readonly from: ColumnSpec, readonly to: ColumnSpec }
+  | { readonly kind: 'renameColumn', readonly table: string, readonly from: string, readonly to: string }
+  | { readonly kind: 'createIndex', readonly table: string, readonly index: IntrospectedIndex }
+  | { readonly kind: 'dropIndex', readonly table: string, readonly index: IntrospectedIndex }
+  | { readonly kind: 'addUnique', readonly table: string, readonly unique: IntrospectedKey }
+  | { readonly kind: 'dropUnique', readonly table: string, readonly unique: IntrospectedKey }
+  | { readonly kind: 'addForeignKey', readonly table: string, readonly foreignKey: IntrospectedForeignKey }
+  | { readonly kind: 'dropForeignKey', readonly table: string, readonly foreignKey: IntrospectedForeignKey }
+  | { readonly kind: 'addCheck', readonly table: string, readonly check: CheckSpec }
+  | { readonly kind: 'dropCheck', readonly table: string, readonly check: CheckSpec }
+
+/**
+ * The operation that undoes `op`. `reverseOperation(reverseOperation(op))` equals `op`.
+ *
+ * @example
+ * ```ts
+ * reverseOperation({ kind: 'renameColumn', table: 'movie', from: 'name', to: 'title' })
+ * // { kind: 'renameColumn', table: 'movie', from: 'title', to: 'name' }
+ * ```
+ */
+export function reverseOperation (op: Operation): Operation {
+  switch (op.kind) {
+    case 'createTable': return { kind: 'dropTable', table: op.table }
+    case 'dropTable': return { kind: 'createTable', table: op.table }
+    case 'addColumn': return { kind: 'dropColumn', table: op.table, column: op.column }
+    case 'dropColumn': return { kind: 'addColumn', table: op.table, column: op.column }
+    case 'createIndex': return { kind: 'dropIndex', table: op.table, index: op.index }
+    case 'dropIndex': return { kind: 'createIndex', table: op.table, index: op.index }
+    case 'addUnique': return { kind: 'dropUnique', table: op.table, unique: op.unique }
+    case 'dropUnique': return { kind: 'addUnique', table: op.table, unique: op.unique }
+    case 'addForeignKey': return { kind: 'dropForeignKey', table: op.table, foreignKey: op.foreignKey }
+    case 'dropForeignKey': return { kind: 'addForeignKey', table: op.table, foreignKey: op.foreignKey }
+    case 'addCheck': return { kind: 'dropCheck', table: op.table, check: op.check }
+    case 'dropCheck': return { kind: 'addCheck', table: op.table, check: op.check }
+    case 'renameTable':
+    case 'renameColumn':
+    case 'alterColumn': return { ...op, from: op.to, to: op.from } as Operation
+  }
+}
+
+/**
+ * The operations that undo `operations`: each reversed, last first — a revision's `down`.
+ *
+ * @example
+ * ```ts
+ * const down = reverseOperations(up)
+ * ```
+ */
+export function reverseOperations (operations: readonly Operation[]): Operation[] {
+  return operations.map(reverseOperation).reverse()
+}
+
+/**
+ * Whether `op` can lose data: dropping a table or a column, or a type change that
+ * narrows (a shorter string, a smaller number, another kind of value).
+ *
+ * @example
+ * ```ts
+ * isDestructive({ kind: 'dropColumn', table: 'movie', column }) // true
+ * ```
+ */
+export function isDestructive (op: Operation): boolean {
+  if (op.kind === 'dropTable' || op.kind === 'dropColumn') return true
+  return op.kind === 'alterColumn' && op.from.sqlType !== op.to.sqlType && !widens(op.from, op.to)
+}
+
+/**
+ * One line saying what `op` does: `+` adds, `-` removes, `~` changes; destructive
+ * operations end with `(destructive)`.
+ *
+ * @example
+ * ```ts
+ * describeOperation(op) // '~ alter column movie.title: type varchar(120) -> varchar(200), nullable false -> true'
+ * ```
+ */
+export function describeOperation (op: Operation): string {
+  const text = describe(op)
+  return isDestructive(op) ? `${text} (destructive)` : text
+}
+
+function describe (op: Operation): string {
+  switch (op.kind) {
+    case 'createTable': return `+ create table ${op.table.name}`
+    case 'dropTable': return `- drop table ${op.table.name}`
+    case 'renameTable': return `~ rename table ${op.from} -> ${op.to}`
+    case 'addColumn': return `+ add column ${op.table}.${op.column.name}`
+    case 'dropColumn': return `- drop column ${op.table}.${op.column.name}`
+    case 'alterColumn': return `~ alter column ${op.table}.${op.from.name}: ${columnChanges(op.from, op.to).join(', ')}`
+    case 'renameColumn': return `~ rename column ${op.table}.${op.from} -> ${op.to}`
+    case 'createIndex': return `+ add ${indexWord(op.index)} ${keyText(op.table, op.index)}`
+    case 'dropIndex': return `- drop ${indexWord(op.index)} ${keyText(op.table, op.index)}`
+    case 'addUnique': return `+ add unique constraint ${keyText(op.table, op.unique)}`
+    case 'dropUnique': return `- drop unique constraint ${keyText(op.table, op.unique)}`
+    case 'addForeignKey': return `+ add foreign key ${foreignKeyText(op.table, op.foreignKey)}`
+    case 'dropForeignKey': return `- drop foreign key ${foreignKeyText(op.table, op.foreignKey)}`
+    case 'addCheck': return `+ add check ${op.check.name ?? '(unnamed)'} on ${op.table}: ${op.check.expression}`
+    case 'dropCheck': return `- drop check ${op.check.name ?? '(unnamed)'} on ${op.table}: ${op.check.expression}`
+  }
+}
+
+/**
+ * What differs between two states of a column, as `field old -> new` texts; empty when
+ * nothing compare looks at differs.
+ *
+ * @example
+ * ```ts
+ * columnChanges(from, to) // ['type varchar(120) -> varchar(200)', 'nullable false -> true']
+ * ```
+ */
+export function columnChanges (from: IntrospectedColumn, to: IntrospectedColumn): string[] {
+  const changes: string[] = []
+  if (from.sqlType !== to.sqlType) changes.push(`type ${from.sqlType} -> ${to.sqlType}`)
+  if (from.nullable !== to.nullable) changes.push(`nullable ${from.nullable} -> ${to.nullable}`)
+  if (from.serverDefault !== to.serverDefault) changes.push(`server default ${from.serverDefault ?? 'none'} -> ${to.serverDefault ?? 'none'}`)
+  if (from.autoincrement !== to.autoincrement) changes.push(`autoincrement ${from.autoincrement} -> ${to.autoincrement}`)
+  return changes
+}
+
+const indexWord = (index: IntrospectedIndex): string => index.unique ? 'unique index' : 'index'
+const keyText = (table: string, key: IntrospectedKey): string => `${key.name ?? '(unnamed)'} on ${table} (${key.columns.join(', ')})`
+
+function foreignKeyText (table: string, fk: IntrospectedForeignKey): string {
+  const actions = [fk.onDelete && ` on delete ${fk.onDelete}`, fk.onUpdate && ` on update ${fk.onUpdate}`].filter(Boolean).join('')
+  return `${keyText(table, fk)} -> ${fk.referencedTable} (${fk.referencedColumns.join(', ')})${actions}`
+}
+
+// Type changes that keep every value: longer strings, bigger numbers, strings to text.
+function widens (from: ColumnSpec, to: ColumnSpec): boolean {
+  const a = from.config
+  const b = to.config
+  if (a === undefined || b === undefined) return false
+  const stringLike = a.kind === 'string' || a.kind === 'enum'
+  if (stringLike && b.kind === 'string') return (b.length ?? 0) >= (a.length ?? 0)
+  if ((stringLike || a.kind === 'uuid') && b.kind === 'text') return true
+  if (a.kind === 'integer') return b.kind === 'bigInteger' || b.kind === 'float'
+  if (a.kind === 'numeric' && b.kind === 'numeric') {
+    const [p1, s1, p2, s2] = [a.precision ?? 0, a.scale ?? 0, b.precision ?? 0, b.scale ?? 0]
+    return s2 >= s1 && p2 - s2 >= p1 - s1
+  }
+  if (a.kind === 'date') return b.kind === 'dateTime'
+  return false
+}

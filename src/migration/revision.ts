@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { MigrationError } from './migration-error.ts'
+import type { MigrationContext } from './migration-context.ts'
+
+/** One revision file: its id, its parent's id (`null` for the first), and how to apply and revert it. */
+export interface Revision {
+  readonly revision: string
+  readonly parent: string | null
+  readonly message: string
+  readonly createdAt: string | undefined
+  /** Absolute path of the file. */
+  readonly file: string
+  up (context: MigrationContext): Promise<void>
+  down (context: MigrationContext): Promise<void>
+}
+
+const REVISION_FILE = /\.(ts|mts|js|mjs)$/
+const DECLARATION_FILE = /\.d\.[mc]?ts$/
+
+/**
+ * A new revision id: 12 hex digits, like Alembic's, random so that two branches never collide.
+ *
+ * @example
+ * ```ts
+ * newRevisionId() // '3f2a9c1b7d20'
+ * ```
+ */
+export function newRevisionId (): string {
+  return randomBytes(6).toString('hex')
+}
+
+/**
+ * The file name of a revision: its id and a slug of the message, `3f2a9c1b7d20_add_mpa_to_movie.ts`.
+ *
+ * @example
+ * ```ts
+ * revisionFileName('3f2a9c1b7d20', 'Add mpa to Movie!', 'ts') // '3f2a9c1b7d20_add_mpa_to_movie.ts'
+ * ```
+ */
+export function revisionFileName (revision: string, message: string, language: 'ts' | 'js'): string {
+  const slug = message.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40)
+  return `${revision}${slug ? `_${slug}` : ''}.${language}`
+}
+
+/**
+ * Imports every revision file of `dir` and returns them in the order they apply, first to
+ * last, after checking they form one chain: unique ids, every parent known, one first
+ * revision and one head. Two heads (two branches that both added a revision) is an error
+ * naming both, never a silent skip.
+ *
+ * @example
+ * ```ts
+ * const chain = await loadRevisionChain('migrations') // [initial, addMpa]
+ * ```
+ */
+export async function loadRevisionChain (dir: string): Promise<Revision[]> {
+  const folder = resolve(dir)
+  if (!existsSync(folder)) {
+    throw new MigrationError(`The migrations folder ${folder} does not exist. Create it with: fastify-orm init --dir ${dir}`)
+  }
+  const files = readdirSync(folder).filter((name) => REVISION_FILE.test(name) && !DECLARATION_FILE.test(name)).sort()
+  const revisions = await Promise.all(files.map((name) => importRevision(join(folder, name))))
+  return orderChain(revisions)
+}
+
+/**
+ * Orders revisions by their parent links, first to last; throws a {@link MigrationError}
+ * when they do not form exactly one chain.
+ *
+ * @example
+ * ```ts
+ * orderChain([second, first]) // [first, second]
+ * ```
+ */
+export function orderChain (revisions: readonly Revision[]): Revision[] {
+  const byId = new Map<string, Revision>()
+  for (const revision of revisions) {
+    const clash = byId.get(revision.revision)
+    if (clash) throw new MigrationError(`Two revision files have the id ${revision.revision}: ${clash.file} and ${revision.file}. Give one of them a new id.`)
+    byId.set(revision.revision, revision)
+  }
+  const children = new Map<string | null, Revision[]>()
+  for (const revision of revisions) {
+    if (revision.parent !== null && !byId.has(revision.parent)) {
+      throw new MigrationError(`Revision ${revision.revision} (${revision.file}) names parent ${revision.parent}, which no revision file defines.`)
+    }
+    children.set(revision.parent, [...children.get(revision.parent) ?? [], revision])
+  }
+  const chain: Revision[] = []
+  let parent: string | null = null
+  for (;;) {
+    const next: Revision[] = children.get(parent) ?? []
+    if (next.length > 1) {
+      const ids = next.map((revision) => revision.revision).join(' and ')
+      throw new MigrationError(
+        `Multiple heads: revisions ${ids} both follow ${parent ?? 'the base'} (branches merged without a merge of their migrations). ` +
+        `Set the parent of one to the other's id (and check it still applies), so the revisions form one chain.`
+      )
+    }
+    const [revision] = next
+    if (revision === undefined) break
+    chain.push(revision)
+    parent = revision.revision
+  }
+  if (chain.length !== revisions.length) {
+    const stray = revisions.filter((revision) => !chain.includes(revision)).map((revision) => revision.revision)
+    throw new MigrationError(`Revisions ${stray.join(', ')} form a cycle of parents and cannot be ordered.`)
+  }
+  return chain
+}
+
+async function importRevision (file: string): Promise<Revision> {
+  let module: Record<string, unknown>
+  try {
+    module = await import(pathToFileURL(file).href) as Record<string, unknown>
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      throw new MigrationError(`Cannot import ${file}: Node needs a TypeScript loader for .ts revisions. Run through tsx (npm install -D tsx), or write revisions in .js.`, { cause: error })
+    }
+    throw new MigrationError(`Cannot import revision ${file}: ${(error as Error).message}`, { cause: error })
+  }
+  const { revision, parent, message, createdAt, up, down } = module
+  const problems: string[] = []
+  if (typeof revision !== 'string' || revision === '') problems.push('export const revision = \'<id>\'')
+  if (parent !== null && typeof parent !== 'string') problems.push('export const parent = \'<parent id>\' (or null for the first revision)')
+  if (typeof up !== 'function') problems.push('export async function up (context)')
+  if (typeof down !== 'function') problems.push('export async function down (context)')
+  if (problems.length > 0) throw new MigrationError(`Revision file ${file} lacks: ${problems.join('; ')}.`)
+  return {
+    revision: revision as string,
+    parent: parent as string | null,
+    message: typeof message === 'string' ? message : '',
+    createdAt: typeof createdAt === 'string' ? createdAt : undefined,
+    file,
+    up: up as Revision['up'],
+    down: down as Revision['down']
+  }
+}
