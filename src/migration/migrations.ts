@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
+import { OrmError } from '../errors.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import { VERSION_LOCK_TABLE, VERSION_TABLE } from '../schema/introspected-schema.ts'
 import { autogenerate, type AutogenerateOptions, type DetectedChange } from './autogenerate/autogenerate.ts'
@@ -232,7 +233,10 @@ export class Migrations {
   }
 
   #failure (revision: Revision, direction: 'up' | 'down', previous: string | null, cause: unknown): MigrationError {
-    const reason = cause instanceof Error ? cause.message : String(cause)
+    // The database's own message: a DatabaseError keeps it for the log only, but the one
+    // running a migration is the developer, who needs it.
+    const root = cause instanceof OrmError && cause.cause instanceof Error ? cause.cause : cause
+    const reason = root instanceof Error ? root.message : String(root)
     const where = this.#dialect.capabilities.supportsTransactionalDdl
       ? `It was rolled back: the database is still at ${direction === 'up' ? (previous ?? 'base') : revision.revision}.`
       : `${this.#dialect.name} cannot roll back DDL: statements of the revision that ran before the error stay applied; repair them by hand, then run the command again.`

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MigrationError } from './migration-error.ts'
@@ -115,7 +115,9 @@ export function orderChain (revisions: readonly Revision[]): Revision[] {
 async function importRevision (file: string): Promise<Revision> {
   let module: Record<string, unknown>
   try {
-    module = await import(pathToFileURL(file).href) as Record<string, unknown>
+    // The file's mtime in the URL: a long-lived process (tests, the shell) sees edited revisions.
+    const { mtimeMs, size } = statSync(file)
+    module = await import(`${pathToFileURL(file).href}?mtime=${mtimeMs}-${size}`) as Record<string, unknown>
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {

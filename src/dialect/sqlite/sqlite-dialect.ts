@@ -10,6 +10,17 @@ import { translateSqliteError } from './sqlite-errors.ts'
 import { sqliteRevisionGuards } from './sqlite-revision-guards.ts'
 
 /**
+ * Kysely's SQLite adapter says DDL is not transactional, so its Migrator would run
+ * revisions outside a transaction. SQLite's DDL is transactional: a failing revision rolls
+ * back with it.
+ */
+class SqliteTransactionalAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl (): boolean {
+    return true
+  }
+}
+
+/**
  * SQLite through better-sqlite3. File databases run in WAL mode (readers never wait for the
  * writer) with a busy timeout; foreign keys are switched on, as SQLite leaves them off.
  *
@@ -31,7 +42,7 @@ export async function createSqliteDialect (url: SqliteUrl): Promise<OrmDialect> 
   }
   // Kysely's compiler, adapter and introspector, with fastify-orm's driver (statement cache, value conversion).
   const kyselyDialect: Dialect = {
-    createAdapter: () => new SqliteAdapter(),
+    createAdapter: () => new SqliteTransactionalAdapter(),
     createDriver: () => new SqliteDriver(open),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db) => new SqliteIntrospector(db)

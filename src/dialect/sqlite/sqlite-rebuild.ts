@@ -46,9 +46,11 @@ export async function rebuildSqliteTable (db: Kysely<unknown>, table: string, ch
   await sql`drop table ${sql.table(before.name)}`.execute(db)
   await renameTable(db, temporary, before.name)
   for (const dependent of after.dependents) await sql.raw(dependent.sql).execute(db)
-  // AUTOINCREMENT never reuses an id, even of a deleted row: keep the highest one handed out.
+  // AUTOINCREMENT never reuses an id, even of a deleted row: keep the highest one handed
+  // out (the copied rows hold at most that one; an emptied table holds none).
   if (sequence !== undefined && after.autoincrement) {
-    await sql`update sqlite_sequence set seq = max(seq, ${sequence.seq}) where name = ${before.name}`.execute(db)
+    await sql`delete from sqlite_sequence where name = ${before.name}`.execute(db)
+    await sql`insert into sqlite_sequence (name, seq) values (${before.name}, ${sequence.seq})`.execute(db)
   }
   await assertForeignKeysHold(db, before.name)
 }
@@ -69,11 +71,17 @@ async function renameTable (db: Kysely<unknown>, from: string, to: string): Prom
   }
 }
 
-/** `PRAGMA foreign_key_check` over the whole database; throws, listing the violations. */
+/**
+ * `PRAGMA foreign_key_check`; throws, listing the violations that involve the table — its
+ * own foreign keys and those of its children. Others are the revision's to answer for (the
+ * runner checks the whole database before the commit).
+ */
 async function assertForeignKeysHold (db: Kysely<unknown>, table: string): Promise<void> {
+  const involved = (name: string): boolean => name.toLowerCase() === table.toLowerCase()
   let violations: Array<{ table: string, rowid: number | null, parent: string }>
   try {
-    violations = (await sql<{ table: string, rowid: number | null, parent: string }>`pragma foreign_key_check`.execute(db)).rows
+    const { rows } = await sql<{ table: string, rowid: number | null, parent: string }>`pragma foreign_key_check`.execute(db)
+    violations = rows.filter((row) => involved(row.table) || involved(row.parent))
   } catch (error) {
     // "foreign key mismatch": a foreign key now names columns that are not a key of the parent.
     throw new MigrationError(`After rebuilding SQLite table "${table}", the foreign keys no longer hold: ${(error as Error).message}`, { cause: error })

@@ -119,12 +119,36 @@ t.test('AUTOINCREMENT keeps its keyword and its high-water mark', async (t) => {
     await execute(db, [
       'create table owner (id integer primary key autoincrement, name text)',
       'insert into owner (name) values (\'a\'), (\'b\'), (\'c\')',
-      'delete from owner where id = 3'
+      'delete from owner where id = 3',
+      'create table emptied (id integer primary key autoincrement, name text)',
+      'insert into emptied (name) values (\'a\'), (\'b\')',
+      'delete from emptied'
     ])
-    await migrate(db, 'sqlite', async ({ op }) => { await op.alterColumn('owner', 'name', c.string(10)) })
+    await migrate(db, 'sqlite', async ({ op }) => {
+      await op.alterColumn('owner', 'name', c.string(10))
+      await op.alterColumn('emptied', 'name', c.string(10))
+    })
     t.match((await rows(db, 'select sql from sqlite_master where name = \'owner\''))[0], { sql: /primary key autoincrement/i })
     await sql`insert into owner (name) values ('d')`.execute(db)
     t.strictSame(await rows(db, 'select id, name from owner order by id'), [{ id: 1, name: 'a' }, { id: 2, name: 'b' }, { id: 4, name: 'd' }], 'id 3 is never handed out again')
+    await sql`insert into emptied (name) values ('c')`.execute(db)
+    t.strictSame(await rows(db, 'select id from emptied'), [{ id: 3 }], 'nor are the ids of an emptied table')
+  }, ['sqlite'])
+})
+
+t.test('table options are kept; tables a rebuild cannot reproduce are refused', async (t) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = await openDb(t, database)
+    await execute(db, [
+      'create table kv (k text primary key, v integer) without rowid, strict',
+      'insert into kv values (\'a\', 1)',
+      'create table area (w integer, h integer, size integer generated always as (w * h))'
+    ])
+    await migrate(db, 'sqlite', async ({ op }) => { await op.addCheck('kv', 'ck_kv_v', 'v > 0') })
+    t.match((await rows(db, 'select sql from sqlite_master where name = \'kv\''))[0], { sql: /\) without rowid, strict$/ }, 'WITHOUT ROWID, STRICT')
+    t.strictSame(await rows(db, 'select * from kv'), [{ k: 'a', v: 1 }])
+    await t.rejects(migrate(db, 'sqlite', async ({ op }) => { await op.addCheck('area', 'ck_area_w', 'w > 0') }),
+      new MigrationError('SQLite table "area" is virtual or has generated columns, which a table rebuild cannot reproduce; change it with hand-written SQL in the revision.'))
   }, ['sqlite'])
 })
 
