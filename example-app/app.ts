@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCallback, type BinaryLike } from 'node:crypto'
 import { promisify } from 'node:util'
+import AjvCompiler from '@fastify/ajv-compiler'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
@@ -34,6 +35,12 @@ function postJson (post: typeof Post.$row & { tags: Array<typeof Tag.$row> }) {
 export async function buildApp (options: FastifyServerOptions & { databaseUrl?: string } = {}) {
   const { databaseUrl, ...fastifyOptions } = options
   const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>()
+  // Fastify coerces types everywhere by default, which turns a JSON body's null into "" or
+  // 0. Path and query strings need coercion ("7" → 7); bodies are JSON and are taken as sent.
+  const ajv = AjvCompiler()
+  const coercing = ajv({}, { customOptions: {} })
+  const exact = ajv({}, { customOptions: { coerceTypes: false } })
+  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? exact : coercing)(route))
   await app.register(fastifyOrm, { url: databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, models, createAll: true })
 
   app.get('/health', async () => ({ ok: true, dialect: app.db.dialect }))

@@ -3,7 +3,9 @@ import { Employee, Movie, Post, Profile, Tag, User } from './models.ts'
 
 // Route schemas derived from the models: validation and serialization, nothing written twice.
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+// Ids are 32-bit integer columns: a larger id is a 400, never a database error.
+const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
+export const IdParams = Type.Object({ id: Id })
 export const PageQuery = Type.Object({ page: Type.Optional(Type.String()), perPage: Type.Optional(Type.String()) })
 
 export const MovieBody = Type.Omit(Movie.schemas.insert, ['id'])
@@ -28,7 +30,7 @@ export const PostWithTags = Type.Composite([Post.schemas.row, Type.Object({ tags
 
 export const NewEmployee = Type.Object({
   name: Employee.schemas.insert.properties.name,
-  managerId: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]))
+  managerId: Type.Optional(Type.Union([Id, Type.Null()]))
 }, { additionalProperties: false })
 export const EmployeeWithTeam = Type.Composite([Employee.schemas.row, Type.Object({
   manager: Type.Union([Employee.schemas.row, Type.Null()]),

@@ -189,6 +189,22 @@ export class CheckViolationError extends ConstraintViolationError {
 }
 
 /**
+ * A value the column cannot hold: out of the integer's range, too long for the string,
+ * not valid for the type (PostgreSQL 22003/22001/22P02, MySQL strict mode's 1264/1406/1366).
+ * Replies 400; the value itself is never in the message.
+ *
+ * @example
+ * ```ts
+ * // GET /movies/2147483648 on an integer key → 400
+ * ```
+ */
+export class InvalidValueError extends OrmError {
+  constructor (cause: unknown) {
+    super('A value is out of range or invalid for its column', 'ORM_INVALID_VALUE', 400, { cause })
+  }
+}
+
+/**
  * Any other database error. Replies 500 with a fixed message: the SQL, its parameters and
  * the driver's message stay in `cause`, for the server log only.
  *

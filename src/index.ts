@@ -34,6 +34,7 @@ export {
   DatabaseError,
   DriverNotInstalledError,
   ForeignKeyViolationError,
+  InvalidValueError,
   NotFoundError,
   NotNullViolationError,
   OrmError,

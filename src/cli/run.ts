@@ -74,10 +74,16 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
   await registerTypescript().catch(() => undefined)
 
   if ((command === 'upgrade' || command === 'downgrade') && values.sql === true) {
-    const migrations = await offlineMigrations(app, url, dir)
-    const [from, to] = splitRange(positionals[0] ?? (command === 'upgrade' ? 'head' : '-1'))
-    output.out(await migrations.sql(command === 'upgrade' ? 'up' : 'down', to, from))
-    return 0
+    const config = resolveConfig({ url }).default
+    const dialect = await createOrmDialect(config, () => undefined)
+    try {
+      const migrations = new Migrations(undefined, dialect, new ModelRegistry(app.models).tablesOf('default'), { dir })
+      const [from, to] = splitRange(positionals[0] ?? (command === 'upgrade' ? 'head' : '-1'))
+      output.out(await migrations.sql(command === 'upgrade' ? 'up' : 'down', to, from))
+      return 0
+    } finally {
+      await dialect.closeUnused()
+    }
   }
 
   const fastify = await openApp(app, url, dir)
@@ -160,13 +166,6 @@ async function openApp (app: AppModule, url: string | undefined, dir: string): P
   await fastify.register(fastifyOrm, { url, models: app.models, migrations: { dir } })
   await fastify.ready()
   return fastify
-}
-
-/** Migrations that never connect: the dialect's compiler only (`--sql`). */
-async function offlineMigrations (app: AppModule, url: string | undefined, dir: string): Promise<Migrations> {
-  const config = resolveConfig({ url }).default
-  const dialect = await createOrmDialect(config, () => undefined)
-  return new Migrations(undefined, dialect, new ModelRegistry(app.models).tablesOf('default'), { dir })
 }
 
 function parseCommand (spec: CommandSpec, args: readonly string[]): { values: Record<string, unknown>, positionals: string[] } {

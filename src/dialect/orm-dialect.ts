@@ -63,6 +63,11 @@ export interface OrmDialect {
   /** Physical connections open right now (1 for an opened SQLite database). */
   openConnections (): number
   /**
+   * Closes a pool whose Kysely driver was never created (an offline `--sql` run only
+   * compiles). A connected dialect is closed through Kysely's `destroy()` instead.
+   */
+  closeUnused (): Promise<void>
+  /**
    * Capabilities that depend on the server's version, read once at connect from
    * `select version() as version` (MariaDB ≥ 10.5 has INSERT … RETURNING, MySQL has not).
    */

@@ -12,6 +12,7 @@ import fastifyOrm, {
   DatabaseError,
   type DialectName,
   ForeignKeyViolationError,
+  InvalidValueError,
   NotNullViolationError,
   OrmError,
   UniqueViolationError
@@ -514,5 +515,30 @@ t.test('errors inside transactions are translated and roll the work back', async
       const other = await failure(t, sql`selec ${RAW_PARAM}`.execute(session.kysely))
       assertDatabaseError(t, other, dialect, DRIVER_CODES.syntax, [RAW_PARAM, 'selec'])
     })
+  })
+})
+
+t.test('a value the column cannot hold is a 400 InvalidValueError, without the value', async (t) => {
+  await eachDatabase(t, async (t, database) => {
+    const app = Fastify()
+    await app.register(fastifyOrm, { url: database.url })
+    await app.ready()
+    t.teardown(() => app.close())
+    const db = app.db.kysely as Db
+    await sql`create table small_value (n integer, code varchar(3))`.execute(db)
+    const attempts = [
+      sql`insert into small_value (n) values (${2147483648})`,
+      sql`insert into small_value (code) values (${'toolong-Zq81'})`
+    ]
+    for (const attempt of attempts) {
+      const error = await attempt.execute(db).then(() => undefined, (caught: unknown) => caught)
+      if (database.dialect === 'sqlite') {
+        t.equal(error, undefined, 'SQLite stores any value (dynamic typing)')
+        continue
+      }
+      t.type(error, InvalidValueError)
+      t.match(error, { statusCode: 400, code: 'ORM_INVALID_VALUE' })
+      t.notMatch((error as Error).message, /2147483648|toolong/, 'the value stays out of the message')
+    }
   })
 })

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import type { DialectName } from '../../src/index.ts'
+import type { DialectName } from '../../src/config/parse-database-url.ts'
 
 /** A database a test may use on its own: a temp SQLite file, a PostgreSQL schema or a MySQL database. */
 export interface TestDatabase {

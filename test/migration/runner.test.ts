@@ -158,6 +158,7 @@ t.test('--sql renders the upgrade without a connection', async (t) => {
     const dir = t.testdir({})
     writeChain(dir)
     const dialect = await createOrmDialect(resolveConfig({ url: database.url }).default, () => undefined)
+    t.teardown(() => dialect.closeUnused())
     const offline = new Migrations(undefined, dialect, [], { dir })
     const script = await offline.sql('up', 'head')
     const q = database.dialect === 'mysql' ? '`' : '"'

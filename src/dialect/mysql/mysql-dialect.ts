@@ -53,6 +53,7 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     translateError: translateMysqlError,
     migrationOperations: mysqlMigrationOperations,
     // mysql2 does not expose its counters; this internal queue has been stable since 1.x.
+    closeUnused: () => new Promise<void>((resolve, reject) => { pool.end((error) => { if (error) reject(error); else resolve() }) }),
     openConnections: () => (pool as unknown as { _allConnections: { length: number } })._allConnections.length
   }
 }

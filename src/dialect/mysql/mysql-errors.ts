@@ -1,4 +1,4 @@
-import { CheckViolationError, ConnectionError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
+import { CheckViolationError, ConnectionError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
 
 // Server error numbers (MySQL and MariaDB share them unless noted).
 const ER_DUP_ENTRY = 1062
@@ -10,6 +10,11 @@ const ER_ROW_IS_REFERENCED_OLD = 1217
 const ER_NO_REFERENCED_ROW_OLD = 1216
 const ER_CHECK_CONSTRAINT_VIOLATED = 3819 // MySQL 8
 const ER_CONSTRAINT_FAILED = 4025 // MariaDB
+// Strict mode's data errors: a client's value that the column cannot hold.
+const ER_WARN_DATA_OUT_OF_RANGE = 1264
+const ER_DATA_TOO_LONG = 1406
+const ER_TRUNCATED_WRONG_VALUE_FOR_FIELD = 1366
+const ER_TRUNCATED_WRONG_VALUE = 1292
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'PROTOCOL_CONNECTION_LOST'])
 
@@ -57,6 +62,11 @@ export function translateMysqlError (error: unknown): OrmError {
       if (parsed) return new CheckViolationError({ constraint: parsed[1], table: parsed[2] }, error)
       return new DatabaseError(error)
     }
+    case ER_WARN_DATA_OUT_OF_RANGE:
+    case ER_DATA_TOO_LONG:
+    case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+    case ER_TRUNCATED_WRONG_VALUE:
+      return new InvalidValueError(error)
     default:
       if (typeof code === 'string' && NETWORK_CODES.has(code)) {
         return new ConnectionError('The database connection failed; see the server log for details', { cause: error })

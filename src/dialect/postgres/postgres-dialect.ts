@@ -45,6 +45,7 @@ export async function createPostgresDialect (
     normalizeParameters: toPostgresParameters,
     translateError: translatePostgresError,
     migrationOperations: postgresMigrationOperations,
+    closeUnused: () => pool.end(),
     openConnections: () => pool.totalCount
   }
 }

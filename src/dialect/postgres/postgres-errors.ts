@@ -1,4 +1,4 @@
-import { CheckViolationError, ConnectionError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
+import { CheckViolationError, ConnectionError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
 
 interface PgErrorFields {
   code?: unknown
@@ -13,7 +13,8 @@ interface PgErrorFields {
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'])
 
 /**
- * Maps pg errors by SQLSTATE: 23505 unique, 23503 foreign key, 23502 not null, 23514 check.
+ * Maps pg errors by SQLSTATE: 23505 unique, 23503 foreign key, 23502 not null, 23514 check,
+ * and the data errors a client's value causes (out of range, too long, not valid) to 400.
  * Column names come from pg's `column` field or the "Key (a, b)=(…)" detail; values never.
  *
  * @example
@@ -41,6 +42,12 @@ export function translatePostgresError (error: unknown): OrmError {
     }
     case '23514':
       return new CheckViolationError({ table, constraint }, error)
+    case '22003': // numeric_value_out_of_range
+    case '22001': // string_data_right_truncation
+    case '22P02': // invalid_text_representation
+    case '22007': // invalid_datetime_format
+    case '22008': // datetime_field_overflow
+      return new InvalidValueError(error)
     default:
       if (typeof fields.code === 'string' && (NETWORK_CODES.has(fields.code) || fields.code.startsWith('08'))) {
         return new ConnectionError('The database connection failed; see the server log for details', { cause: error })

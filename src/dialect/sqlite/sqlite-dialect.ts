@@ -54,6 +54,7 @@ export async function createSqliteDialect (url: SqliteUrl): Promise<OrmDialect> 
     columnTypes: sqliteColumnTypes,
     translateError: translateSqliteError,
     migrationOperations: sqliteMigrationOperations,
+    closeUnused: async () => {}, // nothing is open before the driver opens the file
     openConnections: () => (opened ? 1 : 0),
     revisionGuards: sqliteRevisionGuards
   }

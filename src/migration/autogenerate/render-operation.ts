@@ -33,6 +33,7 @@ export function renderOperation (op: Operation, uses: Uses): string[] {
       case 'renameTable': return [`await ${db()}.alterTable(${q(op.from)}).renameTo(${q(op.to)}).execute()`]
       case 'addColumn': return [
         ...notNullHint(op.column),
+        ...rawTypeNote(op.column),
         `await ${db()}.alterTable(${q(op.table)}).addColumn(${q(op.column.name)}, ${columnArguments(op.column, uses)}).execute()`
       ]
       case 'dropColumn': return [call('dropColumn', q(op.table), q(op.column.name))]
@@ -61,7 +62,7 @@ function createTable (table: TableSpec, uses: Uses): string[] {
   const nameOr = (name: string | undefined, fallback: string): string => q(name ?? fallback)
   const lines = [`await db.schema.createTable(${q(table.name)})`]
   for (const column of table.columns) {
-    if (column.config === undefined) lines.push(`  // ${column.sqlType}: no c.* type is stored this way here, so the database's own type is written`)
+    lines.push(...rawTypeNote(column).map((line) => `  ${line}`))
     lines.push(`  .addColumn(${q(column.name)}, ${columnArguments(column, uses)})`)
   }
   if (table.primaryKey.columns.length > 0) {
@@ -117,6 +118,10 @@ function checkArgument (check: CheckSpec, uses: Uses, expression: boolean): stri
 function actionsObject (fk: IntrospectedForeignKey): string[] {
   const entries = [fk.onDelete && `onDelete: ${stringLiteral(fk.onDelete)}`, fk.onUpdate && `onUpdate: ${stringLiteral(fk.onUpdate)}`].filter(Boolean)
   return entries.length > 0 ? [`{ ${entries.join(', ')} }`] : []
+}
+
+function rawTypeNote (column: ColumnSpec): string[] {
+  return column.config === undefined ? [`// ${column.sqlType}: no c.* type is stored this way here, so the database's own type is written`] : []
 }
 
 /** SQLite refuses to add a NOT NULL column without a default, and elsewhere existing rows need a value. */

@@ -23,7 +23,14 @@ export function stringLiteral (value: string): string {
   return `'${text}'`
 }
 
-/** `['a', 'b']`. */
+/**
+ * An array literal of strings.
+ *
+ * @example
+ * ```ts
+ * stringArray(['title', 'year']) // "['title', 'year']"
+ * ```
+ */
 export function stringArray (values: readonly string[]): string {
   return `[${values.map(stringLiteral).join(', ')}]`
 }

@@ -53,13 +53,20 @@ export function databaseTableSpec (table: IntrospectedTable, columnTypes: Column
   }
 }
 
-/** A live column with its recovered declaration. */
+/**
+ * A live column with its recovered declaration.
+ *
+ * @example
+ * ```ts
+ * databaseColumnSpec(live.columns[0], dialect.columnTypes).config // { kind: 'integer', … }
+ * ```
+ */
 export function databaseColumnSpec (column: IntrospectedColumn, columnTypes: ColumnTypes): ColumnSpec {
   return { ...column, config: portableColumnConfig(column, columnTypes) }
 }
 
 /** A model's CHECK: canonical for comparing, as declared for writing. */
-export function modelCheckSpec (check: CheckDefinition): CheckSpec {
+function modelCheckSpec (check: CheckDefinition): CheckSpec {
   return {
     name: check.name,
     expression: expectedCheckExpression(check),

@@ -239,3 +239,16 @@ t.test('a generated TypeScript file type-checks against the package', async (t) 
   const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(file))
   t.strictSame(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), [])
 })
+
+t.test('notes for steps that need a hand: NOT NULL without a default, a type no c.* makes', async (t) => {
+  const year = { name: 'year', sqlType: 'integer', nullable: false, serverDefault: undefined, autoincrement: false, config: c.integer().config }
+  const notes = { name: 'notes', sqlType: 'mediumtext', nullable: true, serverDefault: undefined, autoincrement: false, config: undefined }
+  const source = renderRevision({ ...HEADER, operations: [{ kind: 'addColumn', table: 'movie', column: year }, { kind: 'dropColumn', table: 'movie', column: notes }], language: 'ts' })
+  t.match(source, `  // NOT NULL without a server default: existing rows need a value. Add a serverDefault, or add the column
+  // nullable, fill it (db.updateTable …), then make it NOT NULL with op.alterColumn.
+  await db.schema.alterTable('movie').addColumn('year', ...t.column(c.integer())).execute()`)
+  t.match(source, `  // + add column movie.notes
+  // mediumtext: no c.* type is stored this way here, so the database's own type is written
+  await db.schema.alterTable('movie').addColumn('notes', sql.raw('mediumtext')).execute()`)
+  t.match(source, 'import { sql } from \'kysely\'')
+})
