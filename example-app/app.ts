@@ -13,8 +13,14 @@ import {
 
 export { models }
 
-/** The database the example uses when DATABASE_URL is not set: a file next to this module. */
-export const DEFAULT_DATABASE_URL = `sqlite:///${new URL('./app.db', import.meta.url).pathname}`
+/**
+ * The database the example uses when DATABASE_URL is not set: a file next to this module.
+ * The CLI reads this export too (`fastify-orm --app example-app/app.ts …`).
+ */
+export const databaseUrl = `sqlite:///${new URL('./app.db', import.meta.url).pathname}`
+
+/** The example's committed revisions; the CLI reads this export as its default `--dir`. */
+export const migrationsDir = new URL('./migrations', import.meta.url).pathname
 
 const scrypt = promisify(scryptCallback) as (password: BinaryLike, salt: BinaryLike, length: number) => Promise<Buffer>
 
@@ -33,7 +39,7 @@ function postJson (post: typeof Post.$row & { tags: Array<typeof Tag.$row> }) {
  * public name only, as a user would.
  */
 export async function buildApp (options: FastifyServerOptions & { databaseUrl?: string } = {}) {
-  const { databaseUrl, ...fastifyOptions } = options
+  const { databaseUrl: _url, ...fastifyOptions } = options
   const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>()
   // Fastify coerces types everywhere by default, which turns a JSON body's null into "" or
   // 0. Path and query strings need coercion ("7" → 7); bodies are JSON and are taken as sent.
@@ -41,7 +47,12 @@ export async function buildApp (options: FastifyServerOptions & { databaseUrl?: 
   const coercing = ajv({}, { customOptions: {} })
   const exact = ajv({}, { customOptions: { coerceTypes: false } })
   app.setValidatorCompiler((route) => (route.httpPart === 'body' ? exact : coercing)(route))
-  await app.register(fastifyOrm, { url: databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, models, createAll: true })
+  // The committed migrations bring the database to head when the app starts.
+  await app.register(fastifyOrm, {
+    url: options.databaseUrl ?? process.env.DATABASE_URL ?? databaseUrl,
+    models,
+    migrations: { dir: migrationsDir, upgrade: true }
+  })
 
   app.get('/health', async () => ({ ok: true, dialect: app.db.dialect }))
 

@@ -3,13 +3,17 @@
 //   npx tsx bench/tools/profile-summary.ts bench/results/profiles/<run>/CPU.….0.001.cpuprofile [--top 25] [--match text]
 // Prints where the busy (non-idle) time went: by package, the top functions by self time, and
 // the inclusive time of every function whose file URL contains --match (default: fastify-orm's
-// own files, src/ or dist/).
-import { readFileSync } from 'node:fs'
+// own files, src/ or dist/). Frames in dist/ are shown at their place in src/ (file:line),
+// through the .js.map files tsc writes next to them.
+import { existsSync, readFileSync } from 'node:fs'
+import { SourceMap, type SourceMapPayload } from 'node:module'
+import { dirname, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 interface ProfileNode {
   id: number
-  callFrame: { functionName: string, url: string, lineNumber: number }
+  callFrame: { functionName: string, url: string, lineNumber: number, columnNumber: number }
   children?: number[]
 }
 
@@ -37,10 +41,28 @@ profile.samples.forEach((id, index) => self.set(id, (self.get(id) ?? 0) + (profi
 const IDLE = new Set(['(idle)', '(program)'])
 const busy = [...self].filter(([id]) => !IDLE.has(byId.get(id)!.callFrame.functionName)).reduce((sum, [, us]) => sum + us, 0)
 
+// dist/…/x.js → src/…/x.ts through x.js.map (null: no map, or no entry there).
+const sourceMaps = new Map<string, SourceMap | null>()
+const ROOT_PATH = fileURLToPath(ROOT)
+function original (url: string, line: number, column: number): { file: string, line: number } | null {
+  if (!url.startsWith(`${ROOT}dist/`)) return null
+  const file = fileURLToPath(url)
+  let map = sourceMaps.get(file)
+  if (map === undefined) {
+    map = existsSync(`${file}.map`) ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload) : null
+    sourceMaps.set(file, map)
+  }
+  const entry = map?.findEntry(line, column) as { originalSource?: string, originalLine?: number } | undefined
+  if (entry?.originalSource === undefined || entry.originalLine === undefined) return null
+  const source = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : resolve(dirname(file), entry.originalSource)
+  return { file: relative(ROOT_PATH, source), line: entry.originalLine + 1 }
+}
+
 const frameKey = (node: ProfileNode): string => {
-  const { functionName, url, lineNumber } = node.callFrame
-  const short = url.replace(/^.*node_modules\//, '').replace(ROOT, '')
-  return `${functionName || '(anonymous)'} ${short === '' ? '' : `${short}:${lineNumber + 1}`}`.trim()
+  const { functionName, url, lineNumber, columnNumber } = node.callFrame
+  const source = original(url, lineNumber, columnNumber)
+  const short = source === null ? url.replace(/^.*node_modules\//, '').replace(ROOT, '') : source.file
+  return `${functionName || '(anonymous)'} ${short === '' ? '' : `${short}:${source?.line ?? lineNumber + 1}`}`.trim()
 }
 const pkg = (url: string): string => {
   if (url === '') return '(native/gc)'

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { AnyModel } from '../model/define-model.ts'
@@ -33,7 +33,9 @@ export async function loadAppModule (path: string): Promise<AppModule> {
   const file = resolve(path)
   if (!existsSync(file)) throw new UsageError(`The app module ${path} does not exist (--app or FASTIFY_ORM_APP).`)
   if (/\.[mc]?ts$/.test(file)) await registerTypescript()
-  const exports = await import(pathToFileURL(file).href) as Record<string, unknown>
+  // The file's mtime in the URL: the shell or a test that edits the models sees the edit.
+  const { mtimeMs } = statSync(file)
+  const exports = await import(`${pathToFileURL(file).href}?mtime=${mtimeMs}`) as Record<string, unknown>
   const models = exports.models
   if (models === null || typeof models !== 'object') {
     throw new UsageError(`The app module ${path} has no "models" export. Export the object you give the plugin: export const models = { User, Post, … }`)

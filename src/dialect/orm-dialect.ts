@@ -84,6 +84,11 @@ export interface OrmDialect {
    * `foreign_key_check` before the commit, and back on after.
    */
   readonly revisionGuards?: RevisionGuards
+  /**
+   * The schema unqualified names resolve to, where a database has several (PostgreSQL's
+   * search_path). Kysely's Migrator looks for its tables in every schema unless told which.
+   */
+  currentSchema?: (db: Kysely<unknown>) => Promise<string>
 }
 
 /** Steps around one revision; see {@link OrmDialect.revisionGuards}. */

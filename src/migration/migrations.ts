@@ -207,7 +207,7 @@ export class Migrations {
   /** Runs revisions one at a time, each through Kysely's Migrator in its own transaction. */
   async #step (chain: readonly Revision[], to: number, direction: 'up' | 'down'): Promise<string[]> {
     const db = this.#requireDb()
-    const migrator = this.#migrator(db, chain)
+    const migrator = this.#migrator(db, chain, await this.#dialect.currentSchema?.(db))
     const guards = this.#dialect.revisionGuards
     const done: string[] = []
     for (;;) {
@@ -243,7 +243,7 @@ export class Migrations {
     return new MigrationError(`Revision ${revision.revision} (${revision.message}) failed in ${direction === 'up' ? 'upgrade' : 'downgrade'}: ${reason}. ${where}`, { cause })
   }
 
-  #migrator (db: Kysely<unknown>, chain: readonly Revision[]): Migrator {
+  #migrator (db: Kysely<unknown>, chain: readonly Revision[], schema: string | undefined): Migrator {
     const dialect = this.#dialect
     const migrations: Record<string, Migration> = {}
     chain.forEach((revision, index) => {
@@ -257,7 +257,8 @@ export class Migrations {
       db,
       provider: { getMigrations: async () => migrations },
       migrationTableName: VERSION_TABLE,
-      migrationLockTableName: VERSION_LOCK_TABLE
+      migrationLockTableName: VERSION_LOCK_TABLE,
+      migrationTableSchema: schema
     })
   }
 

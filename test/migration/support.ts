@@ -47,3 +47,26 @@ export async function cli (args: readonly string[], options: { cwd?: string, env
     return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
   }
 }
+
+/** An app module with the movies tutorial's model; `extra` adds columns. */
+export const movieModule = (extra: string) => `import { c, defineModel } from 'fastify-orm'
+
+export const Movie = defineModel('Movie', {
+  id: c.integer().primaryKey(),
+  title: c.string(120),
+  year: c.integer(),
+  directors: c.array(c.string(100)),
+  theatre: c.boolean().default(true)${extra}
+})
+
+export const models = { Movie }
+`
+
+/** The CLI's own code in this process, its output captured (for steps that need no child process). */
+export async function runInProcess (args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number, stdout: string, stderr: string }> {
+  const { runCli } = await import('../../src/cli/run.ts')
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(args, { out: (line) => { out.push(line) }, err: (line) => { err.push(line) } }, { ...process.env, ...env })
+  return { code, stdout: out.map((line) => `${line}\n`).join(''), stderr: err.map((line) => `${line}\n`).join('') }
+}

@@ -1,5 +1,5 @@
 import type Pg from 'pg'
-import { PostgresDialect } from 'kysely'
+import { PostgresDialect, sql } from 'kysely'
 import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
@@ -46,6 +46,7 @@ export async function createPostgresDialect (
     translateError: translatePostgresError,
     migrationOperations: postgresMigrationOperations,
     closeUnused: () => pool.end(),
+    currentSchema: async (db) => (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? 'public',
     openConnections: () => pool.totalCount
   }
 }

@@ -1,0 +1,26 @@
+// The fastify-orm CLI as a child process: help on every command, usage errors exit 2.
+import t from 'tap'
+import { cli } from './support.ts'
+
+t.test('usage: help on every command, exit code 2 for a wrong command line', async (t) => {
+  const help = await cli(['--help'])
+  t.equal(help.code, 0)
+  for (const command of ['init', 'migrate', 'upgrade', 'downgrade', 'current', 'history', 'stamp', 'check', 'create-all', 'drop-all', 'shell']) {
+    t.match(help.stdout, `\n  ${command}`, `lists ${command}`)
+    const own = await cli([command, '--help'])
+    t.equal(own.code, 0, `${command} --help`)
+    t.match(own.stdout, `Usage: fastify-orm ${command}`)
+  }
+  const unknown = await cli(['migrat'])
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /^fastify-orm: usage error: Unknown command "migrat"/)
+  const noApp = await cli(['upgrade'], { env: { FASTIFY_ORM_APP: '' } })
+  t.equal(noApp.code, 2)
+  t.match(noApp.stderr, /Pass --app path\/to\/app.ts/)
+  const badOption = await cli(['upgrade', '--frobnicate'])
+  t.equal(badOption.code, 2)
+  const missingModule = await cli(['current', '--app', 'no/such/app.ts'])
+  t.equal(missingModule.code, 2)
+  t.match(missingModule.stderr, 'The app module no/such/app.ts does not exist')
+  t.notMatch(missingModule.stderr, /\n\s+at /, 'no stack trace')
+})
