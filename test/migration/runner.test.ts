@@ -6,7 +6,8 @@ import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { resolveConfig } from '../../src/config/resolve-config.ts'
 import { createOrmDialect } from '../../src/dialect/create-orm-dialect.ts'
-import { MigrationError, Migrations } from '../../src/index.ts'
+import Fastify from 'fastify'
+import fastifyOrm, { MigrationError, Migrations } from '../../src/index.ts'
 import { buildApp, eachDb, untyped } from '../schema/support.ts'
 import { writeRevision } from './support.ts'
 
@@ -180,4 +181,23 @@ t.test('--sql renders the upgrade without a connection', async (t) => {
       t.equal(await app.db.migrations({ dir }).current(), R3, 'psql-style application of the script reaches head')
     }
   })
+})
+
+t.test('the plugin option migrations.upgrade applies the revisions when the app starts', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const dir = t.testdir({})
+    writeChain(dir)
+    const app = await buildApp(t, database, { migrations: { dir, upgrade: true } })
+    t.equal(await app.db.migrations().current(), R3, 'at head once ready (the option\'s dir is the default)')
+
+    writeRevision(dir, { id: R4, parent: R3, message: 'Doomed', up: "  await db.selectFrom('no_such_table').selectAll().execute()", down: '' })
+    const failing = Fastify()
+    await failing.register(fastifyOrm, { url: database.url, migrations: { dir, upgrade: true } })
+    await t.rejects(failing.ready(), { name: 'MigrationError', message: new RegExp(`Revision ${R4} \\(Doomed\\) failed in upgrade`) }, 'a failing revision fails ready()')
+    await failing.close()
+
+    const both = Fastify()
+    await t.rejects(async () => { await both.register(fastifyOrm, { url: database.url, createAll: true, migrations: { dir, upgrade: true } }) }, { name: 'ConfigurationError', message: /Choose createAll or migrations.upgrade/ })
+    await both.close()
+  }, ['sqlite', 'postgres'])
 })
