@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile (from `npm run bench -- --cpu-prof`; the server's main thread
 // is the CPU.*.0.*.cpuprofile of each directory):
-//   npx tsx bench/tools/profile-summary.ts bench/results/profiles/<run>/CPU.….0.001.cpuprofile [--top 25] [--match text]
+//   npx tsx bench/tools/profile-summary.ts bench/results/profiles/<run>/CPU.….0.001.cpuprofile [--top 25] [--match text] [--requests N]
 // Prints where the busy (non-idle) time went: by package, the top functions by self time, and
 // the inclusive time of every function whose file URL contains --match (default: fastify-orm's
 // own files, src/ or dist/). Frames in dist/ are shown at their place in src/ (file:line),
@@ -23,7 +23,9 @@ interface Profile {
   timeDeltas: number[]
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, match: { type: 'string' } } })
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, match: { type: 'string' }, requests: { type: 'string' } } })
+/** With --requests N (how many requests the profile covers), times are also shown in µs per request. */
+const requests = values.requests === undefined ? undefined : Number(values.requests)
 const top = Number(values.top ?? 25)
 const ROOT = new URL('../../', import.meta.url).href
 const match = values.match ?? ROOT
@@ -72,7 +74,7 @@ const pkg = (url: string): string => {
   return url.startsWith(ROOT) ? `fastify-orm ${url.slice(ROOT.length).split('/')[0]}/` : url
 }
 
-const percent = (us: number): string => `${((100 * us) / busy).toFixed(1).padStart(5)}%`
+const percent = (us: number): string => `${((100 * us) / busy).toFixed(1).padStart(5)}%${requests === undefined ? '' : `  ${(us / requests).toFixed(1).padStart(6)} µs/req`}`
 const print = (title: string, entries: Map<string, number>, limit = Infinity): void => {
   console.log(`\n${title}`)
   for (const [key, us] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, limit)) console.log(`  ${percent(us)}  ${key}`)
@@ -100,7 +102,7 @@ for (const [id, us] of self) {
   }
 }
 
-console.log(`${file}\nbusy time ${(busy / 1e6).toFixed(2)} s (percentages below are of busy time)`)
+console.log(`${file}\nbusy time ${(busy / 1e6).toFixed(2)} s${requests === undefined ? '' : `, ${(busy / requests).toFixed(1)} µs per request over ${requests}`} (percentages below are of busy time)`)
 print('Self time by package', packages)
 print(`Top ${top} functions by self time`, functions, top)
 print(`Inclusive time of frames matching "${match}"`, inclusive, top)
