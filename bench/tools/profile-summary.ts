@@ -15,6 +15,8 @@ interface ProfileNode {
   id: number
   callFrame: { functionName: string, url: string, lineNumber: number, columnNumber: number }
   children?: number[]
+  /** Samples per source line (1-based) of this node's own time. */
+  positionTicks?: Array<{ line: number, ticks: number }>
 }
 
 interface Profile {
@@ -60,6 +62,17 @@ function original (url: string, line: number, column: number): { file: string, l
   return { file: relative(ROOT_PATH, source), line: entry.originalLine + 1 }
 }
 
+// A generated line (1-based) → its source line: the mapping at the line's first non-blank column.
+const generatedLines = new Map<string, string[]>()
+function originalLine (url: string, line: number): string | null {
+  if (!url.startsWith(`${ROOT}dist/`)) return null
+  let lines = generatedLines.get(url)
+  if (lines === undefined) generatedLines.set(url, lines = readFileSync(fileURLToPath(url), 'utf8').split('\n'))
+  const text = lines[line - 1] ?? ''
+  const source = original(url, line - 1, text.length - text.trimStart().length)
+  return source === null ? null : `${source.file}:${source.line}`
+}
+
 const frameKey = (node: ProfileNode): string => {
   const { functionName, url, lineNumber, columnNumber } = node.callFrame
   const source = original(url, lineNumber, columnNumber)
@@ -84,11 +97,19 @@ const add = (map: Map<string, number>, key: string, us: number): void => { map.s
 const packages = new Map<string, number>()
 const functions = new Map<string, number>()
 const inclusive = new Map<string, number>()
+const hotLines = new Map<string, number>()
 for (const [id, us] of self) {
   const node = byId.get(id)!
   if (IDLE.has(node.callFrame.functionName)) continue
   add(packages, pkg(node.callFrame.url), us)
   add(functions, frameKey(node), us)
+  // fastify-orm's own self time, spread over its source lines by their sample counts.
+  const ticks = node.positionTicks ?? []
+  const totalTicks = ticks.reduce((sum, { ticks: n }) => sum + n, 0)
+  for (const { line, ticks: n } of ticks) {
+    const where = originalLine(node.callFrame.url, line)
+    if (where !== null) add(hotLines, `${where} (${node.callFrame.functionName || 'anonymous'})`, (us * n) / totalTicks)
+  }
   // Credit every matching frame on the stack once (recursion counted once).
   const seen = new Set<string>()
   for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
@@ -106,3 +127,4 @@ console.log(`${file}\nbusy time ${(busy / 1e6).toFixed(2)} s${requests === undef
 print('Self time by package', packages)
 print(`Top ${top} functions by self time`, functions, top)
 print(`Inclusive time of frames matching "${match}"`, inclusive, top)
+if (hotLines.size > 0) print('Self time of fastify-orm\'s source lines (dist/ mapped to src/)', hotLines, top)

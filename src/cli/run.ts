@@ -154,7 +154,8 @@ async function runOnline (
       return 0
     }
     case 'shell':
-      await startShell(app, output, module.exports)
+      // The models by name too (`Movie`, not only `models.Movie`), as flask shell's app context has them.
+      await startShell(app, output, { ...module.exports, ...module.models })
       return 0
   }
   throw new UsageError(`Unknown command "${command}".`)

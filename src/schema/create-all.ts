@@ -48,7 +48,7 @@ export async function createAll (db: Kysely<unknown>, dialect: OrmDialect, table
 }
 
 /** Fails before any DDL when a table uses something this database cannot store. */
-function assertStorable (dialect: OrmDialect, tables: readonly RegisteredTable[]): void {
+export function assertStorable (dialect: OrmDialect, tables: readonly RegisteredTable[]): void {
   for (const table of tables) {
     const problems = dialect.columnTypes.unsupported(table)
     if (problems.length > 0) {

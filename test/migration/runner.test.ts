@@ -193,7 +193,7 @@ t.test('the plugin option migrations.upgrade applies the revisions when the app 
     writeRevision(dir, { id: R4, parent: R3, message: 'Doomed', up: "  await db.selectFrom('no_such_table').selectAll().execute()", down: '' })
     const failing = Fastify()
     await failing.register(fastifyOrm, { url: database.url, migrations: { dir, upgrade: true } })
-    await t.rejects(failing.ready(), { name: 'MigrationError', message: new RegExp(`Revision ${R4} \\(Doomed\\) failed in upgrade`) }, 'a failing revision fails ready()')
+    await t.rejects(async () => { await failing.ready() }, { name: 'MigrationError', message: new RegExp(`Revision ${R4} \\(Doomed\\) failed in upgrade`) }, 'a failing revision fails ready()')
     await failing.close()
 
     const both = Fastify()

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { OrmDialect } from '../../dialect/orm-dialect.ts'
-import { ModelDefinitionError } from '../../model/model-definition-error.ts'
+import { assertStorable } from '../../schema/create-all.ts'
 import type { RegisteredTable } from '../../model/registry.ts'
 import { compareSchema } from './compare.ts'
 import { describeOperation, isDestructive, type Operation } from './operations.ts'
@@ -39,10 +39,7 @@ export interface AutogenerateResult {
  * ```
  */
 export async function autogenerate (db: Kysely<unknown>, dialect: OrmDialect, tables: readonly RegisteredTable[], options: AutogenerateOptions = {}): Promise<AutogenerateResult> {
-  for (const table of tables) {
-    const problems = dialect.columnTypes.unsupported(table)
-    if (problems.length > 0) throw new ModelDefinitionError(table.modelName, `cannot be stored on ${dialect.name}: ${problems.join('; ')}`)
-  }
+  assertStorable(dialect, tables)
   const actual = await dialect.columnTypes.introspect(db)
   const operations = compareSchema(tables, actual, { columnTypes: dialect.columnTypes, renames: options.renames })
   return { operations, changes: operations.map((op) => ({ text: describeOperation(op), destructive: isDestructive(op) })) }
