@@ -24,7 +24,8 @@ t.test('the shell: models, db and top-level await', async (t) => {
     for (const line of [
       "const movie = db.add(Movie, { title: 'Up', year: 2009, directors: ['Pete Docter'] })",
       'await db.commit()',
-      'console.log("count=" + await db.query(Movie).count() + " id=" + movie.id)'
+      'console.log("count=" + await db.query(Movie).count() + " id=" + movie.id)',
+      '(await db.query(Movie).all()).map((row) => `${row.title} (${row.year})`)'
     ]) {
       await prompt()
       stdout = stdout.replace(/orm> $/, 'orm>\n')
@@ -36,6 +37,7 @@ t.test('the shell: models, db and top-level await', async (t) => {
     t.equal(code, 0, stdout)
     t.match(stdout, 'Globals: app, db, Movie')
     t.match(stdout, 'count=1 id=1', 'one row, its id read back after the commit')
+    t.match(stdout, "[ 'Up (2009)' ]", 'rows printed by the REPL')
     t.equal((await cli(['drop-all'], { env })).stdout.trim(), 'Dropped tables: movie')
   })
 })

@@ -1,4 +1,5 @@
 // The fastify-orm CLI as a child process: help on every command, usage errors exit 2.
+import { join } from 'node:path'
 import t from 'tap'
 import { cli } from './support.ts'
 
@@ -23,4 +24,16 @@ t.test('usage: help on every command, exit code 2 for a wrong command line', asy
   t.equal(missingModule.code, 2)
   t.match(missingModule.stderr, 'The app module no/such/app.ts does not exist')
   t.notMatch(missingModule.stderr, /\n\s+at /, 'no stack trace')
+})
+
+t.test('a .js app module works as well as a .ts one', async (t) => {
+  const dir = t.testdir({
+    'app.js': "import { c, defineModel } from 'fastify-orm'\nexport const Note = defineModel('Note', { id: c.integer().primaryKey(), body: c.text() })\nexport const models = { Note }\n"
+  })
+  const checked = await cli(['check', '--app', join(dir, 'app.js'), '--url', `sqlite:///${join(dir, 'notes.db')}`, '--dir', join(dir, 'migrations')])
+  t.equal(checked.code, 1, 'the missing migrations folder is an error…')
+  t.match(checked.stderr, /^fastify-orm: error: The migrations folder .* does not exist. Create it with: fastify-orm init/)
+  const created = await cli(['create-all', '--app', join(dir, 'app.js'), '--url', `sqlite:///${join(dir, 'notes.db')}`])
+  t.equal(created.code, 0, created.stderr)
+  t.equal(created.stdout.trim(), 'Created tables: note')
 })

@@ -1,5 +1,6 @@
 // The migrations runner on hand-written revisions, on every database: targets, history,
 // stamp, a failing revision, broken chains (two heads, a merged branch), offline SQL.
+import Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
@@ -174,6 +175,14 @@ t.test('--sql renders the upgrade without a connection', async (t) => {
     t.notMatch(down, R2 + ': Mood\n', 'stops above the target')
     await t.rejects(offline.current(), { message: /needs a database connection; only --sql works offline/ })
 
+    if (database.dialect === 'sqlite') {
+      // The script runs as it is printed, through SQLite's own shell-style exec.
+      const file = join(dir, 'offline.db')
+      const sqlite = new Database(file)
+      sqlite.exec(script)
+      t.strictSame(sqlite.prepare('select name from fastify_orm_version order by name').all(), [{ name: `0001_${R1}` }, { name: `0002_${R2}` }, { name: `0003_${R3}` }])
+      sqlite.close()
+    }
     if (database.dialect === 'postgres') {
       // The script runs as it is printed.
       const app = await buildApp(t, database)

@@ -15,6 +15,7 @@ const ER_WARN_DATA_OUT_OF_RANGE = 1264
 const ER_DATA_TOO_LONG = 1406
 const ER_TRUNCATED_WRONG_VALUE_FOR_FIELD = 1366
 const ER_TRUNCATED_WRONG_VALUE = 1292
+const WARN_DATA_TRUNCATED = 1265
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'PROTOCOL_CONNECTION_LOST'])
 
@@ -66,6 +67,7 @@ export function translateMysqlError (error: unknown): OrmError {
     case ER_DATA_TOO_LONG:
     case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
     case ER_TRUNCATED_WRONG_VALUE:
+    case WARN_DATA_TRUNCATED:
       return new InvalidValueError(error)
     default:
       if (typeof code === 'string' && NETWORK_CODES.has(code)) {

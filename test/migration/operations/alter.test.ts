@@ -126,7 +126,7 @@ t.test('a shorter type never truncates a value silently', async (t) => {
       // SQLite does not enforce varchar lengths: the rebuild keeps the whole value.
       await shrink
     } else {
-      await t.rejects(shrink, { name: 'DatabaseError', cause: { message: /too long|truncated/i } }, 'the database refuses the change')
+      await t.rejects(shrink, { name: 'InvalidValueError', statusCode: 400, cause: { message: /too long|truncated/i } }, 'the database refuses the change')
     }
     t.strictSame((await sql<{ name: string }>`select name from studio`.execute(db)).rows, [{ name: 'A long studio name' }])
   })
