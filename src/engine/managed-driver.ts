@@ -118,7 +118,9 @@ export class ManagedDriver implements Driver {
       throw this.#connectionError(error)
     })
     const { acquireTimeoutMs, poolMax } = this.#options
-    if (acquireTimeoutMs === 0) return pending
+    // While an idle connection waits for every caller (this one included), nobody queues and
+    // nothing connects: no timer, whose cost per query is measurable.
+    if (acquireTimeoutMs === 0 || this.#inUse + this.#waiting <= this.#dialect.openConnections()) return pending
     return new Promise((resolve, reject) => {
       let timedOut = false
       const timer = setTimeout(() => {
