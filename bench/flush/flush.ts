@@ -11,12 +11,8 @@
 // hand-written ones (target ≤ 1.3x, issue 4).
 // Used by `npm run bench -- flush-10000` (run.ts) and `npm run bench:flush` (flush-10000.ts).
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Kysely } from 'kysely'
-import pg from 'pg'
-import { openPgPool, openSqlite, plainKysely, type DialectName, type Target } from '../lib/databases.ts'
+import { openPgPool, openSqlite, plainKysely, prepareTarget, type DialectName, type Target } from '../lib/databases.ts'
 import { median, rotate, round } from '../lib/math.ts'
 import { formatColumns } from '../lib/report.ts'
 import { NewItem, newItemModels, type NewItemInput, type UowDatabase } from '../uow/models.ts'
@@ -71,27 +67,6 @@ interface Variant {
 const PG_SCHEMA = `fastify_orm_bench_flush_${process.pid}`
 const COLUMNS = ['title', 'body', 'quantity', 'price_cents'] as const
 
-async function prepare (dialect: DialectName, postgresUrl: string): Promise<{ target: Target, dispose: () => Promise<void> }> {
-  if (dialect === 'postgres') {
-    const admin = new pg.Pool({ connectionString: postgresUrl, max: 1 })
-    await admin.query(`drop schema if exists ${PG_SCHEMA} cascade; create schema ${PG_SCHEMA}`)
-    const url = `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${PG_SCHEMA}`)}`
-    return {
-      target: { dialect, url },
-      dispose: async () => {
-        try {
-          await admin.query(`drop schema if exists ${PG_SCHEMA} cascade`)
-        } finally {
-          await admin.end()
-        }
-      }
-    }
-  }
-  const directory = await mkdtemp(join(tmpdir(), 'fastify-orm-flush-'))
-  const filename = join(directory, 'bench.db')
-  openSqlite(filename).close()
-  return { target: { dialect, url: `sqlite:///${filename}`, filename }, dispose: () => rm(directory, { recursive: true, force: true }) }
-}
 
 function chunks<T> (items: readonly T[], size: number): T[][] {
   const result: T[][] = []
@@ -207,7 +182,7 @@ export async function runFlush (dialects: readonly DialectName[], settings: Flus
   const expectedIds = JSON.stringify(rowsIn.map((_row, index) => index + 1))
   const runs: FlushRun[] = []
   for (const dialect of dialects) {
-    const { target, dispose } = await prepare(dialect, settings.postgresUrl)
+    const { target, dispose } = await prepareTarget(dialect, settings.postgresUrl, PG_SCHEMA)
     const admin = plainKysely<UowDatabase>(target)
     const variants: Variant[] = []
     try {

@@ -25,19 +25,19 @@ const PG_SCHEMA = `fastify_orm_bench_${process.pid}`
 /**
  * Creates an empty bench database: a fresh schema on PostgreSQL (put first on the
  * search_path through the URL, so queries name tables unqualified) or a temp SQLite file.
- * `dispose` removes it.
+ * `dispose` removes it. `schema` defaults to this process's bench schema.
  */
-export async function prepareTarget (dialect: DialectName, postgresUrl: string): Promise<{ target: Target, dispose: () => Promise<void> }> {
+export async function prepareTarget (dialect: DialectName, postgresUrl: string, schema = PG_SCHEMA): Promise<{ target: Target, dispose: () => Promise<void> }> {
   if (dialect === 'postgres') {
     const admin = new pg.Pool({ connectionString: postgresUrl, max: 1 })
-    await admin.query(`drop schema if exists ${PG_SCHEMA} cascade; create schema ${PG_SCHEMA}`)
+    await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`)
     const separator = postgresUrl.includes('?') ? '&' : '?'
-    const url = `${postgresUrl}${separator}options=${encodeURIComponent(`-c search_path=${PG_SCHEMA}`)}`
+    const url = `${postgresUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`
     return {
       target: { dialect, url },
       dispose: async () => {
         try {
-          await admin.query(`drop schema if exists ${PG_SCHEMA} cascade`)
+          await admin.query(`drop schema if exists ${schema} cascade`)
         } finally {
           await admin.end()
         }
