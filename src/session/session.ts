@@ -92,11 +92,15 @@ export class Session<DB = unknown> {
   }
 
   /**
-   * Flushes pending changes and commits, in one short transaction when none was open.
+   * Flushes pending changes and commits, in one short transaction when none was open
+   * (or none at all when the flush is a single INSERT … RETURNING, atomic by itself).
    * A failed flush or COMMIT rolls everything back (see {@link rollback}) and rethrows.
    */
   async commit (): Promise<void> {
-    if (this.#unitOfWork?.hasChanges === true) await this.flush()
+    // Outside a transaction, a flush that is one INSERT … RETURNING runs in autocommit: the
+    // statement is atomic by itself, and BEGIN and COMMIT are two round trips of a POST's three.
+    const autocommit = !this.#connection.inTransaction && this.#engine.capabilities.supportsReturning && this.#unitOfWork?.isLoneInsert === true
+    if (this.#unitOfWork?.hasChanges === true) await this.#flush(!autocommit)
     try {
       await this.#connection.commit()
     } catch (error) {
@@ -156,10 +160,14 @@ export class Session<DB = unknown> {
    * session's transaction, opening one if needed; `commit()` ends it. On failure the
    * transaction is rolled back, the session stays usable and its objects are detached.
    */
-  async flush (): Promise<FlushResult> {
+  flush (): Promise<FlushResult> {
+    return this.#flush(true)
+  }
+
+  async #flush (transactional: boolean): Promise<FlushResult> {
     this.#assertOpen()
     const unitOfWork = this.#uow
-    if (!this.#connection.inTransaction) this.#connection.begin()
+    if (transactional && !this.#connection.inTransaction) this.#connection.begin()
     try {
       return await unitOfWork.flush({
         db: this.kysely as unknown as Kysely<AnyDatabase>,

@@ -184,6 +184,16 @@ export class UnitOfWork {
     return this.#requireState(entity)
   }
 
+  /**
+   * The next flush is exactly one INSERT: one new object, of a model without
+   * relationships, and nothing else tracked. Such a statement is atomic by itself.
+   */
+  get isLoneInsert (): boolean {
+    if (this.#states.size !== 1) return false
+    const [state] = this.#states.values() as Iterable<EntityState>
+    return state?.status === 'new' && state.mapper.relations.length === 0
+  }
+
   /** True when a flush would write something: new or deleted objects, changed columns or relationships. */
   get hasChanges (): boolean {
     for (const [entity, state] of this.#states) {
