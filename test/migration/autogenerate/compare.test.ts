@@ -11,7 +11,7 @@ import { describeOperation, reverseOperations, type Operation } from '../../../s
 import { portableColumnConfig } from '../../../src/migration/autogenerate/table-spec.ts'
 import { expectedServerDefault, expectedTable } from '../../../src/schema/expected-schema.ts'
 import type { IntrospectedTable } from '../../../src/schema/introspected-schema.ts'
-import { everyTypeModels } from './every-type-models.ts'
+import { everyTypeModels } from '../../fixtures/every-type-models.ts'
 import { tablesOf } from './support.ts'
 
 const COLUMN_TYPES: Record<DialectName, ColumnTypes> = { sqlite: sqliteColumnTypes, postgres: postgresColumnTypes, mysql: mysqlColumnTypes }

@@ -3,7 +3,7 @@
 // what the database reported) lands on the same schema.
 import t from 'tap'
 import { eachDatabase } from '../../helpers/databases.ts'
-import { everyTypeModels } from './every-type-models.ts'
+import { everyTypeModels } from '../../fixtures/every-type-models.ts'
 import { detect, openOrm, runRevision, tablesOf, writeRevision } from './support.ts'
 import { autogenerate } from '../../../src/migration/autogenerate/autogenerate.ts'
 
