@@ -2,6 +2,7 @@ import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, Transactio
 import { redactSecret } from '../config/redact.ts'
 import { ConnectionError, OrmError, PoolTimeoutError } from '../errors.ts'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
+import { PoolConnectionProvider } from './pool-connection-provider.ts'
 
 /** Connection counters, for health checks and tests. */
 export interface PoolStatus {
@@ -35,6 +36,8 @@ export class ManagedDriver implements Driver {
   readonly #translated = new WeakSet<DatabaseConnection>()
   /** Connections (as sessions hand them to Kysely) that carry an open session transaction. */
   readonly sessionTransactions = new WeakSet<DatabaseConnection>()
+  /** A connection per query, without echo: shared by every session that has no transaction open. */
+  readonly pooled: PoolConnectionProvider = new PoolConnectionProvider(this, undefined)
   #initPromise: Promise<void> | undefined
   #inUse = 0
   #waiting = 0
@@ -59,27 +62,27 @@ export class ManagedDriver implements Driver {
     return this.#initPromise
   }
 
-  async acquireConnection (): Promise<DatabaseConnection> {
+  acquireConnection (): Promise<DatabaseConnection> {
     if (this.#destroyed) {
-      throw new ConnectionError(`The database engine for ${this.#options.redactedUrl} is closed (the app was closed); it cannot run queries any more.`, { code: 'ORM_ENGINE_CLOSED' })
+      return Promise.reject(new ConnectionError(`The database engine for ${this.#options.redactedUrl} is closed (the app was closed); it cannot run queries any more.`, { code: 'ORM_ENGINE_CLOSED' }))
     }
-    // Once initialised, skip the extra await: this runs for every query.
-    if (!this.#initialised) await this.init()
+    // Once initialised, no extra await: this runs for every query (one promise, not four).
+    if (!this.#initialised) return this.init().then(() => this.acquireConnection())
     this.#waiting++
-    let connection: DatabaseConnection
-    try {
-      connection = await this.#acquireWithTimeout()
-    } finally {
+    return this.#acquireWithTimeout().then((connection) => {
       this.#waiting--
-    }
-    this.#inUse++
-    if (!this.#translated.has(connection)) this.#translateErrorsOf(connection)
-    return connection
+      this.#inUse++
+      if (!this.#translated.has(connection)) this.#translateErrorsOf(connection)
+      return connection
+    }, (error: unknown) => {
+      this.#waiting--
+      throw error
+    })
   }
 
-  async releaseConnection (connection: DatabaseConnection): Promise<void> {
+  releaseConnection (connection: DatabaseConnection): Promise<void> {
     this.#inUse--
-    await this.#driver.releaseConnection(connection)
+    return this.#driver.releaseConnection(connection)
   }
 
   beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -114,13 +117,13 @@ export class ManagedDriver implements Driver {
   }
 
   #acquireWithTimeout (): Promise<DatabaseConnection> {
-    const pending = this.#driver.acquireConnection().catch((error: unknown) => {
-      throw this.#connectionError(error)
-    })
     const { acquireTimeoutMs, poolMax } = this.#options
     // While an idle connection waits for every caller (this one included), nobody queues and
     // nothing connects: no timer, whose cost per query is measurable.
-    if (acquireTimeoutMs === 0 || this.#inUse + this.#waiting <= this.#dialect.openConnections()) return pending
+    if (acquireTimeoutMs === 0 || this.#inUse + this.#waiting <= this.#dialect.openConnections()) {
+      return this.#driver.acquireConnection().catch(this.#toConnectionError)
+    }
+    const pending = this.#driver.acquireConnection().catch(this.#toConnectionError)
     return new Promise((resolve, reject) => {
       let timedOut = false
       const timer = setTimeout(() => {
@@ -165,6 +168,10 @@ export class ManagedDriver implements Driver {
       }
     }
     this.#translated.add(connection)
+  }
+
+  readonly #toConnectionError = (error: unknown): never => {
+    throw this.#connectionError(error)
   }
 
   #connectionError (error: unknown): OrmError {

@@ -1,55 +1,64 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import type { Engine } from '../engine/engine.ts'
+import { SessionStateError } from '../errors.ts'
 import type { RegisteredDatabase } from '../types.ts'
 import type { Session } from './session.ts'
 
 const kSession = Symbol('fastify-orm.session')
-const kEnded = Symbol('fastify-orm.ended')
+const kResponse = Symbol('fastify-orm.response')
+
+type Response = FastifyReply['raw']
 
 interface RequestWithSession {
   [kSession]: Session<RegisteredDatabase> | null
-  [kEnded]: boolean
+  /** The raw response, noted by the plugin's onRequest hook. */
+  [kResponse]: Response | null
 }
 
 /**
  * Gives every request a lazily created `request.db` and guarantees it is closed — with
- * uncommitted work rolled back and its connection returned — however the request ends:
- * a reply (`onResponse`, also after errors and validation failures), a client abort
- * (`onRequestAbort`) or a timeout (`onTimeout`). Closing is idempotent, so overlapping
- * hooks are harmless. A request that never reads `request.db` only pays for a null check.
+ * uncommitted work rolled back and its connection returned — however the request ends.
+ *
+ * The signal is the raw response's `close` event, which Node emits exactly once per
+ * request: after the reply was sent (also after errors and validation failures), when the
+ * client went away, and when the socket timed out. Fastify's `onRequestAbort` is not
+ * enough: Node does not mark a request aborted when its body had been read (a POST), so
+ * such a session would keep its transaction's connection. The listener is attached only
+ * when a request creates its session; other requests pay for one property write.
  */
 export function installRequestSessions (app: FastifyInstance, engine: Engine<RegisteredDatabase>): void {
   app.decorateRequest(kSession, null)
-  app.decorateRequest(kEnded, false)
+  app.decorateRequest(kResponse, null)
   app.decorateRequest('db', {
     getter (this: FastifyRequest) {
       const request = this as FastifyRequest & RequestWithSession
-      if (request[kSession] === null) {
-        request[kSession] = engine.session({ logger: request.log })
-        // First used after the request ended (e.g. after reply.send()): no hook is left to
-        // close it, so hand out a closed session rather than one that could leak a connection.
-        if (request[kEnded]) void request[kSession].close()
+      if (request[kSession] !== null) return request[kSession]
+      const response = request[kResponse]
+      if (response === null) {
+        throw new SessionStateError('request.db was used before fastify-orm saw the request (in an onRequest hook added before the plugin was registered). Register the plugin first — await app.register(fastifyOrm, …) — then add hooks that use request.db.')
       }
-      return request[kSession]
+      const session = engine.session({ logger: request.log })
+      request[kSession] = session
+      // First used after the response went out (e.g. in an onResponse hook): its close event
+      // may have passed, so hand out a closed session rather than one that could leak.
+      if (response.writableFinished || response.destroyed) closeSession(session, request)
+      else response.once('close', () => { closeSession(session, request) })
+      return session
     }
   })
-  const closeSession = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    (request as FastifyRequest & RequestWithSession)[kEnded] = true
-    const session = (request as FastifyRequest & RequestWithSession)[kSession]
-    if (session === null) {
-      done()
-      return
-    }
-    session.close().then(() => done(), (error: unknown) => {
-      request.log.error({ err: error }, 'fastify-orm: rolling back the request session failed')
-      done()
-    })
-  }
-  app.addHook('onResponse', closeSession)
-  app.addHook('onTimeout', closeSession)
-  app.addHook('onRequestAbort', (request, done) => closeSession(request, undefined as never, done))
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    (request as FastifyRequest & RequestWithSession)[kResponse] = reply.raw
+    done()
+  })
   app.addHook('onRoute', (route) => {
     if (route.config?.db?.transaction === true) wrapInTransaction(route)
+  })
+}
+
+function closeSession (session: Session<RegisteredDatabase>, request: FastifyRequest): void {
+  if (session.closeIfIdle()) return
+  session.close().catch((error: unknown) => {
+    request.log.error({ err: error }, 'fastify-orm: rolling back the request session failed')
   })
 }
 

@@ -6,6 +6,8 @@ import { echoQueries, type EchoLogger } from '../engine/query-echo.ts'
 
 type TransactionState = 'none' | 'requested' | 'active'
 
+const CLOSED: Promise<void> = Promise.resolve()
+
 /**
  * A session's hold on the database. Outside a transaction every query borrows a pooled
  * connection and returns it at once. `begin()` only records the wish: the connection is
@@ -25,7 +27,8 @@ export class SessionConnection implements ConnectionProvider {
   constructor (driver: ManagedDriver, echo: EchoLogger | undefined) {
     this.#driver = driver
     this.#echo = echo
-    this.#pooled = new PoolConnectionProvider(driver, echo)
+    // Without echo every session shares the driver's provider: one object fewer per request.
+    this.#pooled = echo ? new PoolConnectionProvider(driver, echo) : driver.pooled
   }
 
   get inTransaction (): boolean {
@@ -70,8 +73,16 @@ export class SessionConnection implements ConnectionProvider {
 
   /** Rolls back whatever is open and refuses further use. Safe to call more than once. */
   close (): Promise<void> {
-    this.#closing ??= this.#finish('rollback')
+    this.#closing ??= this.#state === 'none' ? CLOSED : this.#finish('rollback')
     return this.#closing
+  }
+
+  /** Closes at once and returns true when nothing is open (no promise to wait for). */
+  closeIfIdle (): boolean {
+    if (this.#closing) return this.#closing === CLOSED
+    if (this.#state !== 'none') return false
+    this.#closing = CLOSED
+    return true
   }
 
   async #connectAndBegin (): Promise<DatabaseConnection> {

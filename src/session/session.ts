@@ -342,6 +342,16 @@ export class Session<DB = unknown> {
     return this.#connection.close()
   }
 
+  /**
+   * @internal Closes the session at once when it has no transaction open (the common
+   * request), so the request hook need not wait for a promise. False: call {@link close}.
+   */
+  closeIfIdle (): boolean {
+    if (!this.#connection.closeIfIdle()) return false
+    this.#unitOfWork?.rolledBack()
+    return true
+  }
+
   async #inSavepoint<T> (fn: (session: this) => Promise<T>): Promise<T> {
     const connection = await this.#connection.transactionConnection()
     const name = `fastify_orm_sp_${++this.#savepoints}`

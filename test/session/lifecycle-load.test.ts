@@ -36,8 +36,8 @@ t.test('500 concurrent requests: commit, throw after writing, client abort', asy
       }
       if (id % 3 === THROW) throw new Error('failed after writing')
       // ABORT: keep the transaction open until the client has gone, then try to commit.
-      // Fastify's onRequestAbort listener was attached before this one, so by now the
-      // plugin has closed the session and the commit must be refused.
+      // The plugin's listener on the response's close was attached (when the session was
+      // created) before this one, so by now the session is closed and the commit refused.
       // (not events.once: it would reject with the 'aborted' error the request emits)
       const closed = new Promise((resolve) => request.raw.once('close', resolve))
       written.get(id)!.open()

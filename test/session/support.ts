@@ -71,9 +71,11 @@ export async function until (predicate: () => boolean): Promise<void> {
 }
 
 /**
- * Counts requests whose lifecycle has ended. The hooks are added after fastify-orm's, so
- * Fastify runs them after the plugin's own hooks have finished closing the session: once
- * `ended(n)` resolves, those n sessions are closed and their connections are back.
+ * Counts requests whose lifecycle has ended: their response closed (sent, aborted or timed
+ * out) and their session finished closing. The plugin closes the session on the response's
+ * close event; this listener comes after the plugin's and waits for the same close()
+ * (idempotent), so once `ended(n)` resolves those n sessions are closed and their
+ * connections are back.
  */
 export function trackEndedRequests (app: FastifyInstance): { ended (count: number): Promise<void>, readonly ids: Set<string> } {
   const ids = new Set<string>()
@@ -85,9 +87,12 @@ export function trackEndedRequests (app: FastifyInstance): { ended (count: numbe
       waiter.resolve()
     }
   }
-  app.addHook('onResponse', async (request) => { record(request.id) })
-  app.addHook('onRequestAbort', async (request) => { record(request.id) })
-  app.addHook('onTimeout', async (request) => { record(request.id) })
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.raw.once('close', () => {
+      request.db.close().then(() => record(request.id), () => record(request.id))
+    })
+    done()
+  })
   return {
     ids,
     ended: (count) => ids.size >= count
