@@ -18,6 +18,12 @@ export interface DialectCapabilities {
   readonly singleConnection: boolean
   /** A foreign key may name a table that does not exist yet (so cycles need no ALTER TABLE). */
   readonly forwardForeignKeys: boolean
+  /**
+   * Rows per multi-row INSERT of a flush; undefined: as many as the bound-parameter limit
+   * allows (fewest round trips to a server). In process (SQLite), a short statement that is
+   * prepared once and run again beats one huge statement that must be parsed every time.
+   */
+  readonly rowsPerInsert: number | undefined
 }
 
 /** How a dialect stores the portable column types. One file per database: `<db>-column-types.ts`. */

@@ -6,6 +6,7 @@ import type { DialectCapabilities, OrmDialect } from '../dialect/orm-dialect.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import { EntityMapper } from '../session/entity-mapper.ts'
+import { InsertStatements } from '../session/insert-statements.ts'
 import { keyCondition } from '../session/unit-of-work.ts'
 import type { AnyDatabase } from '../types.ts'
 import { createAll } from '../schema/create-all.ts'
@@ -71,6 +72,8 @@ export class Engine<DB = unknown> {
   readonly #mappers = new Map<AnyModel, EntityMapper>()
   #sessionDriver: Driver | undefined
   readonly #selectByKey = new Map<EntityMapper, CompiledQuery>()
+  #insertStatements: InsertStatements | undefined
+  #tableOrder: readonly string[] | undefined
 
   private constructor (config: ResolvedDatabaseConfig, props: KyselyProps, driver: ManagedDriver,
     dialect: OrmDialect, echo: EchoLogger | undefined, binds: Map<string, Engine>, tables: readonly RegisteredTable[]) {
@@ -246,6 +249,18 @@ export class Engine<DB = unknown> {
       this.#selectByKey.set(mapper, compiled)
     }
     return { ...compiled, parameters: values }
+  }
+
+  /** @internal The texts of the unit of work's INSERTs, made once per table, columns and row count. */
+  get insertStatements (): InsertStatements {
+    this.#insertStatements ??= new InsertStatements(this.kysely as unknown as Kysely<AnyDatabase>)
+    return this.#insertStatements
+  }
+
+  /** @internal The registered tables' names, parents first (the order of a flush's inserts). */
+  get tableOrder (): readonly string[] {
+    this.#tableOrder ??= this.tables.map((table) => table.tableName)
+    return this.#tableOrder
   }
 
   /** @internal The compiler's `compileQuery`, for savepoint commands. */

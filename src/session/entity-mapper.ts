@@ -75,7 +75,9 @@ export class EntityMapper {
 
   /** The values change detection compares against, in column order. */
   snapshot (entity: Readonly<Record<string, unknown>>): unknown[] {
-    return this.columns.map((column, i) => (this.#snapshots[i] as Snapshot)(entity[column.property]))
+    const values = new Array<unknown>(this.columns.length)
+    for (let i = 0; i < values.length; i++) values[i] = (this.#snapshots[i] as Snapshot)(entity[(this.columns[i] as ModelColumn).property])
+    return values
   }
 
   /** Column name → value for the columns whose value differs from the snapshot. */
@@ -104,6 +106,41 @@ export class EntityMapper {
     return values
   }
 
+  /**
+   * Which columns an entity has a value for, as a key: new objects with the same key go in
+   * one multi-row INSERT naming those columns (see {@link insertColumnIndexes}).
+   */
+  insertSignature (entity: Readonly<Record<string, unknown>>): number | string {
+    const columns = this.columns
+    if (columns.length <= 30) {
+      let mask = 0
+      for (let i = 0; i < columns.length; i++) if (entity[(columns[i] as ModelColumn).property] !== undefined) mask |= 1 << i
+      return mask
+    }
+    let key = ''
+    for (const column of columns) key += entity[column.property] !== undefined ? '1' : '0'
+    return key
+  }
+
+  /** The indexes of the columns an entity has a value for (what its INSERT names). */
+  insertColumnIndexes (entity: Readonly<Record<string, unknown>>): number[] {
+    const indexes: number[] = []
+    for (let i = 0; i < this.columns.length; i++) if (entity[(this.columns[i] as ModelColumn).property] !== undefined) indexes.push(i)
+    return indexes
+  }
+
+  /** Appends the values of the columns at `indexes`, as written to the database, to `parameters`. */
+  pushInsertParameters (entity: Readonly<Record<string, unknown>>, indexes: readonly number[], parameters: unknown[]): void {
+    for (const i of indexes) parameters.push(this.#write(i, entity[(this.columns[i] as ModelColumn).property]))
+  }
+
+  /** The entity's column values as they are now, in column order (to undo a failed flush). */
+  columnValues (entity: Readonly<Record<string, unknown>>): unknown[] {
+    const values = new Array<unknown>(this.columns.length)
+    for (let i = 0; i < values.length; i++) values[i] = entity[(this.columns[i] as ModelColumn).property]
+    return values
+  }
+
   /** Applies client defaults (`.default(…)`) to the properties a new entity left out. */
   applyDefaults (entity: Record<string, unknown>): void {
     for (const column of this.columns) {
@@ -115,7 +152,20 @@ export class EntityMapper {
 
   /** The identity-map key of an entity; undefined while a key column has no value yet. */
   keyOf (entity: Readonly<Record<string, unknown>>): string | undefined {
+    if (this.keyColumns.length === 1) {
+      const value = entity[(this.keyColumns[0] as ModelColumn).property]
+      return value === undefined || value === null ? undefined : String(value)
+    }
     return this.keyFromValues(this.keyColumns.map((column) => entity[column.property]))
+  }
+
+  /** The identity-map key of a row as read from the database (column names). */
+  keyOfRow (row: Readonly<Record<string, unknown>>): string | undefined {
+    if (this.keyColumns.length === 1) {
+      const value = row[(this.keyColumns[0] as ModelColumn).name]
+      return value === undefined || value === null ? undefined : String(value)
+    }
+    return this.keyFromValues(this.keyColumns.map((column) => row[column.name]))
   }
 
   /** The identity-map key for primary-key values (one per key column). */

@@ -63,21 +63,20 @@ export function membersOf (mapper: EntityMapper, entity: Entity, relation: Resol
  * join the session as new (adding a user adds the posts in `user.posts`).
  */
 export function cascadeSaveUpdate (graph: TrackedGraph): void {
-  let added = true
-  while (added) {
-    added = false
-    for (const [entity, { mapper, status }] of [...graph.entries()]) {
-      if (status === 'deleted') continue
+  let found: Array<[EntityMapper, Entity]>
+  do {
+    // Collected first, added after the walk: the tracked set must not change under it.
+    found = []
+    for (const [entity, { mapper, status }] of graph.entries()) {
+      if (status === 'deleted' || mapper.relations.length === 0) continue
       for (const relation of mapper.relations) {
         for (const member of membersOf(mapper, entity, relation)) {
-          if (!graph.isTracked(member)) {
-            graph.addNew(graph.mapperOfRelation(relation), member)
-            added = true
-          }
+          if (!graph.isTracked(member)) found.push([graph.mapperOfRelation(relation), member])
         }
       }
     }
-  }
+    for (const [mapper, member] of found) graph.addNew(mapper, member)
+  } while (found.length > 0)
 }
 
 /** Who holds whom, from the loaded `hasMany`/`hasOne` collections compared with their snapshots. */
@@ -117,6 +116,8 @@ export function resolveOwnerships (graph: TrackedGraph, memberships: Memberships
   const ownerships: Ownerships = new Map()
   for (const [entity, { mapper, status }] of graph.entries()) {
     if (status === 'deleted') continue
+    // The common case of a flush of many rows: no relationship on either side.
+    if (mapper.relations.length === 0 && !memberships.current.has(entity) && !memberships.removed.has(entity)) continue
     const properties = new Set<string>()
     for (const relation of mapper.relations) if (relation.kind === 'belongsTo') properties.add(relation.foreignKey.property)
     for (const link of memberships.current.get(entity) ?? []) properties.add(link.relation.foreignKey.property)
@@ -172,7 +173,8 @@ export function cascadeDeletes (graph: TrackedGraph, memberships: Memberships, o
       if (link.relation.cascade.deleteOrphan && graph.isTracked(child) && ownerOf(child, link.relation.foreignKey.property)?.parent === null) graph.markDeleted(child)
     }
   }
-  const queue = [...graph.entries()].filter(([, state]) => state.status === 'deleted').map(([entity, state]) => ({ entity, mapper: state.mapper }))
+  const queue: Array<{ entity: Entity, mapper: EntityMapper }> = []
+  for (const [entity, state] of graph.entries()) if (state.status === 'deleted') queue.push({ entity, mapper: state.mapper })
   const seen = new Set<Entity>()
   while (queue.length > 0) {
     const { entity, mapper } = queue.pop() as { entity: Entity, mapper: EntityMapper }
@@ -244,6 +246,7 @@ function removeMember (parent: Entity, relation: ResolvedRelation, child: Entity
  * another new object of the same table (a manager and their report) comes after it.
  */
 export function insertRounds (mapper: EntityMapper, entities: readonly Entity[], ownerships: Ownerships): Entity[][] {
+  if (!entities.some((entity) => ownerships.has(entity))) return [entities as Entity[]]
   const pending = new Set(entities)
   const dependsOn = new Map<Entity, Entity[]>()
   for (const entity of entities) {

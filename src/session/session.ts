@@ -169,10 +169,14 @@ export class Session<DB = unknown> {
     const unitOfWork = this.#uow
     if (transactional && !this.#connection.inTransaction) this.#connection.begin()
     try {
+      const capabilities = this.#engine.capabilities
       return await unitOfWork.flush({
-        db: this.kysely as unknown as Kysely<AnyDatabase>,
-        supportsReturning: this.#engine.capabilities.supportsReturning,
-        tableOrder: this.#engine.tables.map((table) => table.tableName)
+        builder: this.#engine.kysely as unknown as Kysely<AnyDatabase>,
+        execute: (query) => this.#execute(query),
+        inserts: this.#engine.insertStatements,
+        supportsReturning: capabilities.supportsReturning,
+        rowsPerInsert: capabilities.rowsPerInsert,
+        tableOrder: this.#engine.tableOrder
       })
     } catch (error) {
       // Inside transaction(fn)'s savepoint, rolling back to it is that savepoint's job.

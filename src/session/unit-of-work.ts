@@ -1,9 +1,10 @@
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
+import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder, type SqlBool } from 'kysely'
 import { SessionStateError } from '../errors.ts'
-import type { AnyModel } from '../model/define-model.ts'
+import type { AnyModel, ModelColumn } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { AnyDatabase } from '../types.ts'
 import type { EntityMapper } from './entity-mapper.ts'
+import type { InsertStatements } from './insert-statements.ts'
 import {
   cascadeDeletes, cascadeSaveUpdate, collectMemberships, insertRounds, membersOf, resolveOwnerships, syncCollections, syncForeignKeys,
   type Entity, type TrackedGraph
@@ -26,8 +27,19 @@ export interface FlushResult {
 
 /** What the unit of work needs from its database. */
 export interface FlushTarget {
-  readonly db: Kysely<AnyDatabase>
+  /** Builds and compiles statements (the engine's Kysely); it never runs them. */
+  readonly builder: Kysely<AnyDatabase>
+  /** Runs a compiled statement in the session's transaction. */
+  readonly execute: (query: CompiledQuery) => Promise<QueryResult<unknown>>
+  /** The engine's cache of INSERT texts. */
+  readonly inserts: InsertStatements
   readonly supportsReturning: boolean
+  /**
+   * Rows per INSERT statement; undefined: as many as the parameter limit allows (fewest
+   * round trips, for servers). SQLite, in process, is faster with a short statement it
+   * prepares once and runs again than with one huge statement it must parse.
+   */
+  readonly rowsPerInsert: number | undefined
   /** Tables in foreign-key order (parents first); inserts follow it, deletes reverse it. */
   readonly tableOrder: readonly string[]
 }
@@ -48,7 +60,7 @@ export class UnitOfWork {
   readonly #mapperOf: (model: AnyModel) => EntityMapper
   readonly #graph: TrackedGraph
   /** Objects inserted in the open transaction, with the column properties the INSERT filled in. */
-  readonly #inserted: Array<{ readonly entity: Entity, readonly filled: readonly string[] }> = []
+  readonly #inserted: Array<{ readonly entity: Entity, readonly mapper: EntityMapper, readonly values: readonly unknown[] }> = []
 
   constructor (mapperOf: (model: AnyModel) => EntityMapper) {
     this.#mapperOf = mapperOf
@@ -138,8 +150,9 @@ export class UnitOfWork {
    * and every object is forgotten, since none is known to match the database any more.
    */
   rolledBack (mark = 0): void {
-    for (const { entity, filled } of this.#inserted.splice(mark)) {
-      for (const property of filled) delete entity[property]
+    // The columns the INSERT filled in (keys, server defaults) had no value before it.
+    for (const { entity, mapper, values } of this.#inserted.splice(mark)) {
+      mapper.columns.forEach((column, i) => { if (values[i] === undefined) delete entity[column.property] })
     }
     this.clear()
   }
@@ -162,7 +175,7 @@ export class UnitOfWork {
    * (unchanged — pending edits are never overwritten by a read), or a new tracked one.
    */
   load (mapper: EntityMapper, row: Readonly<Record<string, unknown>>): Entity {
-    const key = mapper.keyFromValues(mapper.keyColumns.map((column) => row[column.name]))
+    const key = mapper.keyOfRow(row)
     if (key !== undefined) {
       const known = this.#identity.get(mapper.table.tableName)?.get(key)
       if (known !== undefined) return known
@@ -244,8 +257,12 @@ export class UnitOfWork {
       if (state.status === 'new') append(inserts, table, entity)
       else if (state.status === 'deleted') append(deletes, table, entity)
     }
-    const before = new Map<Entity, Entity>()
-    for (const entities of inserts.values()) for (const entity of entities) before.set(entity, { ...entity })
+    // What each new object looked like, to put it back if a statement fails.
+    const before = new Map<Entity, InsertUndo>()
+    for (const entities of inserts.values()) {
+      const mapper = this.#requireState(entities[0] as Entity).mapper
+      for (const entity of entities) before.set(entity, undoOf(mapper, entity))
+    }
     const updates: Array<{ entity: Entity, state: EntityState, changes: Record<string, unknown> }> = []
     let linkChanges: Array<() => void>
     try {
@@ -265,27 +282,25 @@ export class UnitOfWork {
         if (changes) updates.push({ entity, state, changes })
       }
       for (const { entity, state, changes } of updates) {
-        await target.db.updateTable(state.mapper.table.tableName).set(changes).where(keyCondition(state.mapper, entity)).execute()
+        await target.execute(target.builder.updateTable(state.mapper.table.tableName).set(changes).where(keyCondition(state.mapper, entity)).compile())
       }
-      linkChanges = await this.#writeLinks(target.db)
+      linkChanges = await this.#writeLinks(target)
       for (const table of [...target.tableOrder].reverse()) {
         const entities = deletes.get(table)
-        if (entities) await deleteRows(target.db, this.#requireState(entities[0] as Entity).mapper, entities)
+        if (entities) await deleteRows(target, this.#requireState(entities[0] as Entity).mapper, entities)
       }
     } catch (error) {
-      for (const [entity, values] of before) {
-        for (const property of Object.keys(entity)) if (!(property in values)) delete entity[property]
-        Object.assign(entity, values)
-      }
+      for (const [entity, undo] of before) restore(this.#requireState(entity).mapper, entity, undo)
       throw error
     }
     for (const entities of inserts.values()) {
+      const state0 = this.#requireState(entities[0] as Entity)
+      const mapper = state0.mapper
       for (const entity of entities) {
         const state = this.#requireState(entity)
         state.status = 'persistent'
-        this.#track(entity, state.mapper, state.mapper.keyOf(entity))
-        const values = before.get(entity) as Entity
-        this.#inserted.push({ entity, filled: state.mapper.columns.map((column) => column.property).filter((property) => values[property] === undefined) })
+        this.#track(entity, mapper, mapper.keyOf(entity))
+        this.#inserted.push({ entity, mapper, values: (before.get(entity) as InsertUndo).values })
       }
     }
     for (const { entity, state } of updates) state.snapshot = state.mapper.snapshot(entity)
@@ -307,7 +322,7 @@ export class UnitOfWork {
    * link added on both sides is one row). Returns the updates of the other side's loaded
    * collections, applied once the whole flush has succeeded.
    */
-  async #writeLinks (db: Kysely<AnyDatabase>): Promise<Array<() => void>> {
+  async #writeLinks (target: FlushTarget): Promise<Array<() => void>> {
     const tables = new Map<string, LinkChanges>()
     const changesOf = (table: string): LinkChanges => {
       let changes = tables.get(table)
@@ -357,10 +372,10 @@ export class UnitOfWork {
         conditions.push({ sql: sql<SqlBool>`(${sql.join(pairs, sql` and `)})`, parameters: pairs.length })
       }
       for (const chunk of chunksOf(conditions, MAX_PARAMETERS, (condition) => condition.parameters)) {
-        await db.deleteFrom(table).where(sql<SqlBool>`${sql.join(chunk.map((condition) => condition.sql), sql` or `)}`).execute()
+        await target.execute(target.builder.deleteFrom(table).where(sql<SqlBool>`${sql.join(chunk.map((condition) => condition.sql), sql` or `)}`).compile())
       }
       for (const chunk of chunksOf([...inserts.values()], MAX_PARAMETERS, (row) => Object.keys(row).length)) {
-        await db.insertInto(table).values(chunk).execute()
+        await target.execute(target.builder.insertInto(table).values(chunk).compile())
       }
     }
     return followUps
@@ -456,12 +471,12 @@ export class UnitOfWork {
       // One statement per row: the insert id of a multi-row insert is only reliable under
       // some InnoDB lock modes, and this path only serves MySQL (MariaDB has RETURNING).
       for (const entity of entities) {
-        const result = await target.db.insertInto(table).values(mapper.insertValues(entity)).executeTakeFirst()
+        const result = await target.execute(target.builder.insertInto(table).values(mapper.insertValues(entity)).compile())
         const generated = mapper.columns.find((column) => column.autoincrement)
         if (generated && entity[generated.property] === undefined && result.insertId !== undefined) {
           entity[generated.property] = generated.config.kind === 'bigInteger' ? result.insertId : Number(result.insertId)
         }
-        const row = await target.db.selectFrom(table).selectAll().where(keyCondition(mapper, entity)).executeTakeFirst()
+        const { rows: [row] } = await target.execute(target.builder.selectFrom(table).selectAll().where(keyCondition(mapper, entity)).compile())
         if (row) mapper.hydrate(row as Record<string, unknown>, entity)
       }
       return
@@ -469,14 +484,23 @@ export class UnitOfWork {
     // Rows with the same columns go in one statement; RETURNING gives back generated keys
     // and server defaults, in the order of the VALUES list.
     for (const group of groupByColumns(mapper, entities)) {
-      const perRow = Math.max(1, Object.keys(group.values[0] as object).length)
-      const chunkSize = Math.max(1, Math.floor(MAX_PARAMETERS / perRow))
-      for (let start = 0; start < group.values.length; start += chunkSize) {
-        const values = group.values.slice(start, start + chunkSize)
-        const query = target.db.insertInto(table).values(values).returningAll().compile()
-        const { rows } = await target.db.executeQuery<Record<string, unknown>>(query)
-        if (rows.length !== values.length) throw new SessionStateError(`INSERT into ${table} returned ${rows.length} rows for ${values.length}`)
-        rows.forEach((row, i) => mapper.hydrate(row, group.entities[start + i] as Entity))
+      const columns = mapper.insertColumnIndexes(group[0] as Entity)
+      const names = columns.map((i) => (mapper.columns[i] as ModelColumn).name)
+      const perStatement = target.rowsPerInsert ?? Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, names.length)))
+      for (let start = 0; start < group.length; start += perStatement) {
+        const chunk = group.slice(start, start + perStatement)
+        let query: CompiledQuery
+        if (names.length === 0) {
+          // Every column from its server default: Kysely knows each dialect's form of that.
+          query = target.builder.insertInto(table).values(chunk.map(() => ({}))).returningAll().compile()
+        } else {
+          const parameters: unknown[] = []
+          for (const entity of chunk) mapper.pushInsertParameters(entity, columns, parameters)
+          query = CompiledQuery.raw(target.inserts.sql(table, names, chunk.length, true), parameters)
+        }
+        const { rows } = await target.execute(query)
+        if (rows.length !== chunk.length) throw new SessionStateError(`INSERT into ${table} returned ${rows.length} rows for ${chunk.length}`)
+        for (let i = 0; i < rows.length; i++) mapper.hydrate(rows[i] as Record<string, unknown>, chunk[i] as Entity)
       }
     }
   }
@@ -539,17 +563,38 @@ function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value])
 }
 
-function groupByColumns (mapper: EntityMapper, entities: readonly Entity[]): Array<{ entities: Entity[], values: Array<Record<string, unknown>> }> {
-  const groups = new Map<string, { entities: Entity[], values: Array<Record<string, unknown>> }>()
-  for (const entity of entities) {
-    const values = mapper.insertValues(entity)
-    const signature = Object.keys(values).join('\u0000')
-    let group = groups.get(signature)
-    if (!group) groups.set(signature, group = { entities: [], values: [] })
-    group.entities.push(entity)
-    group.values.push(values)
-  }
+/** New objects grouped by the columns they have values for (one INSERT column list each). */
+function groupByColumns (mapper: EntityMapper, entities: readonly Entity[]): Entity[][] {
+  const groups = new Map<number | string, Entity[]>()
+  for (const entity of entities) append(groups, mapper.insertSignature(entity), entity)
   return [...groups.values()]
+}
+
+/** A new object's state before a flush: its column values and its loaded relationships. */
+interface InsertUndo {
+  readonly values: readonly unknown[]
+  readonly relations: Readonly<Record<string, unknown>> | undefined
+}
+
+function undoOf (mapper: EntityMapper, entity: Entity): InsertUndo {
+  let relations: Record<string, unknown> | undefined
+  for (const relation of mapper.relations) {
+    if (mapper.isLoaded(entity, relation.name)) (relations ??= {})[relation.name] = entity[relation.name]
+  }
+  return { values: mapper.columnValues(entity), relations }
+}
+
+/** Puts back what a failed flush changed on a new object (keys, defaults, foreign keys, parents). */
+function restore (mapper: EntityMapper, entity: Entity, undo: InsertUndo): void {
+  mapper.columns.forEach((column, i) => {
+    const value = undo.values[i]
+    if (value === undefined) delete entity[column.property]
+    else entity[column.property] = value
+  })
+  for (const relation of mapper.relations) {
+    if (undo.relations !== undefined && relation.name in undo.relations) entity[relation.name] = undo.relations[relation.name]
+    else if (mapper.isLoaded(entity, relation.name)) delete entity[relation.name]
+  }
 }
 
 /** `pk = value [and …]` for an entity's primary key. */
@@ -557,16 +602,16 @@ export function keyCondition (mapper: EntityMapper, entity: Entity): RawBuilder<
   return sql<SqlBool>`${sql.join(mapper.keyColumns.map((column) => sql`${sql.ref(column.name)} = ${entity[column.property]}`), sql` and `)}`
 }
 
-async function deleteRows (db: Kysely<AnyDatabase>, mapper: EntityMapper, entities: readonly Entity[]): Promise<void> {
+async function deleteRows (target: FlushTarget, mapper: EntityMapper, entities: readonly Entity[]): Promise<void> {
   const [single] = mapper.keyColumns
   if (mapper.keyColumns.length === 1 && single) {
     for (let start = 0; start < entities.length; start += MAX_PARAMETERS) {
       const keys = entities.slice(start, start + MAX_PARAMETERS).map((entity) => entity[single.property])
-      await db.deleteFrom(mapper.table.tableName).where(sql.ref(single.name), 'in', keys).execute()
+      await target.execute(target.builder.deleteFrom(mapper.table.tableName).where(sql.ref(single.name), 'in', keys).compile())
     }
     return
   }
   for (const entity of entities) {
-    await db.deleteFrom(mapper.table.tableName).where(keyCondition(mapper, entity)).execute()
+    await target.execute(target.builder.deleteFrom(mapper.table.tableName).where(keyCondition(mapper, entity)).compile())
   }
 }

@@ -105,6 +105,32 @@ t.test('flush', async (t) => {
       t.same(rows.map((row) => [Number(row.id), row.username]), users.map((user) => [user.id, user.username]), 'each object has its own row\'s key')
     })
 
+    await t.test('addAll of 12,001 rows: split by rows per statement (SQLite) or the parameter limit, keys in order', async (t) => {
+      if (!app.db.capabilities.supportsReturning) return t.pass('MySQL without RETURNING inserts row by row (tested above)')
+      await emptyTables(app)
+      const s = app.db.session()
+      t.teardown(() => s.close())
+      const count = 12_001
+      const users = s.addAll(User, Array.from({ length: count }, (_, i) => ({ username: `many${i}`, email: `many${i}@example.com` })))
+      log.clear()
+      t.same(await s.flush(), { inserted: count, updated: 0, deleted: 0 })
+      // 3 parameters per row: 10,000 rows per statement under the 30,000-parameter cap, or
+      // the dialect's own rows per statement (SQLite: 500).
+      const perStatement = app.db.capabilities.rowsPerInsert ?? 10_000
+      const statements = Math.ceil(count / perStatement)
+      t.same(log.kinds, Array.from({ length: statements }, () => 'insert'), `${statements} INSERTs`)
+      t.same(log.statements.map((statement) => statement.params), [
+        ...Array.from({ length: statements - 1 }, () => perStatement * 3),
+        (count - (statements - 1) * perStatement) * 3
+      ], 'full statements, then the rest')
+      const ids = users.map((user) => user.id)
+      t.equal(new Set(ids).size, count, 'every object got its own key')
+      t.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] as number)), 'in the order of the objects')
+      await s.commit()
+      const rows = await raw(app).selectFrom('user').select(['id', 'username']).orderBy('id').execute()
+      t.same(rows.map((row) => [Number(row.id), row.username]), users.map((user) => [user.id, user.username]), 'each object has its own row\'s key')
+    })
+
     await t.test('RETURNING brings back server defaults', async (t) => {
       const [userId] = await seedUsers(1) as [number]
       const s = app.db.session()

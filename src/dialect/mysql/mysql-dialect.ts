@@ -45,7 +45,7 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
   })
   return {
     name: 'mysql',
-    capabilities: { supportsReturning: false, supportsTransactionalDdl: false, singleConnection: false, forwardForeignKeys: false },
+    capabilities: { supportsReturning: false, supportsTransactionalDdl: false, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined },
     kyselyDialect: new MysqlDialect({ pool }),
     columnTypes: mysqlColumnTypes,
     normalizeParameters: toMysqlParameters,

@@ -39,7 +39,7 @@ export async function createPostgresDialect (
   })
   return {
     name: 'postgres',
-    capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: false, forwardForeignKeys: false },
+    capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined },
     kyselyDialect: new PostgresDialect({ pool }),
     columnTypes: postgresColumnTypes,
     normalizeParameters: toPostgresParameters,
