@@ -1,4 +1,4 @@
-// npm run bench:flush -- [--dialect postgres,sqlite] [--rows 10000] [--repetitions 9] [--warmup 2] [--chunk 7500]
+// npm run bench:flush -- [--dialect postgres,sqlite] [--variant orm,kysely,raw] [--rows 10000] [--repetitions 9] [--warmup 2] [--chunk 7500]
 //
 // flush-10000 on its own, with more repetitions than `npm run bench` gives it (see flush.ts).
 // Results: bench/results/flush-latest.json, and under "flush" in latest.json when it exists.
@@ -15,7 +15,8 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '10000' },
     repetitions: { type: 'string', default: '9' },
     warmup: { type: 'string', default: '2' },
-    chunk: { type: 'string', default: '7500' }
+    chunk: { type: 'string', default: '7500' },
+    variant: { type: 'string' }
   }
 })
 const settings = {
@@ -23,6 +24,7 @@ const settings = {
   repetitions: Number(values.repetitions),
   warmup: Number(values.warmup),
   chunk: Number(values.chunk),
+  variants: values.variant?.split(','),
   postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
 }
 const dialects = values.dialect.split(',') as DialectName[]

@@ -31,6 +31,8 @@ export interface FlushSettings {
   /** Rows per statement of the hand-written variants (30,000 parameters, as fastify-orm's flush). */
   readonly chunk: number
   readonly postgresUrl: string
+  /** Only these variants (for profiling one); all when undefined. */
+  readonly variants?: readonly string[]
 }
 
 export interface FlushRepetition { readonly wallMs: number, readonly cpuMs: number }
@@ -187,7 +189,10 @@ export async function runFlush (dialects: readonly DialectName[], settings: Flus
     const variants: Variant[] = []
     try {
       await recreateTables(target, newItemModels)
-      variants.push(await ormVariant(target), await kyselyVariant(target, settings), await rawVariant(target, settings))
+      const wanted = (name: string): boolean => settings.variants === undefined || settings.variants.includes(name)
+      if (wanted('orm')) variants.push(await ormVariant(target))
+      if (wanted('kysely')) variants.push(await kyselyVariant(target, settings))
+      if (wanted('raw')) variants.push(await rawVariant(target, settings))
       const mine = variants.map((variant): FlushRun => ({ dialect, variant: variant.name, repetitions: [] }))
       let reference: { variant: string, digest: string } | undefined
       for (let repetition = 0; repetition < settings.warmup + settings.repetitions; repetition++) {

@@ -21,6 +21,9 @@ function snapshotOf (column: ModelColumn): Snapshot {
   }
 }
 
+/** Kinds whose values the database stores and returns exactly as the model gave them. */
+const STORED_AS_GIVEN: ReadonlySet<string> = new Set(['integer', 'string', 'text', 'boolean', 'enum'])
+
 /** A model's value as written: ISO strings become Dates, JSON documents are sent as JSON text. */
 function writerOf (column: ModelColumn): ((value: unknown) => unknown) | undefined {
   switch (column.config.kind) {
@@ -132,6 +135,20 @@ export class EntityMapper {
   /** Appends the values of the columns at `indexes`, as written to the database, to `parameters`. */
   pushInsertParameters (entity: Readonly<Record<string, unknown>>, indexes: readonly number[], parameters: unknown[]): void {
     for (const i of indexes) parameters.push(this.#write(i, entity[(this.columns[i] as ModelColumn).property]))
+  }
+
+  /**
+   * The columns an INSERT of the given columns must return: the primary key, every column
+   * left to the database (generated keys, server defaults), and those whose value the
+   * database may store in another form than it was given (numbers rounded to a column's
+   * scale, JSON reordered, a UUID lower-cased, a time truncated). The others are on the
+   * object already, exactly as stored: reading them back would only cost time.
+   */
+  returningColumns (supplied: readonly number[]): string[] {
+    const given = new Set(supplied)
+    return this.columns
+      .filter((column, i) => !given.has(i) || this.keyColumns.includes(column) || !STORED_AS_GIVEN.has(column.config.kind))
+      .map((column) => column.name)
   }
 
   /** The entity's column values as they are now, in column order (to undo a failed flush). */

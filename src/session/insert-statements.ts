@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { AnyDatabase } from '../types.ts'
 
 /**
- * The SQL of the unit of work's `INSERT INTO t (…) VALUES (…), (…) [RETURNING *]`, kept per
+ * The SQL of the unit of work's `INSERT INTO t (…) VALUES (…), (…) RETURNING …`, kept per
  * table, column set and row count. For a batch, building and compiling Kysely's query tree
  * costs more CPU than the database spends on the insert; the text only depends on those
  * three things, so it is made once. Quoting comes from the dialect's own compiler, and
@@ -11,8 +11,8 @@ import type { AnyDatabase } from '../types.ts'
  * @example
  * ```ts
  * const inserts = new InsertStatements(app.db.kysely)
- * inserts.sql('movie', ['title', 'year'], 2, true)
- * // insert into "movie" ("title", "year") values ($1, $2), ($3, $4) returning *
+ * inserts.sql('movie', ['title', 'year'], 2, ['id'])
+ * // insert into "movie" ("title", "year") values ($1, $2), ($3, $4) returning "id"
  * ```
  */
 export class InsertStatements {
@@ -26,17 +26,21 @@ export class InsertStatements {
     this.#numbered = sql`${0}`.compile(builder).sql !== '?'
   }
 
-  /** The statement for `rows` rows of `columns` (column names, in parameter order). */
-  sql (table: string, columns: readonly string[], rows: number, returning: boolean): string {
-    const key = `${table}\u0000${columns.join('\u0000')}\u0000${rows}\u0000${returning ? 'r' : ''}`
+  /** The statement for `rows` rows of `columns` (column names, in parameter order), returning the columns `returning` names. */
+  sql (table: string, columns: readonly string[], rows: number, returning: readonly string[]): string {
+    const key = `${table}\u0000${columns.join('\u0000')}\u0000${rows}\u0000${returning.join('\u0000')}`
     let text = this.#cache.get(key)
     if (text === undefined) {
-      text = this.#head(table, columns) + this.#tuples(columns.length, rows) + (returning ? ' returning *' : '')
+      text = this.#head(table, columns) + this.#tuples(columns.length, rows) + this.#returning(returning)
       // Row counts vary (the last chunk of each flush): bound the cache like a statement cache.
       if (this.#cache.size >= 500) this.#cache.clear()
       this.#cache.set(key, text)
     }
     return text
+  }
+
+  #returning (columns: readonly string[]): string {
+    return columns.length === 0 ? '' : sql` returning ${sql.join(columns.map((column) => sql.id(column)))}`.compile(this.#builder).sql
   }
 
   /** `insert into "t" ("a", "b") values ` (or `… default values` when no column is given). */

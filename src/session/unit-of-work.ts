@@ -60,7 +60,7 @@ export class UnitOfWork {
   readonly #mapperOf: (model: AnyModel) => EntityMapper
   readonly #graph: TrackedGraph
   /** Objects inserted in the open transaction, with the column properties the INSERT filled in. */
-  readonly #inserted: Array<{ readonly entity: Entity, readonly mapper: EntityMapper, readonly values: readonly unknown[] }> = []
+  readonly #inserted: InsertedBatch[] = []
 
   constructor (mapperOf: (model: AnyModel) => EntityMapper) {
     this.#mapperOf = mapperOf
@@ -151,8 +151,11 @@ export class UnitOfWork {
    */
   rolledBack (mark = 0): void {
     // The columns the INSERT filled in (keys, server defaults) had no value before it.
-    for (const { entity, mapper, values } of this.#inserted.splice(mark)) {
-      mapper.columns.forEach((column, i) => { if (values[i] === undefined) delete entity[column.property] })
+    for (const { mapper, entities, undo } of this.#inserted.splice(mark)) {
+      entities.forEach((entity, i) => {
+        const { values } = undo[i] as InsertUndo
+        mapper.columns.forEach((column, c) => { if (values[c] === undefined) delete entity[column.property] })
+      })
     }
     this.clear()
   }
@@ -257,11 +260,12 @@ export class UnitOfWork {
       if (state.status === 'new') append(inserts, table, entity)
       else if (state.status === 'deleted') append(deletes, table, entity)
     }
-    // What each new object looked like, to put it back if a statement fails.
-    const before = new Map<Entity, InsertUndo>()
+    // What each new object looked like, to put it back if a statement fails (per table,
+    // in the order of its objects).
+    const before: InsertedBatch[] = []
     for (const entities of inserts.values()) {
       const mapper = this.#requireState(entities[0] as Entity).mapper
-      for (const entity of entities) before.set(entity, undoOf(mapper, entity))
+      before.push({ mapper, entities, undo: entities.map((entity) => undoOf(mapper, entity)) })
     }
     const updates: Array<{ entity: Entity, state: EntityState, changes: Record<string, unknown> }> = []
     let linkChanges: Array<() => void>
@@ -290,18 +294,17 @@ export class UnitOfWork {
         if (entities) await deleteRows(target, this.#requireState(entities[0] as Entity).mapper, entities)
       }
     } catch (error) {
-      for (const [entity, undo] of before) restore(this.#requireState(entity).mapper, entity, undo)
+      for (const { mapper, entities, undo } of before) entities.forEach((entity, i) => { restore(mapper, entity, undo[i] as InsertUndo) })
       throw error
     }
-    for (const entities of inserts.values()) {
-      const state0 = this.#requireState(entities[0] as Entity)
-      const mapper = state0.mapper
+    for (const batch of before) {
+      const { mapper, entities } = batch
       for (const entity of entities) {
         const state = this.#requireState(entity)
         state.status = 'persistent'
         this.#track(entity, mapper, mapper.keyOf(entity))
-        this.#inserted.push({ entity, mapper, values: (before.get(entity) as InsertUndo).values })
       }
+      this.#inserted.push(batch)
     }
     for (const { entity, state } of updates) state.snapshot = state.mapper.snapshot(entity)
     // Loaded collections follow the keys just written (both sides of each relationship).
@@ -312,7 +315,7 @@ export class UnitOfWork {
     for (const entity of gone) this.expunge(entity)
     this.#forgetDeleted(new Set(gone))
     this.#snapshotAllCollections()
-    return { inserted: before.size, updated: updates.length, deleted: deleted.length }
+    return { inserted: before.reduce((count, batch) => count + batch.entities.length, 0), updated: updates.length, deleted: deleted.length }
   }
 
   /**
@@ -481,11 +484,12 @@ export class UnitOfWork {
       }
       return
     }
-    // Rows with the same columns go in one statement; RETURNING gives back generated keys
-    // and server defaults, in the order of the VALUES list.
+    // Rows with the same columns go in one statement; RETURNING gives back generated keys,
+    // server defaults and normalised values, in the order of the VALUES list.
     for (const group of groupByColumns(mapper, entities)) {
       const columns = mapper.insertColumnIndexes(group[0] as Entity)
       const names = columns.map((i) => (mapper.columns[i] as ModelColumn).name)
+      const returning = mapper.returningColumns(columns)
       const perStatement = target.rowsPerInsert ?? Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, names.length)))
       for (let start = 0; start < group.length; start += perStatement) {
         const chunk = group.slice(start, start + perStatement)
@@ -496,7 +500,7 @@ export class UnitOfWork {
         } else {
           const parameters: unknown[] = []
           for (const entity of chunk) mapper.pushInsertParameters(entity, columns, parameters)
-          query = CompiledQuery.raw(target.inserts.sql(table, names, chunk.length, true), parameters)
+          query = CompiledQuery.raw(target.inserts.sql(table, names, chunk.length, returning), parameters)
         }
         const { rows } = await target.execute(query)
         if (rows.length !== chunk.length) throw new SessionStateError(`INSERT into ${table} returned ${rows.length} rows for ${chunk.length}`)
@@ -568,6 +572,13 @@ function groupByColumns (mapper: EntityMapper, entities: readonly Entity[]): Ent
   const groups = new Map<number | string, Entity[]>()
   for (const entity of entities) append(groups, mapper.insertSignature(entity), entity)
   return [...groups.values()]
+}
+
+/** The new objects of one table in a flush, with what each looked like before it. */
+interface InsertedBatch {
+  readonly mapper: EntityMapper
+  readonly entities: readonly Entity[]
+  readonly undo: readonly InsertUndo[]
 }
 
 /** A new object's state before a flush: its column values and its loaded relationships. */
