@@ -7,6 +7,7 @@ import { resolvePageRequest, type PageRequestInput } from './page-request.ts'
 import { assertPageInRange, Pagination } from './pagination.ts'
 import type { Simplify } from '../model/infer.ts'
 import type { Loaded, RelationSpecOf } from './loaded-types.ts'
+import { loadJoined } from './joined-loader.ts'
 import { loadRelations, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 
 /** The Kysely database of one model: its table alone. */
@@ -29,7 +30,20 @@ interface QueryProps {
   readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc' }>
   readonly limit: number | undefined
   readonly offset: number | undefined
-  readonly eager: readonly RelationSpec[]
+  readonly eager: ReadonlyArray<{ readonly spec: RelationSpec, readonly strategy: LoadStrategy }>
+}
+
+/**
+ * How `with()` loads: `'selectin'` (default) sends one more SELECT per relationship and
+ * level (`WHERE key IN (…)`), whatever the number of rows; `'joined'` LEFT JOINs the
+ * relationships into the query itself: one statement in all, the choice for one object or
+ * a small page (sibling collections multiply its rows).
+ */
+export type LoadStrategy = 'selectin' | 'joined'
+
+/** Options of {@link Query.with}. */
+export interface WithOptions {
+  readonly strategy?: LoadStrategy
 }
 
 type Row<M extends AnyModel> = M['$row']
@@ -104,19 +118,27 @@ export class Query<M extends AnyModel, R = M['$row']> {
   /**
    * Loads relationships with the results, one query per relationship and level whatever
    * the number of rows (no N+1): `with('posts')`, `with(['posts', 'profile'])`,
-   * `with({ posts: { tags: true } })`.
+   * `with({ posts: { tags: true } })`. `with(spec, { strategy: 'joined' })` joins them into
+   * the query instead: one statement in all (see {@link LoadStrategy}).
    */
-  with<const S extends RelationSpecOf<M>> (spec: S): Query<M, Simplify<R & Loaded<M, S>>> {
-    return new Query<M, Simplify<R & Loaded<M, S>>>({ ...this.#props, eager: [...this.#props.eager, spec as RelationSpec] })
+  with<const S extends RelationSpecOf<M>> (spec: S, options: WithOptions = {}): Query<M, Simplify<R & Loaded<M, S>>> {
+    const eager = [...this.#props.eager, { spec: spec as RelationSpec, strategy: options.strategy ?? 'selectin' }]
+    return new Query<M, Simplify<R & Loaded<M, S>>>({ ...this.#props, eager })
   }
 
   /** Every matching row. */
   async all (): Promise<R[]> {
-    const { runner, mapper, eager } = this.#props
+    const { runner, mapper, eager, filters, orders, limit, offset } = this.#props
     await runner.autoflush()
-    const { rows } = await runner.execute(this.#select().compile())
-    const entities = runner.load(mapper, rows as Array<Record<string, unknown>>)
-    for (const spec of eager) await loadRelations(runner, mapper, entities, spec)
+    const joined = eager.filter((load) => load.strategy === 'joined').map((load) => load.spec)
+    let entities: Array<Record<string, unknown>>
+    if (joined.length > 0) {
+      entities = await loadJoined(runner, { mapper, filters, orders, limit, offset }, joined)
+    } else {
+      const { rows } = await runner.execute(this.#select().compile())
+      entities = runner.load(mapper, rows as Array<Record<string, unknown>>)
+    }
+    for (const load of eager) if (load.strategy === 'selectin') await loadRelations(runner, mapper, entities, load.spec)
     return entities as R[]
   }
 

@@ -28,7 +28,8 @@ const IN_CHUNK = 10_000
 // Names the association table's key in a many-to-many result; not a model column.
 const SOURCE_KEY = '__fastify_orm_source'
 
-function normalize (spec: RelationSpec): Array<[string, RelationSpec | undefined]> {
+/** A spec as `[relationship, nested spec]` pairs. */
+export function normalize (spec: RelationSpec): Array<[string, RelationSpec | undefined]> {
   if (typeof spec === 'string') return [[spec, undefined]]
   if (Array.isArray(spec)) return (spec as readonly string[]).map((name) => [name, undefined])
   return Object.entries(spec as Record<string, true | RelationSpec>).map(([name, nested]) => [name, nested === true ? undefined : nested])
@@ -47,34 +48,36 @@ function normalize (spec: RelationSpec): Array<[string, RelationSpec | undefined
 export async function loadRelations (context: RelationLoaderContext, mapper: EntityMapper, entities: readonly Entity[], spec: RelationSpec): Promise<void> {
   if (entities.length === 0) return
   for (const [name, nested] of normalize(spec)) {
-    const relation = mapper.table.relations.get(name)
-    if (!relation) {
-      const known = [...mapper.table.relations.keys()]
-      throw new SessionStateError(`${mapper.table.modelName} has no relationship "${name}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`)
-    }
+    const relation = relationOf(mapper, name)
     const targetMapper = context.mapperOf(relation.target.model)
     const loaded = await loadOne(context, mapper, targetMapper, relation, entities)
     if (nested !== undefined) await loadRelations(context, targetMapper, loaded, nested)
   }
 }
 
+/** A model's relationship by name; an unknown name is an error listing the known ones. */
+export function relationOf (mapper: EntityMapper, name: string): ResolvedRelation {
+  const relation = mapper.table.relations.get(name)
+  if (!relation) {
+    const known = [...mapper.table.relations.keys()]
+    throw new SessionStateError(`${mapper.table.modelName} has no relationship "${name}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`)
+  }
+  return relation
+}
+
 async function loadOne (context: RelationLoaderContext, mapper: EntityMapper, targetMapper: EntityMapper, relation: ResolvedRelation, entities: readonly Entity[]): Promise<Entity[]> {
   const kysely = context.builder
-  const name = relation.name
   if (relation.kind === 'belongsTo') {
     const targetKey = singleKey(targetMapper)
     const keys = unique(entities.map((entity) => entity[relation.foreignKey.property]))
     const targets = context.load(targetMapper, await selectRowsIn(context, keys, (ids) =>
       kysely.selectFrom(targetMapper.table.tableName).selectAll().where(sql.ref(targetKey.name), 'in', ids)))
     const byKey = new Map(targets.map((target) => [String(target[targetKey.property]), target]))
-    // The other side of a one-to-one is known too (not that of a one-to-many: partial).
-    const inverse = relation.inverse !== undefined && targetMapper.table.relations.get(relation.inverse)?.kind === 'hasOne' ? relation.inverse : undefined
-    for (const entity of entities) {
+    assignLoaded(context, relation, targetMapper, entities, (entity) => {
       const key = entity[relation.foreignKey.property]
-      const target = key === null || key === undefined ? null : byKey.get(String(key)) ?? null
-      entity[name] = target
-      if (target !== null && inverse !== undefined) target[inverse] = entity
-    }
+      const target = key === null || key === undefined ? undefined : byKey.get(String(key))
+      return target === undefined ? [] : [target]
+    })
     return targets
   }
   const sourceKey = singleKey(mapper)
@@ -102,17 +105,37 @@ async function loadOne (context: RelationLoaderContext, mapper: EntityMapper, ta
     groups = new Map()
     rows.forEach((row, i) => append(groups, String(row[column]), all[i] as Entity))
   }
-  // Each loaded post knows its author: the other side (a belongsTo) is set without a query.
+  assignLoaded(context, relation, targetMapper, entities, (entity) => groups.get(String(entity[sourceKey.property])) ?? [])
+  return unique(all) as Entity[]
+}
+
+/**
+ * Sets a loaded relationship on each parent — the target or null, the first member or
+ * null, or the members — and the other side where it is known without a query: each
+ * loaded post knows its author; the other side of a one-to-one too (not that of a
+ * one-to-many seen from a belongsTo: it would be partial). Both loading strategies end here.
+ */
+export function assignLoaded (context: Pick<RelationLoaderContext, 'snapshotCollection'>, relation: ResolvedRelation, targetMapper: EntityMapper,
+  parents: readonly Entity[], membersOf: (parent: Entity) => readonly Entity[]): void {
+  const name = relation.name
+  if (relation.kind === 'belongsTo') {
+    const inverse = relation.inverse !== undefined && targetMapper.table.relations.get(relation.inverse)?.kind === 'hasOne' ? relation.inverse : undefined
+    for (const entity of parents) {
+      const target = membersOf(entity)[0] ?? null
+      entity[name] = target
+      if (target !== null && inverse !== undefined) target[inverse] = entity
+    }
+    return
+  }
   const inverse = relation.kind !== 'manyToMany' && relation.inverse !== undefined && targetMapper.table.relations.get(relation.inverse)?.kind === 'belongsTo'
     ? relation.inverse
     : undefined
-  for (const entity of entities) {
-    const members = groups.get(String(entity[sourceKey.property])) ?? []
+  for (const entity of parents) {
+    const members = membersOf(entity)
     entity[name] = relation.kind === 'hasOne' ? members[0] ?? null : [...members]
     context.snapshotCollection(entity, name, members)
     if (inverse !== undefined) for (const member of members) member[inverse] = entity
   }
-  return unique(all) as Entity[]
 }
 
 async function selectRowsIn (context: RelationLoaderContext, keys: unknown[], build: (ids: unknown[]) => { compile (): CompiledQuery }): Promise<Array<Record<string, unknown>>> {
@@ -124,7 +147,7 @@ async function selectRowsIn (context: RelationLoaderContext, keys: unknown[], bu
   return rows
 }
 
-function singleKey (mapper: EntityMapper): { name: string, property: string } {
+export function singleKey (mapper: EntityMapper): { name: string, property: string } {
   const [key, ...rest] = mapper.keyColumns
   if (!key || rest.length > 0) throw new SessionStateError(`${mapper.table.modelName} has a composite primary key; relationships need a single-column key`)
   return { name: key.name, property: key.property }

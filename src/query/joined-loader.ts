@@ -1,0 +1,167 @@
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
+import type { ModelColumn } from '../model/define-model.ts'
+import type { ResolvedRelation } from '../model/registry.ts'
+import type { EntityMapper } from '../session/entity-mapper.ts'
+import { assignLoaded, normalize, relationOf, singleKey, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
+
+type Entity = Record<string, unknown>
+
+/** The root query a joined load wraps: its filters, order and page. */
+export interface JoinedRoot {
+  readonly mapper: EntityMapper
+  readonly filters: ReadonlyArray<Expression<SqlBool>>
+  readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc' }>
+  readonly limit: number | undefined
+  readonly offset: number | undefined
+}
+
+/** One table of the statement: the root (`t0`) or a relationship of its parent node. */
+interface JoinNode {
+  readonly alias: string
+  readonly mapper: EntityMapper
+  /** The result column of each model column, in column order. */
+  readonly columns: readonly string[]
+  readonly keyColumn: string
+  readonly relation: ResolvedRelation | undefined
+  readonly parent: JoinNode | undefined
+  readonly children: JoinNode[]
+}
+
+/**
+ * Loads a query's rows and the relationships of `spec` in ONE statement: the root table
+ * LEFT JOINed with each relationship's table (and a many-to-many's association table),
+ * every column aliased per table (`t1_0`, `t1_1`, …), then the tree rebuilt from the rows
+ * through the identity map — SQLAlchemy's `joinedload`. One round trip instead of one
+ * per level, at the price of repeated parent columns in every row: the choice for one
+ * object or a page with small collections. Sibling collections multiply rows (their
+ * cartesian product), so load those with the default select-in strategy.
+ *
+ * A LIMIT/OFFSET must count root rows, not joined rows: the root's filters, order and page
+ * make a derived table (`from (select * from user where … limit 1) as t0`), and the outer
+ * ORDER BY repeats the root's order. (An `IN (subquery)` form doubled PostgreSQL's
+ * planning time; SQLite keeps the declared column types through a derived table.)
+ *
+ * @example
+ * ```ts
+ * const [user] = await loadJoined(context, { mapper, filters, orders: [], limit: 1, offset: undefined }, [{ posts: { tags: true } }])
+ * ```
+ */
+export async function loadJoined (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): Promise<Entity[]> {
+  const nodes: JoinNode[] = []
+  const top = joinNode(nodes, root.mapper, undefined, undefined)
+  for (const spec of specs) addChildren(context, nodes, top, spec)
+  const { rows } = await context.execute(buildStatement(context, root, nodes).compile(context.builder))
+  return rebuild(context, nodes, rows as Array<Record<string, unknown>>)
+}
+
+function joinNode (nodes: JoinNode[], mapper: EntityMapper, relation: ResolvedRelation | undefined, parent: JoinNode | undefined): JoinNode {
+  const alias = `t${nodes.length}`
+  const key = singleKey(mapper)
+  const node: JoinNode = {
+    alias,
+    mapper,
+    columns: mapper.columns.map((_column, i) => `${alias}_${i}`),
+    keyColumn: `${alias}_${mapper.columns.findIndex((column) => column.name === key.name)}`,
+    relation,
+    parent,
+    children: []
+  }
+  nodes.push(node)
+  parent?.children.push(node)
+  return node
+}
+
+function addChildren (context: RelationLoaderContext, nodes: JoinNode[], parent: JoinNode, spec: RelationSpec): void {
+  for (const [name, nested] of normalize(spec)) {
+    const relation = relationOf(parent.mapper, name)
+    const child = joinNode(nodes, context.mapperOf(relation.target.model), relation, parent)
+    if (nested !== undefined) addChildren(context, nodes, child, nested)
+  }
+}
+
+function buildStatement (context: RelationLoaderContext, root: JoinedRoot, nodes: readonly JoinNode[]): RawBuilder<unknown> {
+  const [top] = nodes as [JoinNode, ...JoinNode[]]
+  const table = root.mapper.table.tableName
+  let page = context.builder.selectFrom(table).selectAll()
+  for (const filter of root.filters) page = page.where(filter)
+  for (const { column, direction } of root.orders) page = page.orderBy(sql.ref(column), direction)
+  if (root.limit !== undefined) page = page.limit(root.limit)
+  // MySQL and SQLite cannot OFFSET without a LIMIT; their "no limit" is a huge one.
+  if (root.offset !== undefined) page = (root.limit === undefined ? page.limit(Number.MAX_SAFE_INTEGER) : page).offset(root.offset)
+
+  const selections = nodes.flatMap((node) => node.mapper.columns.map((column, i) =>
+    sql`${sql.id(node.alias, column.name)} as ${sql.id(node.columns[i] as string)}`))
+  const joins = nodes.slice(1).map((node) => joinClause(node))
+  const order = [
+    ...root.orders.map(({ column, direction }) => sql`${sql.id(top.alias, column)} ${sql.raw(direction)}`),
+    ...nodes.map((node) => sql`${sql.id(node.alias, singleKey(node.mapper).name)}`)
+  ]
+  return sql`select ${sql.join(selections)} from ${page} as ${sql.id(top.alias)} ${sql.join(joins, sql` `)} order by ${sql.join(order)}`
+}
+
+/** `left join post as t1 on t1.user_id = t0.id` (a many-to-many joins its association table first). */
+function joinClause (node: JoinNode): RawBuilder<unknown> {
+  const relation = node.relation as ResolvedRelation
+  const parent = node.parent as JoinNode
+  const target = sql`${sql.table(node.mapper.table.tableName)} as ${sql.id(node.alias)}`
+  const parentKey = sql.id(parent.alias, singleKey(parent.mapper).name)
+  const targetKey = sql.id(node.alias, singleKey(node.mapper).name)
+  if (relation.kind === 'belongsTo') {
+    return sql`left join ${target} on ${targetKey} = ${sql.id(parent.alias, relation.foreignKey.column)}`
+  }
+  if (relation.kind === 'manyToMany') {
+    const through = relation.through as NonNullable<ResolvedRelation['through']>
+    const link = `${node.alias}_link`
+    return sql`left join ${sql.table(through.table.tableName)} as ${sql.id(link)} on ${sql.id(link, through.source.column)} = ${parentKey} left join ${target} on ${targetKey} = ${sql.id(link, through.target.column)}`
+  }
+  return sql`left join ${target} on ${sql.id(node.alias, relation.foreignKey.column)} = ${parentKey}`
+}
+
+/** Rows → entities (identity map), then each node's relationship set on every parent seen. */
+function rebuild (context: RelationLoaderContext, nodes: readonly JoinNode[], rows: ReadonlyArray<Record<string, unknown>>): Entity[] {
+  const entityAt = new Map<JoinNode, Map<string, Entity>>(nodes.map((node) => [node, new Map()]))
+  // Per child node: parent entity → its members, in first-seen order (the ORDER BY's).
+  const members = new Map<JoinNode, Map<Entity, Set<Entity>>>(nodes.slice(1).map((node) => [node, new Map()]))
+  const roots: Entity[] = []
+  const current = new Map<JoinNode, Entity | undefined>()
+  for (const row of rows) {
+    for (const node of nodes) {
+      const parentEntity = node.parent === undefined ? undefined : current.get(node.parent)
+      if (node.parent !== undefined && parentEntity === undefined) {
+        current.set(node, undefined)
+        continue
+      }
+      const key = row[node.keyColumn]
+      let entity: Entity | undefined
+      if (key !== null && key !== undefined) {
+        const seen = entityAt.get(node) as Map<string, Entity>
+        entity = seen.get(String(key))
+        if (entity === undefined) {
+          entity = context.load(node.mapper, [columnsOf(node, row)])[0] as Entity
+          seen.set(String(key), entity)
+          if (node.parent === undefined) roots.push(entity)
+        }
+      }
+      current.set(node, entity)
+      if (parentEntity !== undefined) {
+        const byParent = members.get(node) as Map<Entity, Set<Entity>>
+        let set = byParent.get(parentEntity)
+        if (!set) byParent.set(parentEntity, set = new Set())
+        if (entity !== undefined) set.add(entity)
+      }
+    }
+  }
+  for (const node of nodes.slice(1)) {
+    const byParent = members.get(node) as Map<Entity, Set<Entity>>
+    const parents = [...(entityAt.get(node.parent as JoinNode) as Map<string, Entity>).values()]
+    assignLoaded(context, node.relation as ResolvedRelation, node.mapper, parents, (parent) => [...(byParent.get(parent) ?? [])])
+  }
+  return roots
+}
+
+/** A node's columns of a joined row, under their own names (as a plain SELECT returns them). */
+function columnsOf (node: JoinNode, row: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  node.mapper.columns.forEach((column: ModelColumn, i) => { values[column.name] = row[node.columns[i] as string] })
+  return values
+}
