@@ -1,7 +1,8 @@
-import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
+import { CompiledQuery, sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import type { ModelColumn } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { EntityMapper } from '../session/entity-mapper.ts'
+import { selectRows } from './select-rows.ts'
 import { assignLoaded, normalize, relationOf, singleKey, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 
 type Entity = Record<string, unknown>
@@ -47,11 +48,49 @@ interface JoinNode {
  * ```
  */
 export async function loadJoined (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): Promise<Entity[]> {
+  const { nodes, head, tail } = statementParts(context, root, specs)
+  // Only the root's page (its filters' values) changes from call to call: compile that alone.
+  const page = selectRows(context.builder, { ...root, tableName: root.mapper.table.tableName }).compile()
+  const { rows } = await context.execute(CompiledQuery.raw(`${head}(${page.sql})${tail}`, [...page.parameters]))
+  return rebuild(context, nodes, rows as Array<Record<string, unknown>>)
+}
+
+/** The join tree and the statement's text around the root's page, made once per root model, spec and order. */
+interface StatementParts {
+  readonly nodes: readonly JoinNode[]
+  /** `select "t0"."id" as "t0_0", … from ` */
+  readonly head: string
+  /** ` as "t0" left join … order by …` */
+  readonly tail: string
+}
+
+const partsCache = new WeakMap<EntityMapper, Map<string, StatementParts>>()
+
+function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): StatementParts {
+  let byShape = partsCache.get(root.mapper)
+  if (!byShape) partsCache.set(root.mapper, byShape = new Map())
+  const shape = JSON.stringify([specs, root.orders])
+  let parts = byShape.get(shape)
+  if (parts) return parts
   const nodes: JoinNode[] = []
   const top = joinNode(nodes, root.mapper, undefined, undefined)
   for (const spec of specs) addChildren(context, nodes, top, spec)
-  const { rows } = await context.execute(buildStatement(context, root, nodes).compile(context.builder))
-  return rebuild(context, nodes, rows as Array<Record<string, unknown>>)
+  const selections = nodes.flatMap((node) => node.mapper.columns.map((column, i) =>
+    sql`${sql.id(node.alias, column.name)} as ${sql.id(node.columns[i] as string)}`))
+  const joins = nodes.slice(1).map((node) => joinClause(node))
+  const order = [
+    ...root.orders.map(({ column, direction }) => sql`${sql.id(top.alias, column)} ${sql.raw(direction)}`),
+    ...nodes.map((node) => sql`${sql.id(node.alias, singleKey(node.mapper).name)}`)
+  ]
+  parts = {
+    nodes,
+    head: sql`select ${sql.join(selections)} from `.compile(context.builder).sql,
+    tail: sql` as ${sql.id(top.alias)} ${sql.join(joins, sql` `)} order by ${sql.join(order)}`.compile(context.builder).sql
+  }
+  // Shapes come from code, so they are few; the bound only guards against generated ones.
+  if (byShape.size >= 200) byShape.clear()
+  byShape.set(shape, parts)
+  return parts
 }
 
 function joinNode (nodes: JoinNode[], mapper: EntityMapper, relation: ResolvedRelation | undefined, parent: JoinNode | undefined): JoinNode {
@@ -77,26 +116,6 @@ function addChildren (context: RelationLoaderContext, nodes: JoinNode[], parent:
     const child = joinNode(nodes, context.mapperOf(relation.target.model), relation, parent)
     if (nested !== undefined) addChildren(context, nodes, child, nested)
   }
-}
-
-function buildStatement (context: RelationLoaderContext, root: JoinedRoot, nodes: readonly JoinNode[]): RawBuilder<unknown> {
-  const [top] = nodes as [JoinNode, ...JoinNode[]]
-  const table = root.mapper.table.tableName
-  let page = context.builder.selectFrom(table).selectAll()
-  for (const filter of root.filters) page = page.where(filter)
-  for (const { column, direction } of root.orders) page = page.orderBy(sql.ref(column), direction)
-  if (root.limit !== undefined) page = page.limit(root.limit)
-  // MySQL and SQLite cannot OFFSET without a LIMIT; their "no limit" is a huge one.
-  if (root.offset !== undefined) page = (root.limit === undefined ? page.limit(Number.MAX_SAFE_INTEGER) : page).offset(root.offset)
-
-  const selections = nodes.flatMap((node) => node.mapper.columns.map((column, i) =>
-    sql`${sql.id(node.alias, column.name)} as ${sql.id(node.columns[i] as string)}`))
-  const joins = nodes.slice(1).map((node) => joinClause(node))
-  const order = [
-    ...root.orders.map(({ column, direction }) => sql`${sql.id(top.alias, column)} ${sql.raw(direction)}`),
-    ...nodes.map((node) => sql`${sql.id(node.alias, singleKey(node.mapper).name)}`)
-  ]
-  return sql`select ${sql.join(selections)} from ${page} as ${sql.id(top.alias)} ${sql.join(joins, sql` `)} order by ${sql.join(order)}`
 }
 
 /** `left join post as t1 on t1.user_id = t0.id` (a many-to-many joins its association table first). */

@@ -8,6 +8,7 @@ import { assertPageInRange, Pagination } from './pagination.ts'
 import type { Simplify } from '../model/infer.ts'
 import type { Loaded, RelationSpecOf } from './loaded-types.ts'
 import { loadJoined } from './joined-loader.ts'
+import { selectRows } from './select-rows.ts'
 import { loadRelations, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 
 /** The Kysely database of one model: its table alone. */
@@ -210,15 +211,8 @@ export class Query<M extends AnyModel, R = M['$row']> {
     return (await this.#props.runner.execute(query.limit(1).compile())).rows.length > 0
   }
 
-  #select ({ ordered = true, paged = true }: { ordered?: boolean, paged?: boolean } = {}): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
-    const { runner, mapper, filters, orders, limit, offset } = this.#props
-    let query = runner.builder.selectFrom(mapper.table.tableName).selectAll() as SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>>
-    for (const filter of filters) query = query.where(filter)
-    if (ordered) for (const { column, direction } of orders) query = query.orderBy(sql.ref(column), direction)
-    if (paged && limit !== undefined) query = query.limit(limit)
-    // MySQL and SQLite cannot OFFSET without a LIMIT; their "no limit" is a huge one.
-    if (paged && offset !== undefined) query = (limit === undefined ? query.limit(Number.MAX_SAFE_INTEGER) : query).offset(offset)
-    return query
+  #select (): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
+    return selectRows(this.#props.runner.builder, { ...this.#props, tableName: this.#props.mapper.table.tableName })
   }
 
   #expressionBuilder (): ExpressionBuilder<AnyDatabase, string> {
