@@ -217,12 +217,19 @@ function holdsEntities (value: unknown): boolean {
 function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
   path.add(entity)
   const plain: Record<string, unknown> = {}
-  for (const [property, value] of Object.entries(entity)) {
-    if (isEntity(value)) {
-      if (!path.has(value)) plain[property] = plainOf(value, path)
-    } else if (holdsEntities(value)) {
+  const record = entity as Record<string, unknown>
+  // for…in: the own columns and loaded relationships (the prototype's accessors are not
+  // enumerable), without the array of pairs Object.entries would allocate.
+  for (const property in record) {
+    const value = record[property]
+    if (typeof value !== 'object' || value === null) {
+      plain[property] = value
+    } else if (Array.isArray(value)) {
       const members = value as unknown[]
-      if (!members.some((member) => path.has(member as object))) plain[property] = members.map((member) => isEntity(member) ? plainOf(member, path) : member)
+      if (!members.some(isEntity)) plain[property] = members
+      else if (!members.some((member) => path.has(member as object))) plain[property] = members.map((member) => isEntity(member) ? plainOf(member, path) : member)
+    } else if (isEntity(value)) {
+      if (!path.has(value)) plain[property] = plainOf(value, path)
     } else {
       plain[property] = value
     }
