@@ -21,6 +21,16 @@ function snapshotOf (column: ModelColumn): Snapshot {
   }
 }
 
+/** See {@link EntityMapper.insertPlan}. */
+export interface InsertPlan {
+  /** Which columns are present ({@link EntityMapper.insertSignature}): objects with the same one share a statement. */
+  readonly signature: number | string
+  /** The present columns' indexes, in parameter order. */
+  readonly indexes: readonly number[]
+  readonly names: readonly string[]
+  readonly returning: readonly string[]
+}
+
 /** Kinds whose values the database stores and returns exactly as the model gave them. */
 const STORED_AS_GIVEN: ReadonlySet<string> = new Set(['integer', 'string', 'text', 'boolean', 'enum'])
 
@@ -46,6 +56,7 @@ export class EntityMapper {
   readonly #snapshots: readonly Snapshot[]
   readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
   readonly #prototype: object
+  readonly #insertPlans = new Map<number | string, InsertPlan>()
 
   constructor (table: RegisteredTable) {
     this.table = table
@@ -135,6 +146,22 @@ export class EntityMapper {
   /** Appends the values of the columns at `indexes`, as written to the database, to `parameters`. */
   pushInsertParameters (entity: Readonly<Record<string, unknown>>, indexes: readonly number[], parameters: unknown[]): void {
     for (const i of indexes) parameters.push(this.#write(i, entity[(this.columns[i] as ModelColumn).property]))
+  }
+
+  /**
+   * How to insert an entity: the columns it has values for, their names, and what the
+   * INSERT must return. One plan per column set, made once: every new object of a flush
+   * (and every POST) needs one.
+   */
+  insertPlan (entity: Readonly<Record<string, unknown>>): InsertPlan {
+    const signature = this.insertSignature(entity)
+    let plan = this.#insertPlans.get(signature)
+    if (plan === undefined) {
+      const indexes = this.insertColumnIndexes(entity)
+      plan = { signature, indexes, names: indexes.map((i) => (this.columns[i] as ModelColumn).name), returning: this.returningColumns(indexes) }
+      this.#insertPlans.set(signature, plan)
+    }
+    return plan
   }
 
   /**

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { AnyDatabase } from '../types.ts'
+import type { InsertPlan } from './entity-mapper.ts'
 
 /**
  * The SQL of the unit of work's `INSERT INTO t (…) VALUES (…), (…) RETURNING …`, kept per
@@ -11,14 +12,15 @@ import type { AnyDatabase } from '../types.ts'
  * @example
  * ```ts
  * const inserts = new InsertStatements(app.db.kysely)
- * inserts.sql('movie', ['title', 'year'], 2, ['id'])
+ * inserts.sql('movie', mapper.insertPlan({ title: 'Alien', year: 1979 }), 2)
  * // insert into "movie" ("title", "year") values ($1, $2), ($3, $4) returning "id"
  * ```
  */
 export class InsertStatements {
   readonly #builder: Kysely<AnyDatabase>
   readonly #numbered: boolean
-  readonly #cache = new Map<string, string>()
+  /** Per plan (plans live as long as their model's mapper), per row count. */
+  readonly #cache = new WeakMap<InsertPlan, Map<number, string>>()
   readonly #heads = new Map<string, string>()
 
   constructor (builder: Kysely<AnyDatabase>) {
@@ -26,15 +28,16 @@ export class InsertStatements {
     this.#numbered = sql`${0}`.compile(builder).sql !== '?'
   }
 
-  /** The statement for `rows` rows of `columns` (column names, in parameter order), returning the columns `returning` names. */
-  sql (table: string, columns: readonly string[], rows: number, returning: readonly string[]): string {
-    const key = `${table}\u0000${columns.join('\u0000')}\u0000${rows}\u0000${returning.join('\u0000')}`
-    let text = this.#cache.get(key)
+  /** The statement for `rows` rows of a plan: its columns (in parameter order), returning its `returning` columns. */
+  sql (table: string, plan: InsertPlan, rows: number): string {
+    let byRows = this.#cache.get(plan)
+    if (!byRows) this.#cache.set(plan, byRows = new Map())
+    let text = byRows.get(rows)
     if (text === undefined) {
-      text = this.#head(table, columns) + this.#tuples(columns.length, rows) + this.#returning(returning)
+      text = this.#head(table, plan.names) + this.#tuples(plan.names.length, rows) + this.#returning(plan.returning)
       // Row counts vary (the last chunk of each flush): bound the cache like a statement cache.
-      if (this.#cache.size >= 500) this.#cache.clear()
-      this.#cache.set(key, text)
+      if (byRows.size >= 100) byRows.clear()
+      byRows.set(rows, text)
     }
     return text
   }

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder, type SqlBool } from 'kysely'
 import { SessionStateError } from '../errors.ts'
-import type { AnyModel, ModelColumn } from '../model/define-model.ts'
+import type { AnyModel } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { AnyDatabase } from '../types.ts'
 import type { EntityMapper } from './entity-mapper.ts'
@@ -487,20 +487,18 @@ export class UnitOfWork {
     // Rows with the same columns go in one statement; RETURNING gives back generated keys,
     // server defaults and normalised values, in the order of the VALUES list.
     for (const group of groupByColumns(mapper, entities)) {
-      const columns = mapper.insertColumnIndexes(group[0] as Entity)
-      const names = columns.map((i) => (mapper.columns[i] as ModelColumn).name)
-      const returning = mapper.returningColumns(columns)
-      const perStatement = target.rowsPerInsert ?? Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, names.length)))
+      const plan = mapper.insertPlan(group[0] as Entity)
+      const perStatement = target.rowsPerInsert ?? Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, plan.names.length)))
       for (let start = 0; start < group.length; start += perStatement) {
-        const chunk = group.slice(start, start + perStatement)
+        const chunk = start === 0 && group.length <= perStatement ? group : group.slice(start, start + perStatement)
         let query: CompiledQuery
-        if (names.length === 0) {
+        if (plan.names.length === 0) {
           // Every column from its server default: Kysely knows each dialect's form of that.
           query = target.builder.insertInto(table).values(chunk.map(() => ({}))).returningAll().compile()
         } else {
           const parameters: unknown[] = []
-          for (const entity of chunk) mapper.pushInsertParameters(entity, columns, parameters)
-          query = CompiledQuery.raw(target.inserts.sql(table, names, chunk.length, returning), parameters)
+          for (const entity of chunk) mapper.pushInsertParameters(entity, plan.indexes, parameters)
+          query = CompiledQuery.raw(target.inserts.sql(table, plan, chunk.length), parameters)
         }
         const { rows } = await target.execute(query)
         if (rows.length !== chunk.length) throw new SessionStateError(`INSERT into ${table} returned ${rows.length} rows for ${chunk.length}`)
