@@ -276,7 +276,10 @@ function relationPrototype (table: RegisteredTable): object {
   Object.defineProperty(prototype, ENTITY, { value: true })
   Object.defineProperty(prototype, 'toJSON', {
     // Without loaded relationships there is no cycle to cut: the object serializes as it is.
-    value: function toJSON (this: object) { return Object.values(this).some(holdsEntities) ? plainOf(this, new Set()) : this },
+    value: function toJSON (this: Record<string, unknown>) {
+      for (const property in this) if (holdsEntities(this[property])) return plainOf(this, new Set())
+      return this
+    },
     writable: true,
     configurable: true
   })

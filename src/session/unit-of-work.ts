@@ -58,13 +58,17 @@ export class UnitOfWork {
   /** Members of loaded collections when loaded or last flushed: what delete-orphan and unlinking compare with. */
   readonly #collections = new Map<Entity, Map<string, readonly Entity[]>>()
   readonly #mapperOf: (model: AnyModel) => EntityMapper
-  readonly #graph: TrackedGraph
+  #graphView: TrackedGraph | undefined
   /** Objects inserted in the open transaction, with the column properties the INSERT filled in. */
   readonly #inserted: InsertedBatch[] = []
 
   constructor (mapperOf: (model: AnyModel) => EntityMapper) {
     this.#mapperOf = mapperOf
-    this.#graph = {
+  }
+
+  /** The object-graph walks' view of the session; made at the first flush (most requests only read). */
+  get #graph (): TrackedGraph {
+    this.#graphView ??= {
       entries: () => this.#states.entries(),
       isTracked: (entity) => this.#states.has(entity),
       mapperOfRelation: (relation) => this.#mapperOf(relation.target.model),
@@ -80,6 +84,7 @@ export class UnitOfWork {
       mapperOf: (entity) => this.#states.get(entity)?.mapper,
       lookup: (mapper, key) => this.lookup(mapper, mapper.keyFromValues([key]) as string)
     }
+    return this.#graphView
   }
 
   /**
