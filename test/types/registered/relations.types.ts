@@ -32,6 +32,12 @@ async function queries (): Promise<void> {
   // @ts-expect-error author was not loaded for these posts
   void loaded.posts[0]!.author
 
+  // Joined loading has the same result type.
+  const joined = await db.query(User).with({ posts: { tags: true } }, { strategy: 'joined' }).firstOr404()
+  expectTypeOf(joined.posts[0]!.tags[0]!.name).toEqualTypeOf<string>()
+  // @ts-expect-error an unknown strategy
+  db.query(User).with('posts', { strategy: 'lazy' })
+
   const employees = await db.query(Employee).with(['manager', 'reports']).all()
   expectTypeOf(employees[0]!.manager).toEqualTypeOf<typeof Employee.$row | null>()
   expectTypeOf(employees[0]!.reports).toEqualTypeOf<Array<typeof Employee.$row>>()
