@@ -3,12 +3,11 @@
 // collection is deleted), and the database's own ON DELETE CASCADE / SET NULL, which the
 // session follows for the objects it holds.
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
-import type { Session } from '../../src/index.ts'
+import t from 'tap'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
 import {
   as, countRows, eachDb, emptyTables, fresh, plain, raw, seedApp,
-  type EmployeeE, type PostE, type ProfileE, type TagE, type UserE
+  type EmployeeE, type PostE, type ProfileE, type TagE, type UserE, sessionOpener
 } from './support.ts'
 
 /** ada: posts p1 (tags x, y) and p2 (tag y), a profile; alan: post p3 (tag x). */
@@ -32,11 +31,7 @@ const titles = async (app: FastifyInstance): Promise<string[]> =>
 t.test('cascades', async (t) => {
   await eachDb(t, async (t, db) => {
     const { app, log } = await seedApp(t, db)
-    const open = (t: Test): Session => {
-      const s = app.db.session() as Session
-      t.teardown(() => s.close())
-      return s
-    }
+    const open = sessionOpener(app)
 
     await t.test('save-update: adding a user adds the new objects of its collections, to any depth', async (t) => {
       await emptyTables(app)

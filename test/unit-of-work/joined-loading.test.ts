@@ -3,10 +3,9 @@
 // another session), so both strategies must agree on members, order, nulls and types.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import type { Test } from 'tap'
 import type { Session } from '../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
-import { as, eachDb, emptyTables, fresh, raw, seedApp, type EmployeeE, type PostE, type TagE, type UserE } from './support.ts'
+import { as, eachDb, emptyTables, fresh, raw, seedApp, type EmployeeE, type PostE, type TagE, type UserE , sessionOpener } from './support.ts'
 
 /** ada: posts p1 (tags x, y), p2 (tag y), a profile; alan: post p3 (no tag); bob: nothing. Tag z unused. */
 async function seedBlog (app: FastifyInstance): Promise<void> {
@@ -42,11 +41,7 @@ function tree (entity: unknown, shape: Record<string, unknown>): unknown {
 t.test('joined loading', async (t) => {
   await eachDb(t, async (t, db) => {
     const { app, log } = await seedApp(t, db)
-    const open = (t: Test): Session => {
-      const s = app.db.session() as Session
-      t.teardown(() => s.close())
-      return s
-    }
+    const open = sessionOpener(app)
 
     await t.test('user → posts → tags: one statement, the same tree as select-in', async (t) => {
       await seedBlog(app)

@@ -2,14 +2,13 @@
 // eager loading (no N+1: 50 users with posts and tags are 3 queries) and explicit lazy
 // loading; unloaded relationships throw; changes to relationships become the right rows.
 import t from 'tap'
-import { RelationNotLoadedError, type Session } from '../../src/index.ts'
+import { RelationNotLoadedError } from '../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
 import {
   as, countRows, eachDb, emptyTables, fresh, plain, raw, seedApp,
-  type EmployeeE, type PostE, type ProfileE, type TagE, type UserE
+  type EmployeeE, type PostE, type ProfileE, type TagE, type UserE, sessionOpener
 } from './support.ts'
 import type { FastifyInstance } from 'fastify'
-import type { Test } from 'tap'
 
 /** Users ada and alan; ada has posts p1 (tags x, y) and p2 (tag y) and a profile; alan has p3; tag z is unused. */
 async function seedBlog (app: FastifyInstance): Promise<{ ada: number, alan: number, p1: number, p2: number, p3: number, x: number, y: number, z: number, profile: number }> {
@@ -41,11 +40,7 @@ async function postOwners (app: FastifyInstance): Promise<Record<string, number>
 t.test('relationships', async (t) => {
   await eachDb(t, async (t, db) => {
     const { app, log } = await seedApp(t, db)
-    const open = (t: Test): Session => {
-      const s = app.db.session() as Session
-      t.teardown(() => s.close())
-      return s
-    }
+    const open = sessionOpener(app)
 
     await t.test('many-to-one: post.author, one query for all the posts\' authors', async (t) => {
       const k = await seedBlog(app)

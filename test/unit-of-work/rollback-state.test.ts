@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { SessionStateError, UniqueViolationError, type Session } from '../../src/index.ts'
 import { Post, Tag, User } from '../fixtures/seed-models.ts'
-import { as, countRows, eachDb, emptyTables, raw, seedApp, type PostE, type SqlLog, type UserRow } from './support.ts'
+import { as, countRows, eachDb, emptyTables, raw, seedApp, type PostE, type SqlLog, type UserRow , sessionOpener } from './support.ts'
 
 async function seedUsers (app: FastifyInstance): Promise<{ ada: number, alan: number }> {
   await emptyTables(app)
@@ -36,11 +36,7 @@ async function assertDetached (t: Test, s: Session, log: SqlLog, user: UserRow):
 t.test('failed flush and commit', async (t) => {
   await eachDb(t, async (t, db) => {
     const { app, log } = await seedApp(t, db)
-    const open = (t: Test): Session => {
-      const s = app.db.session() as Session
-      t.teardown(() => s.close())
-      return s
-    }
+    const open = sessionOpener(app)
 
     await t.test('a unique violation at commit: rolled back, detached, new objects without keys, session usable', async (t) => {
       const k = await seedUsers(app)

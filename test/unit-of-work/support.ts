@@ -3,7 +3,7 @@
 // statement counts are read from what the database driver was actually given.
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import fastifyOrm, { type DialectName, type FastifyOrmOptions } from '../../src/index.ts'
+import fastifyOrm, { type DialectName, type FastifyOrmOptions, type Session } from '../../src/index.ts'
 import type { Kysely } from 'kysely'
 import type { Employee, Movie, Post, Profile, Tag, User, postTag } from '../fixtures/seed-models.ts'
 import { seedModelsWithRelations } from '../fixtures/seed-relations.ts'
@@ -90,6 +90,15 @@ export async function seedApp (t: Test, db: TestDatabase, options: Omit<FastifyO
 }
 
 /** Lower-cased SQL with identifier quotes removed, for pattern checks that hold on every dialect. */
+/** `open(t)`: a new session of `app`, closed when test `t` ends. */
+export function sessionOpener (app: FastifyInstance): (t: Test) => Session {
+  return (t) => {
+    const s = app.db.session() as Session
+    t.teardown(() => s.close())
+    return s
+  }
+}
+
 export function plain (sql: string): string {
   return sql.toLowerCase().replace(/[`"]/g, '')
 }
