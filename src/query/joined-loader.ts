@@ -1,19 +1,15 @@
-import { CompiledQuery, sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
+import { CompiledQuery, sql, type RawBuilder } from 'kysely'
 import type { ModelColumn } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { EntityMapper } from '../session/entity-mapper.ts'
-import { selectRows } from './select-rows.ts'
+import { selectRows, type RowSelection } from './select-rows.ts'
 import { assignLoaded, normalize, relationOf, singleKey, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 
 type Entity = Record<string, unknown>
 
-/** The root query a joined load wraps: its filters, order and page. */
-export interface JoinedRoot {
+/** The root query a joined load wraps: its model, filters, order and page. */
+export interface JoinedRoot extends Omit<RowSelection, 'tableName'> {
   readonly mapper: EntityMapper
-  readonly filters: ReadonlyArray<Expression<SqlBool>>
-  readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc' }>
-  readonly limit: number | undefined
-  readonly offset: number | undefined
 }
 
 /** One table of the statement: the root (`t0`) or a relationship of its parent node. */

@@ -5,7 +5,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { Session } from '../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
-import { as, eachDb, emptyTables, fresh, raw, seedApp, type EmployeeE, type PostE, type TagE, type UserE , sessionOpener } from './support.ts'
+import { as, eachDb, emptyTables, fresh, raw, seedApp, type EmployeeE, type PostE, type TagE, type UserE, seedEmployees, sessionOpener } from './support.ts'
 
 /** ada: posts p1 (tags x, y), p2 (tag y), a profile; alan: post p3 (no tag); bob: nothing. Tag z unused. */
 async function seedBlog (app: FastifyInstance): Promise<void> {
@@ -101,13 +101,7 @@ t.test('joined loading', async (t) => {
     })
 
     await t.test('self-referential, nested: employee.reports.reports', async (t) => {
-      await emptyTables(app)
-      const setup = open(t)
-      const boss = as<EmployeeE>(setup.add(Employee, { name: 'Boss' }))
-      const lead = as<EmployeeE>(setup.add(Employee, { name: 'Lead' }))
-      boss.reports.push(lead, fresh({ name: 'Solo' }))
-      lead.reports.push(fresh({ name: 'Dev1' }), fresh({ name: 'Dev2' }))
-      await setup.commit()
+      await seedEmployees(app)
       const s = open(t)
       log.clear()
       const [top] = as<EmployeeE[]>(await s.query(Employee).filterBy({ managerId: null }).with({ reports: { reports: true } }, { strategy: 'joined' }).all())

@@ -6,7 +6,7 @@ import { RelationNotLoadedError } from '../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
 import {
   as, countRows, eachDb, emptyTables, fresh, plain, raw, seedApp,
-  type EmployeeE, type PostE, type ProfileE, type TagE, type UserE, sessionOpener
+  type EmployeeE, type PostE, type ProfileE, type TagE, type UserE, seedEmployees, sessionOpener
 } from './support.ts'
 import type { FastifyInstance } from 'fastify'
 
@@ -100,13 +100,7 @@ t.test('relationships', async (t) => {
     })
 
     await t.test('self-referential: employee.manager and employee.reports, nested', async (t) => {
-      await emptyTables(app)
-      const setup = open(t)
-      const boss = as<EmployeeE>(setup.add(Employee, { name: 'Boss' }))
-      const lead = as<EmployeeE>(setup.add(Employee, { name: 'Lead' }))
-      boss.reports.push(lead, fresh({ name: 'Solo' }))
-      lead.reports.push(fresh({ name: 'Dev1' }), fresh({ name: 'Dev2' }))
-      await setup.commit()
+      await seedEmployees(app)
       const s = open(t)
       log.clear()
       const [top] = as<EmployeeE[]>(await s.query(Employee).filterBy({ managerId: null }).with({ reports: { reports: true } }).all())

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import fastifyOrm, { type DialectName, type FastifyOrmOptions, type Session } from '../../src/index.ts'
 import type { Kysely } from 'kysely'
-import type { Employee, Movie, Post, Profile, Tag, User, postTag } from '../fixtures/seed-models.ts'
+import { Employee, type Movie, type Post, type Profile, type Tag, type User, type postTag } from '../fixtures/seed-models.ts'
 import { seedModelsWithRelations } from '../fixtures/seed-relations.ts'
 import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
 
@@ -142,3 +142,18 @@ export const as = <T>(entity: unknown): T => entity as T
 
 /** A new related object pushed into a collection: only its columns (the session completes it at flush). */
 export const fresh = <T>(values: Record<string, unknown>): T => values as T
+
+/** Empties the tables, then Boss manages Lead and Solo, and Lead manages Dev1 and Dev2. */
+export async function seedEmployees (app: FastifyInstance): Promise<void> {
+  await emptyTables(app)
+  const setup = app.db.session()
+  try {
+    const boss = as<EmployeeE>(setup.add(Employee, { name: 'Boss' }))
+    const lead = as<EmployeeE>(setup.add(Employee, { name: 'Lead' }))
+    boss.reports.push(lead, fresh({ name: 'Solo' }))
+    lead.reports.push(fresh({ name: 'Dev1' }), fresh({ name: 'Dev2' }))
+    await setup.commit()
+  } finally {
+    await setup.close()
+  }
+}
