@@ -19,6 +19,12 @@ export interface DatabaseOptions {
   /** Log every statement with its parameter count and duration. Env: `DATABASE_ECHO=1|true`. */
   echo?: boolean
   pool?: PoolOptions
+  /**
+   * PostgreSQL: run statements that repeat as server-side prepared statements (parsed and
+   * planned once per connection). Turn off behind a pooler that cannot keep them (PgBouncer
+   * in transaction mode before 1.21). Env: `DATABASE_PREPARED_STATEMENTS=0|false`. Default true.
+   */
+  preparedStatements?: boolean
   /** Extra named databases, `{ analytics: 'postgresql://…' }`. */
   binds?: Record<string, string>
 }
@@ -31,6 +37,7 @@ export interface ResolvedDatabaseConfig {
   readonly redactedUrl: string
   readonly echo: boolean
   readonly pool: Readonly<Required<PoolOptions>>
+  readonly preparedStatements: boolean
 }
 
 /** The default database and its binds. */
@@ -61,17 +68,16 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   if (typeof url !== 'string') {
     throw new ConfigurationError(`The url option must be a string, got ${typeof url}. Accepted forms: ${ACCEPTED_URL_FORMS}`)
   }
-  if (options.echo !== undefined && typeof options.echo !== 'boolean') {
-    throw new ConfigurationError(`The echo option must be true or false, got ${JSON.stringify(options.echo)}`)
-  }
-  const echo = options.echo ?? parseBoolean(env.DATABASE_ECHO, 'DATABASE_ECHO') ?? false
+  const echo = booleanSetting(options, 'echo', env, 'DATABASE_ECHO', false)
+  const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', true)
   const pool = resolvePool(options.pool, env)
   const build = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
     name,
     url: Object.freeze(parseDatabaseUrl(rawUrl, cwd)),
     redactedUrl: redactUrl(rawUrl),
     echo,
-    pool
+    pool,
+    preparedStatements
   })
   const binds: Record<string, ResolvedDatabaseConfig> = {}
   for (const [name, bindUrl] of Object.entries(options.binds ?? {})) {
@@ -106,6 +112,16 @@ function resolvePool (options: PoolOptions | undefined, env: NodeJS.ProcessEnv):
     }
   }
   return Object.freeze(pool)
+}
+
+/** A true/false option, else its env var (`1`, `true`, `0`, `false`), else the default. */
+function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
+  const value: unknown = options[option]
+  // JavaScript callers get no type check
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new ConfigurationError(`The ${option} option must be true or false, got ${JSON.stringify(value)}`)
+  }
+  return value ?? parseBoolean(env[envName], envName) ?? fallback
 }
 
 function parseBoolean (value: string | undefined, name: string): boolean | undefined {

@@ -80,6 +80,24 @@ t.test('echo: option, DATABASE_ECHO, default', async (t) => {
   }
 })
 
+t.test('preparedStatements: option, DATABASE_PREPARED_STATEMENTS, default on', async (t) => {
+  const prepared = (options: DatabaseOptions, vars: Record<string, string>): boolean =>
+    resolveConfig({ url: 'postgresql://db/app', ...options }, env(vars)).default.preparedStatements
+
+  t.equal(prepared({}, {}), true, 'default on')
+  t.equal(prepared({ preparedStatements: false }, {}), false)
+  t.equal(prepared({}, { DATABASE_PREPARED_STATEMENTS: '0' }), false)
+  t.equal(prepared({}, { DATABASE_PREPARED_STATEMENTS: 'false' }), false)
+  t.equal(prepared({}, { DATABASE_PREPARED_STATEMENTS: 'TRUE' }), true)
+  t.equal(prepared({ preparedStatements: true }, { DATABASE_PREPARED_STATEMENTS: '0' }), true, 'the option wins')
+  configurationError(t, () => prepared({}, { DATABASE_PREPARED_STATEMENTS: 'off' }),
+    /DATABASE_PREPARED_STATEMENTS must be 1, true, 0 or false, got "off"/, 'invalid env var')
+  configurationError(t, () => prepared({ preparedStatements: 'no' as unknown as boolean }, {}),
+    /The preparedStatements option must be true or false, got "no"/, 'invalid option')
+  const config = resolveConfig({ url: 'postgresql://db/app', preparedStatements: false, binds: { other: 'postgresql://db/other' } }, env())
+  t.equal(config.binds.other?.preparedStatements, false, 'binds share it')
+})
+
 t.test('pool: defaults, option, DATABASE_POOL_MAX', async (t) => {
   const pool = (options: DatabaseOptions, vars: Record<string, string> = {}): unknown =>
     resolveConfig({ url: 'postgresql://db/app', ...options }, env(vars)).default.pool

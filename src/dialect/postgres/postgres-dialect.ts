@@ -1,11 +1,13 @@
 import type Pg from 'pg'
-import { PostgresDialect, sql } from 'kysely'
+import { PostgresDialect, sql, type Driver } from 'kysely'
 import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
 import type { OrmDialect } from '../orm-dialect.ts'
 import { postgresMigrationOperations } from './postgres-alter.ts'
 import { postgresColumnTypes } from './postgres-column-types.ts'
+import { PreparingPostgresDriver } from './postgres-driver.ts'
+import { StatementNames } from './statement-names.ts'
 import { translatePostgresError } from './postgres-errors.ts'
 
 /**
@@ -40,7 +42,7 @@ export async function createPostgresDialect (
   return {
     name: 'postgres',
     capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined },
-    kyselyDialect: new PostgresDialect({ pool }),
+    kyselyDialect: new PreparingPostgresDialect(pool, config.preparedStatements ? new StatementNames(PREPARED_STATEMENT_LIMIT) : undefined),
     columnTypes: postgresColumnTypes,
     normalizeParameters: toPostgresParameters,
     translateError: translatePostgresError,
@@ -48,6 +50,25 @@ export async function createPostgresDialect (
     closeUnused: () => pool.end(),
     currentSchema: async (db) => (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? 'public',
     openConnections: () => pool.totalCount
+  }
+}
+
+/** Most texts prepared per connection (pg keeps them until the connection closes). */
+const PREPARED_STATEMENT_LIMIT = 500
+
+/** Kysely's PostgreSQL dialect (compiler, adapter, introspector) with the preparing driver. */
+class PreparingPostgresDialect extends PostgresDialect {
+  readonly #pool: Pg.Pool
+  readonly #names: StatementNames | undefined
+
+  constructor (pool: Pg.Pool, names: StatementNames | undefined) {
+    super({ pool })
+    this.#pool = pool
+    this.#names = names
+  }
+
+  override createDriver (): Driver {
+    return new PreparingPostgresDriver(this.#pool, this.#names)
   }
 }
 
