@@ -6,7 +6,7 @@
 // `npm run bench` on a busy machine, and the figure to watch when optimising the session path.
 import { parseArgs } from 'node:util'
 import type { FastifyInstance } from 'fastify'
-import { prepareTarget, type DialectName } from './lib/databases.ts'
+import { analyzeTables, prepareTarget, type DialectName } from './lib/databases.ts'
 import { measureInject, type InjectMeasurement } from './lib/inject-runner.ts'
 import { median, rotate, round } from './lib/math.ts'
 import { environment, formatColumns, writeJson } from './lib/report.ts'
@@ -36,6 +36,7 @@ for (const dialect of dialects) {
   try {
     for (const scenario of selected) {
       await scenario.seed(target)
+      await analyzeTables(target)
       const variants = scenario.variants.filter((variant) => onlyVariants.length === 0 || onlyVariants.includes(variant))
       const apps = new Map<string, FastifyInstance>()
       for (const variant of variants) apps.set(variant, await scenario.createApp(variant, target))

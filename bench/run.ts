@@ -1,7 +1,7 @@
 // npm run bench -- [scenario ...] [--dialect postgres,sqlite] [--duration 5] … (see --help)
 import { loadavg } from 'node:os'
 import { FLUSH_SCENARIO, formatFlushTable, formatFlushVerdicts, runFlush } from './flush/flush.ts'
-import { prepareTarget } from './lib/databases.ts'
+import { analyzeTables, prepareTarget } from './lib/databases.ts'
 import { parseOptions, USAGE } from './lib/options.ts'
 import { formatTable, formatVerdicts, summarize, writeResults, type RunRecord } from './lib/report.ts'
 import { runScenario } from './lib/run-scenario.ts'
@@ -30,6 +30,7 @@ for (const dialect of options.dialects) {
   try {
     for (const scenario of selected) {
       await scenario.seed(target)
+      await analyzeTables(target)
       records.push(...await runScenario(scenario, target, options))
     }
   } finally {
