@@ -14,7 +14,7 @@ export interface BenchOptions {
   readonly duration: number
   /** Warm-up seconds per run (JIT, pools), not recorded. */
   readonly warmup: number
-  /** Each variant runs this many times, in rotating order; the report shows medians. */
+  /** Interleaved rounds: each variant runs once per round, in rotating order; the report shows medians. */
   readonly rounds: number
   readonly connections: number
   readonly mode: ServerMode
@@ -41,9 +41,10 @@ Examples:
 Options (environment variable in brackets):
   --dialect LIST      postgres,sqlite                        [BENCH_DIALECTS]
   --variant LIST      only these variants, e.g. orm,kysely   [BENCH_VARIANTS]
-  --duration S        measured seconds per run, default 5    [BENCH_DURATION]
+  --duration S        measured seconds per run, default 3    [BENCH_DURATION]
   --warmup S          warm-up seconds per run, default 2     [BENCH_WARMUP]
-  --rounds N          runs per variant (median shown), 1     [BENCH_ROUNDS]
+  --rounds N          interleaved runs per variant, default 3
+                      (medians of per-round ratios shown)    [BENCH_ROUNDS]
   --connections N     autocannon connections, default 50     [BENCH_CONNECTIONS]
   --mode M            child | inprocess, default child       [BENCH_MODE]
   --quiet-wait S      wait ≤ S s for an idle machine before
@@ -86,9 +87,9 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv): 
     scenarios: positionals,
     dialects: dialects as DialectName[],
     variants: list(values.variant ?? env.BENCH_VARIANTS) ?? [],
-    duration: number('duration', values.duration ?? env.BENCH_DURATION, 5),
+    duration: number('duration', values.duration ?? env.BENCH_DURATION, 3),
     warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 2, 0),
-    rounds: number('rounds', values.rounds ?? env.BENCH_ROUNDS, 1),
+    rounds: number('rounds', values.rounds ?? env.BENCH_ROUNDS, 3),
     connections: number('connections', values.connections ?? env.BENCH_CONNECTIONS, 50),
     mode,
     quietWait: number('quiet-wait', values['quiet-wait'] ?? env.BENCH_QUIET_WAIT, 5, 0),

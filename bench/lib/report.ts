@@ -22,7 +22,7 @@ export interface RunRecord {
   readonly cpuUsPerRequest: number | null
 }
 
-/** The medians over rounds of one variant, with its ratios to the baselines (req/s). */
+/** The medians over rounds of one variant, with its ratios to the baselines (medians of per-round ratios). */
 export interface SummaryRow {
   readonly scenario: string
   readonly dialect: string
@@ -35,6 +35,9 @@ export interface SummaryRow {
   readonly cpuUsPerRequest: number | null
   readonly ratioToKysely: number | null
   readonly ratioToRaw: number | null
+  /** Lowest and highest per-round ratios (req/s), when there were several rounds. */
+  readonly ratioToKyselyRange: readonly [number, number] | null
+  readonly ratioToRawRange: readonly [number, number] | null
   /** Kysely's CPU µs/request ÷ this variant's: like ratioToKysely, but immune to a busy machine. */
   readonly cpuRatioToKysely: number | null
 }
@@ -63,19 +66,34 @@ export function summarize (records: readonly RunRecord[]): SummaryRow[] {
       cpuUsPerRequest: runs.every((run) => run.cpuUsPerRequest !== null) ? round(median(runs.map((run) => run.cpuUsPerRequest!)), 1) : null
     }
   })
-  type Row = (typeof rows)[number]
-  const ratio = (row: Row, variant: string, value: (row: Row) => number | null, inverse = false): number | null => {
-    const base = rows.find((other) => other.scenario === row.scenario && other.dialect === row.dialect && other.variant === variant)
-    const [mine, theirs] = [value(row), base === undefined ? null : value(base)]
-    if (mine === null || theirs === null || mine === 0 || theirs === 0) return null
-    return round(inverse ? theirs / mine : mine / theirs, 3)
+  // Paired by round: a variant is divided by the baseline measured in the same round, and
+  // the median of those ratios is reported (a drifting machine moves both sides of a pair).
+  const ratios = (row: (typeof rows)[number], variant: string, value: (run: RunRecord) => number | null, inverse = false): number[] => {
+    const mine = groups.get(`${row.scenario}\0${row.dialect}\0${row.variant}`) ?? []
+    const theirs = groups.get(`${row.scenario}\0${row.dialect}\0${variant}`) ?? []
+    const list: number[] = []
+    for (const run of mine) {
+      const base = theirs.find((other) => other.round === run.round)
+      const [a, b] = [value(run), base === undefined ? null : value(base)]
+      if (a !== null && b !== null && a !== 0 && b !== 0) list.push(inverse ? b / a : a / b)
+    }
+    return list
   }
-  return rows.map((row) => ({
-    ...row,
-    ratioToKysely: ratio(row, 'kysely', (r) => r.reqPerSec),
-    ratioToRaw: ratio(row, 'raw', (r) => r.reqPerSec),
-    cpuRatioToKysely: ratio(row, 'kysely', (r) => r.cpuUsPerRequest, true)
-  }))
+  const middle = (list: number[]): number | null => list.length === 0 ? null : round(median(list), 3)
+  const range = (list: number[]): readonly [number, number] | null => list.length < 2 ? null : [round(Math.min(...list), 3), round(Math.max(...list), 3)]
+  const reqPerSec = (run: RunRecord): number => run.measurement.reqPerSec
+  return rows.map((row) => {
+    const toKysely = ratios(row, 'kysely', reqPerSec)
+    const toRaw = ratios(row, 'raw', reqPerSec)
+    return {
+      ...row,
+      ratioToKysely: middle(toKysely),
+      ratioToRaw: middle(toRaw),
+      ratioToKyselyRange: range(toKysely),
+      ratioToRawRange: range(toRaw),
+      cpuRatioToKysely: middle(ratios(row, 'kysely', (run) => run.cpuUsPerRequest, true))
+    }
+  })
 }
 
 export function formatTable (rows: readonly SummaryRow[]): string {
@@ -105,8 +123,9 @@ export function formatColumns (header: readonly string[], body: ReadonlyArray<re
  */
 export function formatVerdicts (rows: readonly SummaryRow[], targetsOf: (scenario: string) => readonly RatioTarget[]): string[] {
   return rows.filter((row) => row.variant === 'orm').map((row) => {
-    const ratios = `orm ÷ kysely ${row.ratioToKysely?.toFixed(3) ?? '-'} req/s` +
-      `${row.cpuRatioToKysely === null ? '' : ` (${row.cpuRatioToKysely.toFixed(3)} CPU)`}, orm ÷ raw ${row.ratioToRaw?.toFixed(3) ?? '-'} req/s`
+    const spread = (range: readonly [number, number] | null): string => range === null ? '' : ` [rounds ${range[0].toFixed(2)}–${range[1].toFixed(2)}]`
+    const ratios = `orm ÷ kysely ${row.ratioToKysely?.toFixed(3) ?? '-'} req/s${spread(row.ratioToKyselyRange)}` +
+      `${row.cpuRatioToKysely === null ? '' : ` (${row.cpuRatioToKysely.toFixed(3)} CPU)`}, orm ÷ raw ${row.ratioToRaw?.toFixed(3) ?? '-'} req/s${spread(row.ratioToRawRange)}`
     const verdicts = targetsOf(row.scenario)
       .filter((target) => target.dialect === undefined || target.dialect === row.dialect)
       .map((target) => {

@@ -5,37 +5,34 @@ import { rotate } from './math.ts'
 import type { BenchOptions } from './options.ts'
 import type { RunRecord } from './report.ts'
 import type { Scenario } from './scenario.ts'
-import { startServer } from './servers.ts'
+import { startServer, type RunningServer } from './servers.ts'
 
 /**
- * Runs every variant of `scenario` (those kept by --variant) `rounds` times; the order
- * rotates each round so that no variant always runs first. The tables must be seeded.
+ * Runs every variant of `scenario` (those kept by --variant) `rounds` times, interleaved:
+ * every variant's server is started (and checked and warmed up) first and stays up, then
+ * each round measures each variant once, in an order that rotates every round. On a shared
+ * machine whose speed drifts, the variants of one round meet the same conditions, which is
+ * why the report's ratios are medians of per-round ratios. The tables must be seeded.
  */
 export async function runScenario (scenario: Scenario, target: Target, options: BenchOptions): Promise<RunRecord[]> {
   const variants = scenario.variants.filter((variant) => options.variants.length === 0 || options.variants.includes(variant))
-  const runs: RunRecord[] = []
-  let expected: { variant: string, responses: string[] } | undefined
-  for (let round = 1; round <= (options.check ? 1 : options.rounds); round++) {
-    for (const variant of rotate(variants, round - 1)) {
-      const machineBusyBefore = options.quietWait > 0 && !options.check ? await waitForQuietMachine(options.quietWait) : null
+  const servers = new Map<string, RunningServer>()
+  try {
+    for (const variant of variants) {
       const server = await startServer({ scenario: scenario.name, variant, target }, options.mode, options.cpuProf)
-      try {
-        // Every variant must give the same answers, or the comparison means nothing.
-        const responses: string[] = []
-        for (const request of scenario.probes) responses.push(await probe(server.url, request))
-        expected ??= { variant, responses }
-        scenario.probes.forEach((request, index) => {
-          if (responses[index] !== expected!.responses[index]) {
-            throw new Error(`${scenario.name}/${target.dialect}: ${variant} answers ${request.method ?? 'GET'} ${request.path} with\n  ${responses[index]}\n` +
-              `but ${expected!.variant} with\n  ${expected!.responses[index]}`)
-          }
-        })
-        if (round === 1 && variant !== expected.variant) {
-          console.log(`  ${scenario.name} ${target.dialect} ${variant.padEnd(8)} answers the ${scenario.probes.length} probe requests exactly as ${expected.variant} does`)
-        }
-        if (options.check) continue
-        const load = { connections: options.connections }
-        if (options.warmup > 0) await runLoad(server.url, scenario.nextRequest, { ...load, duration: options.warmup })
+      servers.set(variant, server)
+      await checkAnswers(scenario, target, variant, server, servers.size === 1 ? undefined : variants[0])
+    }
+    if (options.check) return []
+    const load = { connections: options.connections }
+    if (options.warmup > 0) {
+      for (const server of servers.values()) await runLoad(server.url, scenario.nextRequest, { ...load, duration: options.warmup })
+    }
+    const runs: RunRecord[] = []
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const variant of rotate(variants, round - 1)) {
+        const server = servers.get(variant)!
+        const machineBusyBefore = options.quietWait > 0 ? await waitForQuietMachine(options.quietWait) : null
         const cpuBefore = await server.cpuMicros()
         const measurement = await runLoad(server.url, scenario.nextRequest, { ...load, duration: options.duration })
         const cpuAfter = await server.cpuMicros()
@@ -43,12 +40,34 @@ export async function runScenario (scenario: Scenario, target: Target, options: 
         const record = { scenario: scenario.name, dialect: target.dialect, variant, round, machineBusyBefore, measurement, cpuUsPerRequest }
         runs.push(record)
         console.log(describe(record))
-      } finally {
-        await server.close()
       }
     }
+    return runs
+  } finally {
+    for (const server of servers.values()) await server.close()
   }
-  return runs
+}
+
+/** The probe answers of the first variant, kept to compare the others with. */
+const expectedAnswers = new Map<string, string[]>()
+
+/** Every variant must give the same answers, or the comparison means nothing. */
+async function checkAnswers (scenario: Scenario, target: Target, variant: string, server: RunningServer, first: string | undefined): Promise<void> {
+  const responses: string[] = []
+  for (const request of scenario.probes) responses.push(await probe(server.url, request))
+  const key = `${scenario.name}\0${target.dialect}`
+  const expected = first === undefined ? undefined : expectedAnswers.get(key)
+  if (expected === undefined) {
+    expectedAnswers.set(key, responses)
+    return
+  }
+  scenario.probes.forEach((request, index) => {
+    if (responses[index] !== expected[index]) {
+      throw new Error(`${scenario.name}/${target.dialect}: ${variant} answers ${request.method ?? 'GET'} ${request.path} with\n  ${responses[index]}\n` +
+        `but ${first} with\n  ${expected[index]}`)
+    }
+  })
+  console.log(`  ${scenario.name} ${target.dialect} ${variant.padEnd(8)} answers the ${scenario.probes.length} probe requests exactly as ${first} does`)
 }
 
 function describe ({ scenario, dialect, variant, round, machineBusyBefore, measurement, cpuUsPerRequest }: RunRecord): string {

@@ -26,10 +26,14 @@ interface ItemRoute {
 
 const NOT_FOUND = { error: 'Not Found' }
 
-/** (a) fastify-orm: the per-request session's Kysely. */
-async function ormApp (target: Target): Promise<FastifyInstance> {
+/**
+ * (a) fastify-orm: the per-request session's Kysely. `orm-noprep` turns PostgreSQL's
+ * prepared statements off, leaving the session's own cost (on SQLite, where the option
+ * does nothing, the two are the same app: their difference is the run's noise).
+ */
+async function ormApp (target: Target, preparedStatements = true): Promise<FastifyInstance> {
   const app = benchFastify()
-  await app.register(fastifyOrm, ormOptions(target))
+  await app.register(fastifyOrm, { ...ormOptions(target), preparedStatements })
   app.get<ItemRoute>('/items/:id', async (request, reply) => {
     const db = request.db.kysely as unknown as Kysely<BenchDatabase>
     const row = await db.selectFrom('bench_item').selectAll().where('id', '=', Number(request.params.id)).executeTakeFirst()
@@ -72,7 +76,12 @@ async function rawApp (target: Target): Promise<FastifyInstance> {
   return app
 }
 
-const apps: Record<string, (target: Target) => Promise<FastifyInstance>> = { orm: ormApp, kysely: kyselyApp, raw: rawApp }
+const apps: Record<string, (target: Target) => Promise<FastifyInstance>> = {
+  orm: (target) => ormApp(target),
+  'orm-noprep': (target) => ormApp(target, false),
+  kysely: kyselyApp,
+  raw: rawApp
+}
 
 async function seed (target: Target): Promise<void> {
   const db = plainKysely<BenchDatabase>(target)
@@ -109,7 +118,7 @@ function item (id: number): BenchItem {
 export const getByPk: Scenario = {
   name: 'get-by-pk',
   description: `GET /items/:id — request.db.kysely selectFrom…where id, one row of ${ROWS} (issue 2)`,
-  variants: ['orm', 'kysely', 'raw'],
+  variants: ['orm', 'orm-noprep', 'kysely', 'raw'],
   seed,
   createApp (variant, target) {
     const create = apps[variant]

@@ -23,6 +23,11 @@ interface ManagedDriverOptions {
   readonly redactedUrl: string
 }
 
+/** A driver that can lend its connection for one statement without queueing (SQLite's, in process). */
+interface ImmediateDriver extends Driver {
+  idleConnection?: () => DatabaseConnection | undefined
+}
+
 /**
  * Wraps a Kysely driver with what an application server needs around it: a bounded wait
  * for a pooled connection, counters, and translation of every driver error into an
@@ -30,7 +35,7 @@ interface ManagedDriverOptions {
  * leaks SQL). Kysely's own RuntimeDriver patches connections the same way for logging.
  */
 export class ManagedDriver implements Driver {
-  readonly #driver: Driver
+  readonly #driver: ImmediateDriver
   readonly #dialect: OrmDialect
   readonly #options: ManagedDriverOptions
   readonly #translated = new WeakSet<DatabaseConnection>()
@@ -78,6 +83,19 @@ export class ManagedDriver implements Driver {
       this.#waiting--
       throw error
     })
+  }
+
+  /**
+   * Runs one statement at once when the driver has a connection free without waiting
+   * (SQLite's, when no transaction holds it): no acquire and release round through the
+   * promise queue. Undefined when it cannot; take a connection the usual way then.
+   */
+  executeNow (query: CompiledQuery): Promise<QueryResult<unknown>> | undefined {
+    if (!this.#initialised || this.#destroyed) return undefined
+    const connection = this.#driver.idleConnection?.()
+    if (connection === undefined) return undefined
+    if (!this.#translated.has(connection)) this.#translateErrorsOf(connection)
+    return connection.executeQuery(query)
   }
 
   releaseConnection (connection: DatabaseConnection): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ConnectionProvider, DatabaseConnection, TransactionSettings } from 'kysely'
+import type { CompiledQuery, ConnectionProvider, DatabaseConnection, QueryResult, TransactionSettings } from 'kysely'
 import { SessionStateError } from '../errors.ts'
 import type { ManagedDriver } from '../engine/managed-driver.ts'
 import { PoolConnectionProvider } from '../engine/pool-connection-provider.ts'
@@ -43,6 +43,16 @@ export class SessionConnection implements ConnectionProvider {
     this.#assertOpen()
     if (this.#state === 'none') return this.#pooled.provideConnection(consumer)
     return consumer(await this.transactionConnection())
+  }
+
+  /** Runs one statement: in the open transaction, else on any free connection. */
+  execute (query: CompiledQuery): Promise<QueryResult<unknown>> {
+    this.#assertOpen()
+    if (this.#state === 'none') {
+      // Echo wraps the borrowed connection, so it takes the usual path.
+      return (this.#echo ? undefined : this.#driver.executeNow(query)) ?? this.#pooled.provideConnection((connection) => connection.executeQuery(query))
+    }
+    return this.transactionConnection().then((connection) => connection.executeQuery(query))
   }
 
   begin (settings: TransactionSettings = {}): void {

@@ -304,7 +304,7 @@ export class Session<DB = unknown> {
    * the engine's Kysely and run here, so they never need the session's Kysely instance.
    */
   #execute (query: CompiledQuery): Promise<QueryResult<unknown>> {
-    return this.#connection.provideConnection((connection) => connection.executeQuery(query))
+    return this.#connection.execute(query)
   }
 
   #assertOpen (): void {

@@ -28,6 +28,14 @@ export class SqliteDriver implements Driver {
     return this.#connection as SqliteConnection
   }
 
+  /**
+   * The connection when no transaction or other borrower holds it. A lone statement can run
+   * on it at once: better-sqlite3 runs it synchronously, so nothing can come in between.
+   */
+  idleConnection (): DatabaseConnection | undefined {
+    return this.#locked === undefined ? this.#connection : undefined
+  }
+
   async releaseConnection (): Promise<void> {
     const unlock = this.#unlock
     this.#locked = undefined
