@@ -14,6 +14,7 @@ import { dropAll } from '../schema/drop-all.ts'
 import { Migrations, type MigrationsOptions } from '../migration/migrations.ts'
 import { ConfigurationError, SessionStateError } from '../errors.ts'
 import { Session } from '../session/session.ts'
+import type { SessionLifetime } from '../session/session-connection.ts'
 import { ManagedDriver, type PoolStatus } from './managed-driver.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
 import type { EchoLogger } from './query-echo.ts'
@@ -27,6 +28,8 @@ export interface EngineLogger extends EchoLogger {
 export interface SessionOptions {
   /** Where echo lines go; defaults to the engine's logger. `request.db` passes `request.log`. */
   logger?: EchoLogger
+  /** @internal What the session's life is bound to: `request.db`'s request. */
+  lifetime?: SessionLifetime
 }
 
 /**
@@ -145,7 +148,7 @@ export class Engine<DB = unknown> {
    */
   session (options?: SessionOptions): Session<DB> {
     // echo is on or off per engine; the option only says whose logger (a request's) gets the lines
-    return Session.create(this, this.#echo === undefined ? undefined : (options?.logger ?? this.#echo))
+    return Session.create(this, this.#echo === undefined ? undefined : (options?.logger ?? this.#echo), options?.lifetime)
   }
 
   /**
@@ -248,7 +251,8 @@ export class Engine<DB = unknown> {
         .where(keyCondition(mapper, Object.fromEntries(mapper.keyColumns.map((column, i) => [column.property, values[i]])))).compile()
       this.#selectByKey.set(mapper, compiled)
     }
-    return { ...compiled, parameters: values }
+    // Spelled out: a spread copies by enumerating, which costs more on this hot path.
+    return { query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters: values }
   }
 
   /** @internal The texts of the unit of work's INSERTs, made once per table, columns and row count. */

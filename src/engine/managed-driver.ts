@@ -23,9 +23,14 @@ interface ManagedDriverOptions {
   readonly redactedUrl: string
 }
 
+/** A connection that runs a statement to completion before returning (better-sqlite3's). */
+export interface SynchronousConnection extends DatabaseConnection {
+  executeSync: <R>(query: CompiledQuery) => QueryResult<R>
+}
+
 /** A driver that can lend its connection for one statement without queueing (SQLite's, in process). */
 interface ImmediateDriver extends Driver {
-  idleConnection?: () => DatabaseConnection | undefined
+  idleConnection?: () => SynchronousConnection | undefined
 }
 
 /**
@@ -86,16 +91,21 @@ export class ManagedDriver implements Driver {
   }
 
   /**
-   * Runs one statement at once when the driver has a connection free without waiting
+   * Runs one statement synchronously when the driver has a connection free without waiting
    * (SQLite's, when no transaction holds it): no acquire and release round through the
-   * promise queue. Undefined when it cannot; take a connection the usual way then.
+   * promise queue, and no promise at all. Undefined when it cannot; take a connection the
+   * usual way then. Errors are thrown, translated as every other query's are.
    */
-  executeNow (query: CompiledQuery): Promise<QueryResult<unknown>> | undefined {
+  executeNow (query: CompiledQuery): QueryResult<unknown> | undefined {
     if (!this.#initialised || this.#destroyed) return undefined
     const connection = this.#driver.idleConnection?.()
     if (connection === undefined) return undefined
-    if (!this.#translated.has(connection)) this.#translateErrorsOf(connection)
-    return connection.executeQuery(query)
+    const normalize = this.#dialect.normalizeParameters
+    try {
+      return connection.executeSync(normalize ? { ...query, parameters: normalize(query.parameters) } : query)
+    } catch (error) {
+      throw this.#translate(error)
+    }
   }
 
   releaseConnection (connection: DatabaseConnection): Promise<void> {
@@ -163,7 +173,7 @@ export class ManagedDriver implements Driver {
   #translateErrorsOf (connection: DatabaseConnection): void {
     const executeQuery = connection.executeQuery.bind(connection)
     const translate = (error: unknown): never => {
-      throw error instanceof OrmError ? error : this.#dialect.translateError(error)
+      throw this.#translate(error)
     }
     const normalize = this.#dialect.normalizeParameters
     connection.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
@@ -173,7 +183,7 @@ export class ManagedDriver implements Driver {
         return executeQuery<R>(prepared).catch(translate)
       } catch (error) {
         // better-sqlite3 throws synchronously from inside Kysely's connection
-        return Promise.reject(this.#dialect.translateError(error))
+        return Promise.reject(this.#translate(error))
       }
     }
     // Streamed queries (`.stream()`) fail inside the iterator: translate there too.
@@ -186,6 +196,10 @@ export class ManagedDriver implements Driver {
       }
     }
     this.#translated.add(connection)
+  }
+
+  #translate (error: unknown): OrmError {
+    return error instanceof OrmError ? error : this.#dialect.translateError(error)
   }
 
   readonly #toConnectionError = (error: unknown): never => {

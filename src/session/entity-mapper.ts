@@ -274,16 +274,20 @@ function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
 function relationPrototype (table: RegisteredTable): object {
   const prototype = {}
   Object.defineProperty(prototype, ENTITY, { value: true })
-  Object.defineProperty(prototype, 'toJSON', {
-    // Without loaded relationships there is no cycle to cut: the object serializes as it is.
-    value: function toJSON (this: Record<string, unknown>) {
-      for (const property in this) if (holdsEntities(this[property])) return plainOf(this, new Set())
-      return this
-    },
-    writable: true,
-    configurable: true
-  })
-  for (const name of table.relations.keys()) {
+  const relationNames = [...table.relations.keys()]
+  // A table without relationships has no cycle to cut: its objects serialize as they are.
+  if (relationNames.length > 0) {
+    Object.defineProperty(prototype, 'toJSON', {
+      // Without loaded relationships there is no cycle to cut either.
+      value: function toJSON (this: Record<string, unknown>) {
+        for (const name of relationNames) if (Object.hasOwn(this, name) && holdsEntities(this[name])) return plainOf(this, new Set())
+        return this
+      },
+      writable: true,
+      configurable: true
+    })
+  }
+  for (const name of relationNames) {
     Object.defineProperty(prototype, name, {
       get () { throw new RelationNotLoadedError(table.modelName, name) },
       set (this: object, value: unknown) {

@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine.ts'
 import { SessionStateError } from '../errors.ts'
 import type { RegisteredDatabase } from '../types.ts'
 import type { Session } from './session.ts'
+import type { SessionLifetime } from './session-connection.ts'
 
 const kSession = Symbol('fastify-orm.session')
 const kResponse = Symbol('fastify-orm.response')
@@ -19,12 +20,14 @@ interface RequestWithSession {
  * Gives every request a lazily created `request.db` and guarantees it is closed — with
  * uncommitted work rolled back and its connection returned — however the request ends.
  *
- * The signal is the raw response's `close` event, which Node emits exactly once per
- * request: after the reply was sent (also after errors and validation failures), when the
- * client went away, and when the socket timed out. Fastify's `onRequestAbort` is not
- * enough: Node does not mark a request aborted when its body had been read (a POST), so
- * such a session would keep its transaction's connection. The listener is attached only
- * when a request creates its session; other requests pay for one property write.
+ * The end is the raw response's `close` event, which Node emits exactly once per request:
+ * after the reply was sent (also after errors and validation failures), when the client
+ * went away, and when the socket timed out. Fastify's `onRequestAbort` is not enough: Node
+ * does not mark a request aborted when its body had been read (a POST), so such a session
+ * would keep its transaction's connection. A session without a transaction holds nothing
+ * (each query borrows a connection and returns it), so it only reads the response's state
+ * to know it is closed; a listener is attached when it opens a transaction, which must be
+ * rolled back at the end. Requests that never use `request.db` pay for one property write.
  */
 export function installRequestSessions (app: FastifyInstance, engine: Engine<RegisteredDatabase>): void {
   app.decorateRequest(kSession, null)
@@ -37,12 +40,13 @@ export function installRequestSessions (app: FastifyInstance, engine: Engine<Reg
       if (response === null) {
         throw new SessionStateError('request.db was used before fastify-orm saw the request (in an onRequest hook added before the plugin was registered). Register the plugin first — await app.register(fastifyOrm, …) — then add hooks that use request.db.')
       }
-      const session = engine.session({ logger: request.log })
+      const lifetime = new RequestLifetime(request, response)
+      const session = engine.session({ logger: request.log, lifetime })
+      lifetime.session = session
       request[kSession] = session
       // First used after the response went out (e.g. in an onResponse hook): its close event
       // may have passed, so hand out a closed session rather than one that could leak.
-      if (response.writableFinished || response.destroyed) closeSession(session, request)
-      else response.once('close', () => { closeSession(session, request) })
+      if (response.writableFinished) closeSession(session, request)
       return session
     }
   })
@@ -53,6 +57,31 @@ export function installRequestSessions (app: FastifyInstance, engine: Engine<Reg
   app.addHook('onRoute', (route) => {
     if (route.config?.db?.transaction === true) wrapInTransaction(route)
   })
+}
+
+/** A request session's lifetime: over when the response is closed or destroyed. */
+class RequestLifetime implements SessionLifetime {
+  session: Session<RegisteredDatabase> | undefined
+  readonly #request: FastifyRequest
+  readonly #response: Response
+  #watching = false
+
+  constructor (request: FastifyRequest, response: Response) {
+    this.#request = request
+    this.#response = response
+  }
+
+  ended (): boolean {
+    // `closed` turns true as `close` is emitted; `destroyed` as soon as the response is
+    // destroyed (a client abort, a timeout), and light-my-request's inject sets only that.
+    return this.#response.closed || this.#response.destroyed
+  }
+
+  transactionOpened (): void {
+    if (this.#watching) return
+    this.#watching = true
+    this.#response.once('close', () => { closeSession(this.session as Session<RegisteredDatabase>, this.#request) })
+  }
 }
 
 function closeSession (session: Session<RegisteredDatabase>, request: FastifyRequest): void {

@@ -6,6 +6,17 @@ import { echoQueries, type EchoLogger } from '../engine/query-echo.ts'
 
 type TransactionState = 'none' | 'requested' | 'active'
 
+/**
+ * @internal What a session's life is bound to (a request, for `request.db`). Once `ended()`
+ * the session is closed. A session that holds nothing needs no cleanup, so only when it
+ * opens a transaction does it ask to be told of the end, through `transactionOpened()`, so
+ * that the transaction can be rolled back and its connection returned then.
+ */
+export interface SessionLifetime {
+  ended: () => boolean
+  transactionOpened: () => void
+}
+
 const CLOSED: Promise<void> = Promise.resolve()
 
 /**
@@ -18,15 +29,17 @@ export class SessionConnection implements ConnectionProvider {
   readonly #driver: ManagedDriver
   readonly #echo: EchoLogger | undefined
   readonly #pooled: PoolConnectionProvider
+  readonly #lifetime: SessionLifetime | undefined
   #state: TransactionState = 'none'
   #settings: TransactionSettings = {}
   #connection: DatabaseConnection | undefined
   #connecting: Promise<DatabaseConnection> | undefined
   #closing: Promise<void> | undefined
 
-  constructor (driver: ManagedDriver, echo: EchoLogger | undefined) {
+  constructor (driver: ManagedDriver, echo: EchoLogger | undefined, lifetime: SessionLifetime | undefined) {
     this.#driver = driver
     this.#echo = echo
+    this.#lifetime = lifetime
     // Without echo every session shares the driver's provider: one object fewer per request.
     this.#pooled = echo ? new PoolConnectionProvider(driver, echo) : driver.pooled
   }
@@ -36,7 +49,7 @@ export class SessionConnection implements ConnectionProvider {
   }
 
   get closed (): boolean {
-    return this.#closing !== undefined
+    return this.#closing !== undefined || (this.#lifetime !== undefined && this.#lifetime.ended())
   }
 
   async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
@@ -47,12 +60,25 @@ export class SessionConnection implements ConnectionProvider {
 
   /** Runs one statement: in the open transaction, else on any free connection. */
   execute (query: CompiledQuery): Promise<QueryResult<unknown>> {
-    this.#assertOpen()
-    if (this.#state === 'none') {
-      // Echo wraps the borrowed connection, so it takes the usual path.
-      return (this.#echo ? undefined : this.#driver.executeNow(query)) ?? this.#pooled.provideConnection((connection) => connection.executeQuery(query))
+    let result: QueryResult<unknown> | undefined
+    try {
+      result = this.executeNow(query)
+    } catch (error) {
+      return Promise.reject(error)
     }
+    if (result !== undefined) return Promise.resolve(result)
+    if (this.#state === 'none') return this.#pooled.provideConnection((connection) => connection.executeQuery(query))
     return this.transactionConnection().then((connection) => connection.executeQuery(query))
+  }
+
+  /**
+   * Runs one statement synchronously when it can (SQLite, outside a transaction, without
+   * echo, which wraps a borrowed connection) and returns its result; else undefined, and
+   * {@link execute} is the way. Throws when the session is closed or the statement fails.
+   */
+  executeNow (query: CompiledQuery): QueryResult<unknown> | undefined {
+    this.#assertOpen()
+    return this.#state === 'none' && this.#echo === undefined ? this.#driver.executeNow(query) : undefined
   }
 
   begin (settings: TransactionSettings = {}): void {
@@ -62,6 +88,7 @@ export class SessionConnection implements ConnectionProvider {
     }
     this.#state = 'requested'
     this.#settings = settings
+    this.#lifetime?.transactionOpened()
   }
 
   /** The connection of the open transaction, sending BEGIN on first use. */
@@ -149,7 +176,7 @@ export class SessionConnection implements ConnectionProvider {
   }
 
   #assertOpen (): void {
-    if (this.#closing) {
+    if (this.closed) {
       throw new SessionStateError('This session is closed (its request has ended or close() was called). Use request.db inside the request, or app.db.session() in scripts.')
     }
   }

@@ -7,7 +7,7 @@ import { Query, type QueryRunner } from '../query/query.ts'
 import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
 import type { AnyDatabase } from '../types.ts'
 import type { EntityMapper } from './entity-mapper.ts'
-import { SessionConnection } from './session-connection.ts'
+import { SessionConnection, type SessionLifetime } from './session-connection.ts'
 import { keyCondition, UnitOfWork, type FlushResult } from './unit-of-work.ts'
 
 /** Isolation level and access mode of a transaction, passed through to the database. */
@@ -55,8 +55,8 @@ export class Session<DB = unknown> {
   }
 
   /** @internal */
-  static create<DB> (engine: Engine<DB>, echo: EchoLogger | undefined): Session<DB> {
-    return new Session(engine, new SessionConnection(engine.driver, echo))
+  static create<DB> (engine: Engine<DB>, echo: EchoLogger | undefined, lifetime?: SessionLifetime): Session<DB> {
+    return new Session(engine, new SessionConnection(engine.driver, echo, lifetime))
   }
 
   /** The engine (`app.db`, or a bind) this session works on. */
@@ -194,15 +194,27 @@ export class Session<DB = unknown> {
    * const user = await request.db.get(User, request.params.id)
    * ```
    */
-  async get<M extends AnyModel> (model: M, key: PrimaryKeyInput): Promise<EntityOf<M> | undefined> {
-    this.#assertOpen()
-    const mapper = this.#engine.mapperOf(model)
-    const values = checkedKeyValues(mapper, key)
-    const known = this.#unitOfWork?.lookup(mapper, mapper.keyFromValues(values) as string)
-    if (known) return known as EntityOf<M>
-    const { rows } = await this.#execute(this.#engine.selectByKey(mapper, values))
+  // Not async: a SQLite lookup completes synchronously, and then the promise returned is
+  // the only one made (an async function would add its own and a turn per await).
+  get<M extends AnyModel> (model: M, key: PrimaryKeyInput): Promise<EntityOf<M> | undefined> {
+    try {
+      this.#assertOpen()
+      const mapper = this.#engine.mapperOf(model)
+      const values = checkedKeyValues(mapper, key)
+      const known = this.#unitOfWork?.lookup(mapper, mapper.keyFromValues(values) as string)
+      if (known) return Promise.resolve(known as EntityOf<M>)
+      const query = this.#engine.selectByKey(mapper, values)
+      const result = this.#connection.executeNow(query)
+      if (result !== undefined) return Promise.resolve(this.#loadFirst(mapper, result) as EntityOf<M> | undefined)
+      return this.#execute(query).then((result) => this.#loadFirst(mapper, result) as EntityOf<M> | undefined)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #loadFirst (mapper: EntityMapper, { rows }: QueryResult<unknown>): object | undefined {
     const row = rows[0] as Record<string, unknown> | undefined
-    return row === undefined ? undefined : this.#uow.load(mapper, row) as EntityOf<M>
+    return row === undefined ? undefined : this.#uow.load(mapper, row)
   }
 
   /** Like {@link get}, but a missing row is a 404 {@link NotFoundError}. */

@@ -130,6 +130,59 @@ for (const method of ['GET', 'POST'] as const) {
   })
 }
 
+t.test('a session that only read is closed when its request ends, over HTTP and through inject', async (t) => {
+  await eachDb(t, async (t, db) => {
+    const app = await buildApp(t, db)
+    await createItemTable(app)
+    await app.db.kysely.insertInto('item').values({ id: 1, tag: 'one' }).execute()
+    const tracker = trackEndedRequests(app)
+    const sessions: Array<FastifyRequest['db']> = []
+    app.get('/read', async (request) => {
+      sessions.push(request.db)
+      const rows = await request.db.kysely.selectFrom('item').select('tag').execute()
+      return { tags: rows.map((row) => row.tag), closedInHandler: request.db.closed }
+    })
+    const port = await listen(app)
+    const overHttp = await httpRequest(port, 'GET', '/read')
+    t.same(overHttp !== 'aborted' && JSON.parse(overHttp.body), { tags: ['one'], closedInHandler: false })
+    t.same((await app.inject('/read')).json(), { tags: ['one'], closedInHandler: false })
+    await tracker.ended(2)
+    t.equal(sessions.length, 2)
+    for (const session of sessions) {
+      t.ok(session.closed, 'closed once its request ended')
+      await t.rejects(session.kysely.selectFrom('item').selectAll().execute(), SessionStateError, 'and refuses to query')
+      await t.rejects(session.begin(), SessionStateError, 'or to begin a transaction')
+    }
+    t.equal(app.db.poolStatus().inUse, 0)
+  })
+})
+
+t.test('a session that read first and opened its transaction later is still rolled back when the client goes away', async (t) => {
+  await eachDb(t, async (t, db) => {
+    const app = await buildApp(t, db)
+    await createItemTable(app)
+    const tracker = trackEndedRequests(app)
+    const written = gate()
+    const resume = gate()
+    t.teardown(() => resume.open())
+    const sessions: Array<{ closed: boolean }> = []
+    app.get('/read-then-write', async (request) => {
+      sessions.push(request.db)
+      await request.db.kysely.selectFrom('item').selectAll().execute()
+      await writeInTransaction(request, 1)
+      written.open()
+      await resume.promise // released only at the end of the test
+      return { ok: true }
+    })
+    const port = await listen(app)
+    t.equal(await httpRequest(port, 'GET', '/read-then-write', { abortWhen: written.promise }), 'aborted')
+    await tracker.ended(1)
+    await until(() => app.db.poolStatus().inUse === 0)
+    t.ok(sessions[0]?.closed, 'the session was closed while the handler waits')
+    t.same(await itemIds(app), [], 'the write was rolled back')
+  })
+})
+
 t.test('a transaction route whose client aborts commits nothing, even when the handler finishes', async (t) => {
   await eachDb(t, async (t, db) => {
     const app = await buildApp(t, db)

@@ -27,22 +27,31 @@ export class SqliteConnection implements DatabaseConnection {
   }
 
   executeQuery<R> (query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return Promise.resolve(this.executeSync<R>(query))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Runs a statement and returns its result; better-sqlite3 does all of it synchronously. */
+  executeSync<R> (query: CompiledQuery): QueryResult<R> {
     const cached = this.#prepare(query.sql)
     const parameters = toSqliteParameters(query.parameters) as unknown[]
     const { statement } = cached
     if (statement.reader) {
       const rows = statement.all(parameters) as Array<Record<string, unknown>>
       if (cached.converters) convertRows(rows, cached)
-      return Promise.resolve({ rows: rows as R[] })
+      return { rows: rows as R[] }
     }
     const { changes, lastInsertRowid } = statement.run(parameters)
     // DDL can change the columns (and so the conversions) of cached statements.
     if (DDL.test(query.sql)) this.#cache.clear()
-    return Promise.resolve({
+    return {
       numAffectedRows: BigInt(changes),
       insertId: BigInt(lastInsertRowid),
       rows: []
-    })
+    }
   }
 
   async * streamQuery<R> (query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

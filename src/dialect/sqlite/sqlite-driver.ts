@@ -32,7 +32,7 @@ export class SqliteDriver implements Driver {
    * The connection when no transaction or other borrower holds it. A lone statement can run
    * on it at once: better-sqlite3 runs it synchronously, so nothing can come in between.
    */
-  idleConnection (): DatabaseConnection | undefined {
+  idleConnection (): SqliteConnection | undefined {
     return this.#locked === undefined ? this.#connection : undefined
   }
 
