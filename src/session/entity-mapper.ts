@@ -57,6 +57,7 @@ export class EntityMapper {
   readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
   readonly #prototype: object
   readonly #insertPlans = new Map<number | string, InsertPlan>()
+  readonly #identityPrefix: string
 
   constructor (table: RegisteredTable) {
     this.table = table
@@ -66,6 +67,7 @@ export class EntityMapper {
     this.#snapshots = table.columns.map(snapshotOf)
     this.#writers = table.columns.map(writerOf)
     this.#prototype = relationPrototype(table)
+    this.#identityPrefix = `${table.tableName}\u0000`
   }
 
   /** A new entity: a plain object whose unloaded relationships throw when read. */
@@ -210,6 +212,11 @@ export class EntityMapper {
       return value === undefined || value === null ? undefined : String(value)
     }
     return this.keyFromValues(this.keyColumns.map((column) => row[column.name]))
+  }
+
+  /** Where the session's identity map keeps this table's row with the given key: table and key in one string. */
+  identityKey (key: string): string {
+    return this.#identityPrefix + key
   }
 
   /** The identity-map key for primary-key values (one per key column). */

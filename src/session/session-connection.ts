@@ -18,6 +18,9 @@ export interface SessionLifetime {
 }
 
 const CLOSED: Promise<void> = Promise.resolve()
+// Shared defaults: a session that never opens a transaction allocates neither.
+const NO_SETTINGS: TransactionSettings = Object.freeze({})
+const NOTHING_TO_RELEASE = (): Promise<void> => CLOSED
 
 /**
  * A session's hold on the database. Outside a transaction every query borrows a pooled
@@ -31,7 +34,7 @@ export class SessionConnection implements ConnectionProvider {
   readonly #pooled: PoolConnectionProvider
   readonly #lifetime: SessionLifetime | undefined
   #state: TransactionState = 'none'
-  #settings: TransactionSettings = {}
+  #settings: TransactionSettings = NO_SETTINGS
   #connection: DatabaseConnection | undefined
   #connecting: Promise<DatabaseConnection> | undefined
   #closing: Promise<void> | undefined
@@ -81,7 +84,7 @@ export class SessionConnection implements ConnectionProvider {
     return this.#state === 'none' && this.#echo === undefined ? this.#driver.executeNow(query) : undefined
   }
 
-  begin (settings: TransactionSettings = {}): void {
+  begin (settings: TransactionSettings = NO_SETTINGS): void {
     this.#assertOpen()
     if (this.#state !== 'none') {
       throw new SessionStateError('A transaction is already open on this session: commit() or rollback() it first, or use session.transaction(fn) to nest one (a savepoint).')
@@ -147,7 +150,7 @@ export class SessionConnection implements ConnectionProvider {
     return connection
   }
 
-  #release: () => Promise<void> = () => Promise.resolve()
+  #release: () => Promise<void> = NOTHING_TO_RELEASE
 
   async #finish (action: 'commit' | 'rollback'): Promise<void> {
     if (this.#state === 'none') return
@@ -156,7 +159,7 @@ export class SessionConnection implements ConnectionProvider {
     this.#state = 'none'
     this.#connection = undefined
     this.#connecting = undefined
-    this.#release = () => Promise.resolve()
+    this.#release = NOTHING_TO_RELEASE
     if (!connection) return
     this.#driver.sessionTransactions.delete(connection)
     try {

@@ -295,7 +295,7 @@ export class Session<DB = unknown> {
   }
 
   get #uow (): UnitOfWork {
-    this.#unitOfWork ??= new UnitOfWork((model) => this.#engine.mapperOf(model))
+    this.#unitOfWork ??= new UnitOfWork(this.#engine)
     return this.#unitOfWork
   }
 

@@ -47,6 +47,11 @@ export interface FlushTarget {
 // Bound parameters per statement: under SQLite's 32,766, PostgreSQL's and MySQL's 65,535.
 const MAX_PARAMETERS = 30_000
 
+/** Where a session finds the mapper of a model: its engine. */
+export interface MapperSource {
+  mapperOf: (model: AnyModel) => EntityMapper
+}
+
 /**
  * The session's memory: which entities it knows (new, persistent, deleted), one object per
  * row (the identity map, keyed by table and primary key), and how to write the differences
@@ -54,16 +59,17 @@ const MAX_PARAMETERS = 30_000
  */
 export class UnitOfWork {
   readonly #states = new Map<Entity, EntityState>()
-  readonly #identity = new Map<string, Map<string, Entity>>()
+  /** The identity map, keyed by {@link EntityMapper.identityKey}: one Map for all tables. */
+  readonly #identity = new Map<string, Entity>()
   /** Members of loaded collections when loaded or last flushed: what delete-orphan and unlinking compare with. */
-  readonly #collections = new Map<Entity, Map<string, readonly Entity[]>>()
-  readonly #mapperOf: (model: AnyModel) => EntityMapper
+  #collections: Map<Entity, Map<string, readonly Entity[]>> | undefined
+  readonly #mappers: MapperSource
   #graphView: TrackedGraph | undefined
   /** Objects inserted in the open transaction, with the column properties the INSERT filled in. */
   readonly #inserted: InsertedBatch[] = []
 
-  constructor (mapperOf: (model: AnyModel) => EntityMapper) {
-    this.#mapperOf = mapperOf
+  constructor (mappers: MapperSource) {
+    this.#mappers = mappers
   }
 
   /** The object-graph walks' view of the session; made at the first flush (most requests only read). */
@@ -71,10 +77,10 @@ export class UnitOfWork {
     this.#graphView ??= {
       entries: () => this.#states.entries(),
       isTracked: (entity) => this.#states.has(entity),
-      mapperOfRelation: (relation) => this.#mapperOf(relation.target.model),
+      mapperOfRelation: (relation) => this.#mappers.mapperOf(relation.target.model),
       addNew: (mapper, entity) => this.add(mapper, entity),
       markDeleted: (entity) => this.delete(entity),
-      collectionSnapshot: (entity, relation) => this.#collections.get(entity)?.get(relation),
+      collectionSnapshot: (entity, relation) => this.#collections?.get(entity)?.get(relation),
       originalValue: (entity, property) => {
         const state = this.#states.get(entity)
         if (state?.snapshot === undefined || state.status === 'new') return undefined
@@ -111,14 +117,15 @@ export class UnitOfWork {
 
   /** Remembers a loaded collection's members (see {@link UnitOfWork.flush}). */
   snapshotCollection (entity: Entity, relation: string, members: readonly Entity[]): void {
-    let byRelation = this.#collections.get(entity)
-    if (!byRelation) this.#collections.set(entity, byRelation = new Map())
+    const collections = this.#collections ??= new Map()
+    let byRelation = collections.get(entity)
+    if (!byRelation) collections.set(entity, byRelation = new Map())
     byRelation.set(relation, [...members])
   }
 
   /** The mapper of a model (for loading relationships). */
   mapperOf (model: AnyModel): EntityMapper {
-    return this.#mapperOf(model)
+    return this.#mappers.mapperOf(model)
   }
 
   /** Marks an entity for DELETE at the next flush; a new entity is simply forgotten. */
@@ -135,8 +142,8 @@ export class UnitOfWork {
     const state = this.#states.get(entity)
     if (!state) return
     this.#states.delete(entity)
-    this.#collections.delete(entity)
-    if (state.key !== undefined) this.#identity.get(state.mapper.table.tableName)?.delete(state.key)
+    this.#collections?.delete(entity)
+    if (state.key !== undefined) this.#identity.delete(state.mapper.identityKey(state.key))
   }
 
   /** Where a savepoint starts, for {@link rolledBack}. */
@@ -169,12 +176,12 @@ export class UnitOfWork {
   clear (): void {
     this.#states.clear()
     this.#identity.clear()
-    this.#collections.clear()
+    this.#collections = undefined
   }
 
   /** The tracked entity for a key, if any (deleted ones excluded). */
   lookup (mapper: EntityMapper, key: string): Entity | undefined {
-    const entity = this.#identity.get(mapper.table.tableName)?.get(key)
+    const entity = this.#identity.get(mapper.identityKey(key))
     return entity !== undefined && this.#states.get(entity)?.status !== 'deleted' ? entity : undefined
   }
 
@@ -185,7 +192,7 @@ export class UnitOfWork {
   load (mapper: EntityMapper, row: Readonly<Record<string, unknown>>): Entity {
     const key = mapper.keyOfRow(row)
     if (key !== undefined) {
-      const known = this.#identity.get(mapper.table.tableName)?.get(key)
+      const known = this.#identity.get(mapper.identityKey(key))
       if (known !== undefined) return known
     }
     const entity = mapper.hydrate(row)
@@ -231,12 +238,12 @@ export class UnitOfWork {
       const value = entity[relation.name]
       if (relation.kind === 'belongsTo') {
         const target = value as Entity | null
-        const key = target === null ? null : target[this.#mapperOf(relation.target.model).keyColumns[0]?.property as string]
+        const key = target === null ? null : target[this.#mappers.mapperOf(relation.target.model).keyColumns[0]?.property as string]
         if (key !== entity[relation.foreignKey.property]) return true
         continue
       }
       const current = membersOf(mapper, entity, relation)
-      const previous = this.#collections.get(entity)?.get(relation.name) ?? []
+      const previous = this.#collections?.get(entity)?.get(relation.name) ?? []
       if (current.length !== previous.length || current.some((member, i) => member !== previous[i] || !this.#states.has(member))) return true
     }
     return false
@@ -351,9 +358,9 @@ export class UnitOfWork {
           continue
         }
         if (!state.mapper.isLoaded(entity, relation.name)) continue
-        const targetMapper = this.#mapperOf(relation.target.model)
+        const targetMapper = this.#mappers.mapperOf(relation.target.model)
         const current = membersOf(state.mapper, entity, relation)
-        const previous = this.#collections.get(entity)?.get(relation.name) ?? []
+        const previous = this.#collections?.get(entity)?.get(relation.name) ?? []
         const row = (member: Entity): Record<string, unknown> =>
           ({ [through.source.column]: sourceKey, [through.target.column]: member[targetMapper.keyColumns[0]?.property as string] })
         const before = new Set(previous)
@@ -521,9 +528,7 @@ export class UnitOfWork {
       this.#states.set(entity, { mapper, status: 'persistent', snapshot: mapper.snapshot(entity), key })
     }
     if (key === undefined) return
-    let byKey = this.#identity.get(mapper.table.tableName)
-    if (!byKey) this.#identity.set(mapper.table.tableName, byKey = new Map())
-    byKey.set(key, entity)
+    this.#identity.set(mapper.identityKey(key), entity)
   }
 
   #requireState (entity: Entity): EntityState {
