@@ -40,9 +40,7 @@ export function installRequestSessions (app: FastifyInstance, engine: Engine<Reg
       if (response === null) {
         throw new SessionStateError('request.db was used before fastify-orm saw the request (in an onRequest hook added before the plugin was registered). Register the plugin first — await app.register(fastifyOrm, …) — then add hooks that use request.db.')
       }
-      const lifetime = new RequestLifetime(request, response)
-      const session = engine.session({ logger: request.log, lifetime })
-      lifetime.session = session
+      const session = engine.session({ logger: request.log, lifetime: new RequestLifetime(request, response) })
       request[kSession] = session
       // First used after the response went out (e.g. in an onResponse hook): its close event
       // may have passed, so hand out a closed session rather than one that could leak.
@@ -61,12 +59,11 @@ export function installRequestSessions (app: FastifyInstance, engine: Engine<Reg
 
 /** A request session's lifetime: over when the response is closed or destroyed. */
 class RequestLifetime implements SessionLifetime {
-  session: Session<RegisteredDatabase> | undefined
-  readonly #request: FastifyRequest
+  readonly #request: FastifyRequest & RequestWithSession
   readonly #response: Response
   #watching = false
 
-  constructor (request: FastifyRequest, response: Response) {
+  constructor (request: FastifyRequest & RequestWithSession, response: Response) {
     this.#request = request
     this.#response = response
   }
@@ -80,7 +77,8 @@ class RequestLifetime implements SessionLifetime {
   transactionOpened (): void {
     if (this.#watching) return
     this.#watching = true
-    this.#response.once('close', () => { closeSession(this.session as Session<RegisteredDatabase>, this.#request) })
+    // A transaction is only opened on a session that exists: the request's.
+    this.#response.once('close', () => { closeSession(this.#request[kSession] as Session<RegisteredDatabase>, this.#request) })
   }
 }
 
