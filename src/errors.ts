@@ -71,8 +71,35 @@ export class DriverNotInstalledError extends OrmError {
  * ```
  */
 export class ConnectionError extends OrmError {
-  constructor (message: string, options?: { cause?: unknown, statusCode?: number, code?: string }) {
+  /**
+   * What an operator needs and a client must not see: the database URL (password
+   * redacted) and the driver's reason. Logged with the error (it is an own property),
+   * never part of the reply, whose message stays generic.
+   */
+  readonly detail: string | undefined
+
+  constructor (message: string, options?: { cause?: unknown, statusCode?: number, code?: string, detail?: string }) {
     super(message, options?.code ?? 'ORM_CONNECTION', options?.statusCode ?? 503, options)
+    this.detail = options?.detail
+  }
+}
+
+/**
+ * The connection broke while in use: the server restarted, an administrator or a timeout
+ * (`idle_in_transaction_session_timeout`, `wait_timeout`) closed it, or the network failed.
+ * Replies 503. The connection is discarded, never returned to the pool. A read that was the
+ * only statement on its connection, outside a transaction, is retried once on a new
+ * connection before this is thrown; a write never is, and a COMMIT that fails this way may
+ * or may not have been applied.
+ *
+ * @example
+ * ```ts
+ * // PostgreSQL restarted during the request → 503 {"code":"ORM_CONNECTION_LOST", …}
+ * ```
+ */
+export class ConnectionLostError extends ConnectionError {
+  constructor (cause: unknown) {
+    super('The database connection was lost while this request used it; try again', { cause, code: 'ORM_CONNECTION_LOST' })
   }
 }
 
@@ -246,6 +273,25 @@ export class NotFoundError extends OrmError {
 export class SessionStateError extends OrmError {
   constructor (message: string) {
     super(message, 'ORM_SESSION_STATE', 500)
+  }
+}
+
+/**
+ * `request.db` was used after its request ended without a response: the client closed the
+ * connection, or the request timed out. The session was closed then (its transaction rolled
+ * back), so the work asked of it now is not done. Replies 499 (nginx's "client closed
+ * request"), which Fastify logs at info level: nobody is there to read the reply.
+ *
+ * @example
+ * ```ts
+ * // the client gives up while the handler hashes a password; the handler then calls
+ * await request.db.commit() // RequestAbortedError, logged once at info level
+ * ```
+ */
+export class RequestAbortedError extends OrmError {
+  constructor () {
+    super('The request ended before its database work was done (the client closed the connection, or the request timed out); that work was not done',
+      'ORM_REQUEST_ABORTED', 499)
   }
 }
 

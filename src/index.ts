@@ -30,6 +30,7 @@ export {
   CheckViolationError,
   ConfigurationError,
   ConnectionError,
+  ConnectionLostError,
   ConstraintViolationError,
   DatabaseError,
   DriverNotInstalledError,
@@ -40,6 +41,7 @@ export {
   OrmError,
   PoolTimeoutError,
   RelationNotLoadedError,
+  RequestAbortedError,
   SessionStateError,
   UniqueViolationError,
   type ConstraintDetails

@@ -12,7 +12,7 @@ import type { AnyDatabase } from '../types.ts'
 import { createAll } from '../schema/create-all.ts'
 import { dropAll } from '../schema/drop-all.ts'
 import { Migrations, type MigrationsOptions } from '../migration/migrations.ts'
-import { ConfigurationError, SessionStateError } from '../errors.ts'
+import { ConfigurationError, ConnectionError, SessionStateError } from '../errors.ts'
 import { Session } from '../session/session.ts'
 import type { SessionLifetime } from '../session/session-connection.ts'
 import { ManagedDriver, type PoolStatus } from './managed-driver.ts'
@@ -21,6 +21,7 @@ import type { EchoLogger } from './query-echo.ts'
 
 /** The logger an engine writes to: Fastify's `app.log` fits. */
 export interface EngineLogger extends EchoLogger {
+  warn (details: Record<string, unknown>, message: string): void
   error (details: Record<string, unknown>, message: string): void
 }
 
@@ -110,7 +111,7 @@ export class Engine<DB = unknown> {
     migrationsDir?: string
   } = {}): Promise<Engine<DB>> {
     const dialect = await createOrmDialect(config, (error) => {
-      logger.error({ err: error, database: config.redactedUrl }, 'idle database connection failed')
+      logger.warn({ err: error, database: config.redactedUrl }, 'a pooled database connection failed (closed by the server or the network); it is discarded and replaced when needed')
     })
     const driver = new ManagedDriver(dialect, {
       acquireTimeoutMs: dialect.capabilities.singleConnection ? 0 : config.pool.acquireTimeoutMs,
@@ -132,6 +133,8 @@ export class Engine<DB = unknown> {
       await engine.#ping()
     } catch (error) {
       await driver.destroy().catch(() => undefined)
+      // At start-up the operator reads this, not a client: say where and why.
+      if (error instanceof ConnectionError && error.detail !== undefined) throw new ConnectionError(error.detail, { cause: error.cause })
       throw error
     }
     return engine

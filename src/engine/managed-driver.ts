@@ -1,6 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely'
 import { redactSecret } from '../config/redact.ts'
-import { ConnectionError, OrmError, PoolTimeoutError } from '../errors.ts'
+import { ConnectionError, ConnectionLostError, OrmError, PoolTimeoutError } from '../errors.ts'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
 
@@ -28,6 +28,15 @@ export interface SynchronousConnection extends DatabaseConnection {
   executeSync: <R>(query: CompiledQuery) => QueryResult<R>
 }
 
+/** How a connection was used since it was last acquired: what deciding on a retry needs. */
+interface ConnectionUse {
+  statements: number
+  /** The first statement was a SELECT built with the query builder. */
+  firstIsRead: boolean
+  /** The connection broke during its first statement, a read (see {@link ManagedDriver.mayRetry}). */
+  lostOnFirstRead: boolean
+}
+
 /** A driver that can lend its connection for one statement without queueing (SQLite's, in process). */
 interface ImmediateDriver extends Driver {
   idleConnection?: () => SynchronousConnection | undefined
@@ -43,7 +52,8 @@ export class ManagedDriver implements Driver {
   readonly #driver: ImmediateDriver
   readonly #dialect: OrmDialect
   readonly #options: ManagedDriverOptions
-  readonly #translated = new WeakSet<DatabaseConnection>()
+  /** Every connection seen, with its use since acquired; a connection is wrapped once, at first sight. */
+  readonly #uses = new WeakMap<DatabaseConnection, ConnectionUse>()
   /** Connections (as sessions hand them to Kysely) that carry an open session transaction. */
   readonly sessionTransactions = new WeakSet<DatabaseConnection>()
   /** A connection per query, without echo: shared by every session that has no transaction open. */
@@ -74,7 +84,9 @@ export class ManagedDriver implements Driver {
 
   acquireConnection (): Promise<DatabaseConnection> {
     if (this.#destroyed) {
-      return Promise.reject(new ConnectionError(`The database engine for ${this.#options.redactedUrl} is closed (the app was closed); it cannot run queries any more.`, { code: 'ORM_ENGINE_CLOSED' }))
+      return Promise.reject(new ConnectionError('The database engine is closed (the app was closed); it cannot run queries any more.', {
+        code: 'ORM_ENGINE_CLOSED', detail: `The engine of ${this.#options.redactedUrl} was closed`
+      }))
     }
     // Once initialised, no extra await: this runs for every query (one promise, not four).
     if (!this.#initialised) return this.init().then(() => this.acquireConnection())
@@ -82,7 +94,9 @@ export class ManagedDriver implements Driver {
     return this.#acquireWithTimeout().then((connection) => {
       this.#waiting--
       this.#inUse++
-      if (!this.#translated.has(connection)) this.#translateErrorsOf(connection)
+      const use = this.#uses.get(connection)
+      if (use === undefined) this.#translateErrorsOf(connection)
+      else { use.statements = 0; use.lostOnFirstRead = false }
       return connection
     }, (error: unknown) => {
       this.#waiting--
@@ -106,6 +120,16 @@ export class ManagedDriver implements Driver {
     } catch (error) {
       throw this.#translate(error)
     }
+  }
+
+  /**
+   * True when `error` broke `connection` during its first statement since it was acquired,
+   * and that statement was a read built with the query builder (a SELECT): it changed
+   * nothing, was in no transaction (BEGIN would have been the first statement), and may be
+   * run again on another connection. Raw SQL and writes never are.
+   */
+  mayRetry (connection: DatabaseConnection, error: unknown): boolean {
+    return error instanceof ConnectionLostError && this.#uses.get(connection)?.lostOnFirstRead === true
   }
 
   releaseConnection (connection: DatabaseConnection): Promise<void> {
@@ -171,12 +195,17 @@ export class ManagedDriver implements Driver {
   }
 
   #translateErrorsOf (connection: DatabaseConnection): void {
+    const use: ConnectionUse = { statements: 0, firstIsRead: false, lostOnFirstRead: false }
+    this.#uses.set(connection, use)
     const executeQuery = connection.executeQuery.bind(connection)
     const translate = (error: unknown): never => {
-      throw this.#translate(error)
+      const translated = this.#translate(error)
+      use.lostOnFirstRead = use.statements === 1 && use.firstIsRead && translated instanceof ConnectionLostError
+      throw translated
     }
     const normalize = this.#dialect.normalizeParameters
     connection.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+      if (++use.statements === 1) use.firstIsRead = query.query.kind === 'SelectQueryNode'
       try {
         const parameters = normalize ? normalize(query.parameters) : query.parameters
         const prepared = parameters === query.parameters ? query : { ...query, parameters }
@@ -189,13 +218,14 @@ export class ManagedDriver implements Driver {
     // Streamed queries (`.stream()`) fail inside the iterator: translate there too.
     const streamQuery = connection.streamQuery.bind(connection)
     connection.streamQuery = async function * <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+      // A stream may have sent rows already: never retried.
+      if (++use.statements === 1) use.firstIsRead = false
       try {
         yield * streamQuery<R>(query, chunkSize)
       } catch (error) {
         translate(error)
       }
     }
-    this.#translated.add(connection)
   }
 
   #translate (error: unknown): OrmError {
@@ -209,6 +239,9 @@ export class ManagedDriver implements Driver {
   #connectionError (error: unknown): OrmError {
     if (error instanceof OrmError) return error
     const reason = redactSecret(error instanceof Error ? error.message : String(error), this.#options.password)
-    return new ConnectionError(`Could not connect to ${this.#options.redactedUrl}: ${reason}`, { cause: error })
+    // The reply says only that the database is unavailable; where and why goes to the log.
+    return new ConnectionError('The database is unavailable (no connection could be opened); try again later', {
+      cause: error, detail: `Could not connect to ${this.#options.redactedUrl}: ${reason}`
+    })
   }
 }

@@ -21,11 +21,17 @@ export class PoolConnectionProvider implements ConnectionProvider {
   }
 
   async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
-    const connection = await this.#driver.acquireConnection()
-    try {
-      return await consumer(this.#echo ? echoQueries(connection, this.#echo) : connection)
-    } finally {
-      await this.#driver.releaseConnection(connection)
+    for (let attempt = 1; ; attempt++) {
+      const connection = await this.#driver.acquireConnection()
+      try {
+        return await consumer(this.#echo ? echoQueries(connection, this.#echo) : connection)
+      } catch (error) {
+        // A read that broke with its connection (a restart, a killed backend) changed
+        // nothing: run it once more on a fresh connection. Writes and transactions never are.
+        if (attempt > 1 || !this.#driver.mayRetry(connection, error)) throw error
+      } finally {
+        await this.#driver.releaseConnection(connection)
+      }
     }
   }
 }

@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine.ts'
 import { SessionStateError } from '../errors.ts'
 import type { RegisteredDatabase } from '../types.ts'
 import type { Session } from './session.ts'
+import type { ModelChanges } from './unit-of-work.ts'
 import type { SessionLifetime } from './session-connection.ts'
 
 const kSession = Symbol('fastify-orm.session')
@@ -74,19 +75,40 @@ class RequestLifetime implements SessionLifetime {
     return this.#response.closed || this.#response.destroyed
   }
 
-  transactionOpened (): void {
+  aborted (): boolean {
+    return this.ended() && !this.#response.writableFinished
+  }
+
+  watch (): void {
     if (this.#watching) return
     this.#watching = true
-    // A transaction is only opened on a session that exists: the request's.
+    // Only a session that exists asks: the request's.
     this.#response.once('close', () => { closeSession(this.#request[kSession] as Session<RegisteredDatabase>, this.#request) })
   }
 }
 
 function closeSession (session: Session<RegisteredDatabase>, request: FastifyRequest): void {
+  // A successful reply with changes never committed is a forgotten commit(): say so, since
+  // they are discarded now. After an error reply or a client abort, discarding is the point.
+  const response = (request as FastifyRequest & RequestWithSession)[kResponse]
+  if (response?.writableFinished === true && response.statusCode < 400 && !session.committing) warnUncommitted(session, request)
   if (session.closeIfIdle()) return
   session.close().catch((error: unknown) => {
     request.log.error({ err: error }, 'fastify-orm: rolling back the request session failed')
   })
+}
+
+function warnUncommitted (session: Session<RegisteredDatabase>, request: FastifyRequest): void {
+  const { unflushed, flushed } = session.uncommittedChanges()
+  if (unflushed.length === 0 && flushed.length === 0) return
+  const describe = (changes: readonly ModelChanges[]): string => changes.map(({ model, ...counts }) =>
+    `${model} (${Object.entries(counts).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`).join(', ')})`).join(', ')
+  const parts = [
+    ...(unflushed.length > 0 ? [`never flushed: ${describe(unflushed)}`] : []),
+    ...(flushed.length > 0 ? [`flushed but not committed: ${describe(flushed)}`] : [])
+  ]
+  request.log.warn({ uncommitted: { unflushed, flushed } },
+    `fastify-orm: the request ended with changes that were never committed, and they were discarded (${parts.join('; ')}). Call await request.db.commit() before replying.`)
 }
 
 /** `config: { db: { transaction: true } }`: BEGIN before the handler, COMMIT before the reply goes out. */

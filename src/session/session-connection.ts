@@ -1,5 +1,5 @@
 import type { CompiledQuery, ConnectionProvider, DatabaseConnection, QueryResult, TransactionSettings } from 'kysely'
-import { SessionStateError } from '../errors.ts'
+import { ConnectionLostError, RequestAbortedError, SessionStateError } from '../errors.ts'
 import type { ManagedDriver } from '../engine/managed-driver.ts'
 import { PoolConnectionProvider } from '../engine/pool-connection-provider.ts'
 import { echoQueries, type EchoLogger } from '../engine/query-echo.ts'
@@ -9,18 +9,29 @@ type TransactionState = 'none' | 'requested' | 'active'
 /**
  * @internal What a session's life is bound to (a request, for `request.db`). Once `ended()`
  * the session is closed. A session that holds nothing needs no cleanup, so only when it
- * opens a transaction does it ask to be told of the end, through `transactionOpened()`, so
- * that the transaction can be rolled back and its connection returned then.
+ * opens a transaction or starts tracking objects does it ask, through `watch()`, to be
+ * closed at the end: the transaction is rolled back and its connection returned then, and
+ * changes never committed are reported.
  */
 export interface SessionLifetime {
   ended: () => boolean
-  transactionOpened: () => void
+  /** Ended without a response: the client went away or the request timed out. */
+  aborted: () => boolean
+  watch: () => void
 }
 
 const CLOSED: Promise<void> = Promise.resolve()
 // Shared defaults: a session that never opens a transaction allocates neither.
 const NO_SETTINGS: TransactionSettings = Object.freeze({})
 const NOTHING_TO_RELEASE = (): Promise<void> => CLOSED
+
+/**
+ * A ROLLBACK that fails because the connection is gone has nothing left to do: the server
+ * ends a session's open transaction when its connection closes.
+ */
+function rolledBackByServer (error: unknown): void {
+  if (!(error instanceof ConnectionLostError)) throw error
+}
 
 /**
  * A session's hold on the database. Outside a transaction every query borrows a pooled
@@ -56,7 +67,7 @@ export class SessionConnection implements ConnectionProvider {
   }
 
   async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
-    this.#assertOpen()
+    this.assertOpen()
     if (this.#state === 'none') return this.#pooled.provideConnection(consumer)
     return consumer(await this.transactionConnection())
   }
@@ -80,18 +91,23 @@ export class SessionConnection implements ConnectionProvider {
    * {@link execute} is the way. Throws when the session is closed or the statement fails.
    */
   executeNow (query: CompiledQuery): QueryResult<unknown> | undefined {
-    this.#assertOpen()
+    this.assertOpen()
     return this.#state === 'none' && this.#echo === undefined ? this.#driver.executeNow(query) : undefined
   }
 
   begin (settings: TransactionSettings = NO_SETTINGS): void {
-    this.#assertOpen()
+    this.assertOpen()
     if (this.#state !== 'none') {
       throw new SessionStateError('A transaction is already open on this session: commit() or rollback() it first, or use session.transaction(fn) to nest one (a savepoint).')
     }
     this.#state = 'requested'
     this.#settings = settings
-    this.#lifetime?.transactionOpened()
+    this.#lifetime?.watch()
+  }
+
+  /** Asks to be closed when the session's request ends (see {@link SessionLifetime}). */
+  watchEnd (): void {
+    this.#lifetime?.watch()
   }
 
   /** The connection of the open transaction, sending BEGIN on first use. */
@@ -102,12 +118,12 @@ export class SessionConnection implements ConnectionProvider {
   }
 
   async commit (): Promise<void> {
-    this.#assertOpen()
+    this.assertOpen()
     await this.#finish('commit')
   }
 
   async rollback (): Promise<void> {
-    this.#assertOpen()
+    this.assertOpen()
     await this.#finish('rollback')
   }
 
@@ -171,16 +187,18 @@ export class SessionConnection implements ConnectionProvider {
           throw error
         })
       } else {
-        await this.#driver.rollbackTransaction(connection)
+        await this.#driver.rollbackTransaction(connection).catch(rolledBackByServer)
       }
     } finally {
       await release()
     }
   }
 
-  #assertOpen (): void {
-    if (this.closed) {
-      throw new SessionStateError('This session is closed (its request has ended or close() was called). Use request.db inside the request, or app.db.session() in scripts.')
-    }
+  /** Throws when the session is closed: {@link RequestAbortedError} when its request was abandoned. */
+  assertOpen (): void {
+    if (!this.closed) return
+    if (this.#lifetime?.aborted() === true) throw new RequestAbortedError()
+    throw new SessionStateError('This session is closed (its request has ended or close() was called). Use request.db inside the request, or app.db.session() in scripts.')
   }
+
 }

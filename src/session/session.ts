@@ -8,7 +8,7 @@ import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
 import type { AnyDatabase } from '../types.ts'
 import type { EntityMapper } from './entity-mapper.ts'
 import { SessionConnection, type SessionLifetime } from './session-connection.ts'
-import { keyCondition, UnitOfWork, type FlushResult } from './unit-of-work.ts'
+import { keyCondition, UnitOfWork, type FlushResult, type UncommittedChanges } from './unit-of-work.ts'
 
 /** Isolation level and access mode of a transaction, passed through to the database. */
 export type TransactionOptions = TransactionSettings
@@ -47,6 +47,8 @@ export class Session<DB = unknown> {
   #savepointDepth = 0
   #unitOfWork: UnitOfWork | undefined
   #runner: QueryRunner | undefined
+  /** The `commit()` under way, which {@link close} lets finish. */
+  #committing: Promise<void> | undefined
 
   /** @internal Sessions are made by `request.db` and `app.db.session()`. */
   constructor (engine: Engine<DB>, driverConnection: SessionConnection) {
@@ -78,6 +80,11 @@ export class Session<DB = unknown> {
     return this.#connection.inTransaction
   }
 
+  /** @internal True while a `commit()` is under way. */
+  get committing (): boolean {
+    return this.#committing !== undefined
+  }
+
   /** True after `close()`; a closed session refuses every operation. */
   get closed (): boolean {
     return this.#connection.closed
@@ -97,15 +104,29 @@ export class Session<DB = unknown> {
    * A failed flush or COMMIT rolls everything back (see {@link rollback}) and rethrows.
    */
   async commit (): Promise<void> {
+    const committing = this.#commit()
+    this.#committing = committing
+    try {
+      await committing
+    } finally {
+      this.#committing = undefined
+    }
+  }
+
+  async #commit (): Promise<void> {
+    this.#assertOpen()
     // Outside a transaction, a flush that is one INSERT … RETURNING runs in autocommit: the
     // statement is atomic by itself, and BEGIN and COMMIT are two round trips of a POST's three.
     const autocommit = !this.#connection.inTransaction && this.#engine.capabilities.supportsReturning && this.#unitOfWork?.isLoneInsert === true
     if (this.#unitOfWork?.hasChanges === true) await this.#flush(!autocommit)
-    try {
-      await this.#connection.commit()
-    } catch (error) {
-      this.#unitOfWork?.rolledBack()
-      throw error
+    // Nothing to end when the flush ran in autocommit (its row is stored) or nothing was open.
+    if (this.#connection.inTransaction) {
+      try {
+        await this.#connection.commit()
+      } catch (error) {
+        this.#unitOfWork?.rolledBack()
+        throw error
+      }
     }
     this.#unitOfWork?.committed()
   }
@@ -295,8 +316,20 @@ export class Session<DB = unknown> {
   }
 
   get #uow (): UnitOfWork {
-    this.#unitOfWork ??= new UnitOfWork(this.#engine)
+    if (this.#unitOfWork === undefined) {
+      this.#unitOfWork = new UnitOfWork(this.#engine)
+      // Tracked objects may be changed and never committed: have that reported at the end.
+      this.#connection.watchEnd()
+    }
     return this.#unitOfWork
+  }
+
+  /**
+   * @internal Changes that no COMMIT made permanent (unflushed, or flushed in the open
+   * transaction), by model: what a request session reports when its request ends with them.
+   */
+  uncommittedChanges (): UncommittedChanges {
+    return this.#unitOfWork?.uncommittedChanges() ?? { unflushed: [], flushed: [] }
   }
 
   get #queryRunner (): QueryRunner {
@@ -320,10 +353,9 @@ export class Session<DB = unknown> {
   }
 
   #assertOpen (): void {
-    if (this.#connection.closed) {
-      throw new SessionStateError('This session is closed (its request has ended or close() was called). Use request.db inside the request, or app.db.session() in scripts.')
-    }
+    this.#connection.assertOpen()
   }
+
 
   /**
    * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws
@@ -352,8 +384,13 @@ export class Session<DB = unknown> {
     return result
   }
 
-  /** Rolls back anything uncommitted, forgets every object and releases the connection. Idempotent. */
+  /**
+   * Rolls back anything uncommitted, forgets every object and releases the connection.
+   * Idempotent. A `commit()` under way is let finish first (its request may have ended
+   * meanwhile): once COMMIT is sent, its outcome and the objects' keys stand.
+   */
   close (): Promise<void> {
+    if (this.#committing !== undefined) return this.#committing.then(() => this.close(), () => this.close())
     this.#unitOfWork?.rolledBack()
     return this.#connection.close()
   }
@@ -363,7 +400,7 @@ export class Session<DB = unknown> {
    * request), so the request hook need not wait for a promise. False: call {@link close}.
    */
   closeIfIdle (): boolean {
-    if (!this.#connection.closeIfIdle()) return false
+    if (this.#committing !== undefined || !this.#connection.closeIfIdle()) return false
     this.#unitOfWork?.rolledBack()
     return true
   }

@@ -18,6 +18,20 @@ interface EntityState {
   key: string | undefined
 }
 
+/** Writes of one model that were not committed, for the warning of a session that ends with them. */
+export interface ModelChanges {
+  readonly model: string
+  new: number
+  changed: number
+  deleted: number
+}
+
+/** A session's changes that no COMMIT made permanent: never flushed, or flushed in a transaction still open. */
+export interface UncommittedChanges {
+  readonly unflushed: readonly ModelChanges[]
+  readonly flushed: readonly ModelChanges[]
+}
+
 /** What one flush wrote, for logs and tests. */
 export interface FlushResult {
   readonly inserted: number
@@ -67,6 +81,8 @@ export class UnitOfWork {
   #graphView: TrackedGraph | undefined
   /** Objects inserted in the open transaction, with the column properties the INSERT filled in. */
   readonly #inserted: InsertedBatch[] = []
+  /** What flushes wrote in the open transaction, by model; undefined until a flush writes. */
+  #flushed: Map<string, ModelChanges> | undefined
 
   constructor (mappers: MapperSource) {
     this.#mappers = mappers
@@ -154,6 +170,24 @@ export class UnitOfWork {
   /** The transaction committed: inserted rows are there to stay. */
   committed (): void {
     this.#inserted.length = 0
+    this.#flushed = undefined
+  }
+
+  /**
+   * Changes no COMMIT made permanent: objects added, changed or deleted since the last
+   * flush, and what flushes wrote in the transaction still open. Empty lists when none.
+   */
+  uncommittedChanges (): UncommittedChanges {
+    const unflushed = new Map<string, ModelChanges>()
+    for (const [entity, state] of this.#states) {
+      const kind = state.status === 'new'
+        ? 'new'
+        : state.status === 'deleted'
+          ? 'deleted'
+          : state.mapper.changes(entity, state.snapshot as unknown[]) !== undefined || this.#relationsChanged(entity, state.mapper) ? 'changed' : undefined
+      if (kind !== undefined) countChange(unflushed, state.mapper.table.modelName, kind)
+    }
+    return { unflushed: [...unflushed.values()], flushed: [...this.#flushed?.values() ?? []] }
   }
 
   /**
@@ -162,6 +196,8 @@ export class UnitOfWork {
    * and every object is forgotten, since none is known to match the database any more.
    */
   rolledBack (mark = 0): void {
+    // A savepoint's rollback leaves the transaction's earlier writes; they stay counted.
+    if (mark === 0) this.#flushed = undefined
     // The columns the INSERT filled in (keys, server defaults) had no value before it.
     for (const { mapper, entities, undo } of this.#inserted.splice(mark)) {
       entities.forEach((entity, i) => {
@@ -317,6 +353,12 @@ export class UnitOfWork {
         this.#track(entity, mapper, mapper.keyOf(entity))
       }
       this.#inserted.push(batch)
+    }
+    if (before.length > 0 || updates.length > 0 || deletes.size > 0) {
+      const flushed = this.#flushed ??= new Map()
+      for (const { mapper, entities } of before) countChange(flushed, mapper.table.modelName, 'new', entities.length)
+      for (const { state } of updates) countChange(flushed, state.mapper.table.modelName, 'changed')
+      for (const entities of deletes.values()) countChange(flushed, this.#requireState(entities[0] as Entity).mapper.table.modelName, 'deleted', entities.length)
     }
     for (const { entity, state } of updates) state.snapshot = state.mapper.snapshot(entity)
     // Loaded collections follow the keys just written (both sides of each relationship).
@@ -633,4 +675,10 @@ async function deleteRows (target: FlushTarget, mapper: EntityMapper, entities: 
   for (const entity of entities) {
     await target.execute(target.builder.deleteFrom(mapper.table.tableName).where(keyCondition(mapper, entity)).compile())
   }
+}
+
+function countChange (counts: Map<string, ModelChanges>, model: string, kind: 'new' | 'changed' | 'deleted', by = 1): void {
+  let entry = counts.get(model)
+  if (entry === undefined) counts.set(model, entry = { model, new: 0, changed: 0, deleted: 0 })
+  entry[kind] += by
 }

@@ -39,9 +39,12 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     typeCast: castValue,
     ...driverOptions(url.params)
   })
-  // Dates are exchanged in UTC (timezone 'Z'); a UTC session makes CURRENT_TIMESTAMP agree.
   pool.on('connection', (connection) => {
+    // Dates are exchanged in UTC (timezone 'Z'); a UTC session makes CURRENT_TIMESTAMP agree.
     connection.query("set time_zone = '+00:00'", (error: Error | null) => { if (error) onConnectionError(error) })
+    // mysql2's pool listens to a connection's first 'error' only (to drop it); a closed
+    // connection can emit another, which with no listener would crash the process.
+    connection.on('error', onConnectionError)
   })
   return {
     name: 'mysql',

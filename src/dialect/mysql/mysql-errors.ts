@@ -1,4 +1,4 @@
-import { CheckViolationError, ConnectionError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
+import { CheckViolationError, ConnectionLostError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
 
 // Server error numbers (MySQL and MariaDB share them unless noted).
 const ER_DUP_ENTRY = 1062
@@ -17,7 +17,21 @@ const ER_TRUNCATED_WRONG_VALUE_FOR_FIELD = 1366
 const ER_TRUNCATED_WRONG_VALUE = 1292
 const WARN_DATA_TRUNCATED = 1265
 
+// The server ended the session: shutdown, KILL, or a wait/idle timeout.
+const ER_SERVER_SHUTDOWN = 1053
+const ER_CONNECTION_KILLED = 1927 // MariaDB
+const ER_CLIENT_INTERACTION_TIMEOUT = 4031 // MySQL 8
+const SESSION_ENDED = new Set([ER_SERVER_SHUTDOWN, ER_CONNECTION_KILLED, ER_CLIENT_INTERACTION_TIMEOUT])
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'PROTOCOL_CONNECTION_LOST'])
+
+/**
+ * True when `error` means the connection is gone: mysql2 flags every error that closes
+ * its connection `fatal` (a lost socket, a command on a closed connection).
+ */
+export function isConnectionFailure (error: unknown): boolean {
+  const { errno, code, fatal } = error as { errno?: unknown, code?: unknown, fatal?: unknown }
+  return fatal === true || SESSION_ENDED.has(errno as number) || (typeof code === 'string' && NETWORK_CODES.has(code))
+}
 
 /**
  * Maps mysql2 errors by server error number. Messages embed the offending value
@@ -29,7 +43,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIME
  * ```
  */
 export function translateMysqlError (error: unknown): OrmError {
-  const { errno, code, message: rawMessage } = error as { errno?: unknown, code?: unknown, message?: unknown }
+  const { errno, message: rawMessage } = error as { errno?: unknown, message?: unknown }
   const message = typeof rawMessage === 'string' ? rawMessage : ''
   switch (errno) {
     case ER_DUP_ENTRY: {
@@ -70,9 +84,6 @@ export function translateMysqlError (error: unknown): OrmError {
     case WARN_DATA_TRUNCATED:
       return new InvalidValueError(error)
     default:
-      if (typeof code === 'string' && NETWORK_CODES.has(code)) {
-        return new ConnectionError('The database connection failed; see the server log for details', { cause: error })
-      }
-      return new DatabaseError(error)
+      return isConnectionFailure(error) ? new ConnectionLostError(error) : new DatabaseError(error)
   }
 }

@@ -1,5 +1,6 @@
 import type Pg from 'pg'
 import { PostgresDriver, type CompiledQuery, type DatabaseConnection, type QueryResult, type TransactionSettings } from 'kysely'
+import { isConnectionFailure } from './postgres-errors.ts'
 import { isStalePreparedStatement, type StatementNames } from './statement-names.ts'
 
 /**
@@ -58,7 +59,10 @@ export class PreparingPostgresDriver extends PostgresDriver {
   }
 
   override async releaseConnection (connection: DatabaseConnection): Promise<void> {
-    (connection as PreparingPostgresConnection).client.release()
+    const { client, failure } = connection as PreparingPostgresConnection
+    // With an error, pg-pool closes the client instead of keeping it idle: a broken
+    // connection is never handed out again, and the pool opens a new one when needed.
+    client.release(failure)
   }
 
   override async destroy (): Promise<void> {
@@ -73,13 +77,22 @@ class PreparingPostgresConnection implements DatabaseConnection {
   readonly #names: StatementNames | undefined
   /** Between BEGIN and COMMIT/ROLLBACK: a failed statement aborts the transaction, so it cannot be retried. */
   inTransaction = false
+  /** Why the connection is unusable, once its socket failed or the server ended its session. */
+  failure: Error | undefined
 
   constructor (client: Pg.PoolClient, names: StatementNames | undefined) {
     this.client = client
     this.#names = names
+    // pg-pool listens for 'error' only on idle clients. A checked-out client whose server
+    // goes away (a restart, pg_terminate_backend, idle_in_transaction_session_timeout)
+    // emits 'error' too, even between queries, and with no listener Node would crash the
+    // process. Its statement, if one is running, fails on its own; note why, for release.
+    client.on('error', (error: Error) => { this.failure ??= error })
   }
 
   executeQuery<R> (query: CompiledQuery): Promise<QueryResult<R>> {
+    // pg would reject it too, with a message that hides the original reason.
+    if (this.failure !== undefined) return Promise.reject(this.failure)
     const values = query.parameters as unknown[]
     const name = this.#names?.nameFor(query.sql, values.length)
     if (name === undefined) return this.#run<R>(query.sql, values)
@@ -95,7 +108,14 @@ class PreparingPostgresConnection implements DatabaseConnection {
 
   /** A text alone is cheaper for pg than a config object, which it copies property by property. */
   async #run<R> (config: Pg.QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
-    const { command, rowCount, rows } = await this.client.query(config, values)
+    let result: Pg.QueryResult
+    try {
+      result = await this.client.query(config, values)
+    } catch (error) {
+      if (isConnectionFailure(error)) this.failure ??= error as Error
+      throw error
+    }
+    const { command, rowCount, rows } = result
     return {
       numAffectedRows: command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE' ? BigInt(rowCount ?? 0) : undefined,
       rows: (rows ?? []) as R[]

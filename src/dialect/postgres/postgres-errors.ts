@@ -1,4 +1,4 @@
-import { CheckViolationError, ConnectionError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
+import { CheckViolationError, ConnectionLostError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
 
 interface PgErrorFields {
   code?: unknown
@@ -11,6 +11,22 @@ interface PgErrorFields {
 
 // Node's network error codes: the server is unreachable rather than the statement wrong.
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'])
+// The server ended the session: 57P01 admin_shutdown (a restart, pg_terminate_backend),
+// 57P02 crash_shutdown, 57P03 cannot_connect_now, 25P03 idle_in_transaction_session_timeout.
+const SESSION_ENDED_CODES = new Set(['57P01', '57P02', '57P03', '25P03'])
+// pg's own errors for a socket that closed under a client (they carry no code).
+const CLOSED_CLIENT = /^(Connection terminated|Client has encountered a connection error|Client was closed)/
+
+/**
+ * True when `error` means the connection is gone (server restart, terminated backend,
+ * timeout, network): the connection must be discarded, and the statement's outcome is
+ * unknown unless it never reached the server.
+ */
+export function isConnectionFailure (error: unknown): boolean {
+  const { code, message } = error as PgErrorFields
+  if (typeof code === 'string') return NETWORK_CODES.has(code) || SESSION_ENDED_CODES.has(code) || code.startsWith('08')
+  return typeof message === 'string' && CLOSED_CLIENT.test(message)
+}
 
 /**
  * Maps pg errors by SQLSTATE: 23505 unique, 23503 foreign key, 23502 not null, 23514 check,
@@ -47,12 +63,10 @@ export function translatePostgresError (error: unknown): OrmError {
     case '22P02': // invalid_text_representation
     case '22007': // invalid_datetime_format
     case '22008': // datetime_field_overflow
+    case '22021': // character_not_in_repertoire: a NUL byte in a text value
       return new InvalidValueError(error)
     default:
-      if (typeof fields.code === 'string' && (NETWORK_CODES.has(fields.code) || fields.code.startsWith('08'))) {
-        return new ConnectionError('The database connection failed; see the server log for details', { cause: error })
-      }
-      return new DatabaseError(error)
+      return isConnectionFailure(error) ? new ConnectionLostError(error) : new DatabaseError(error)
   }
 }
 
