@@ -216,9 +216,12 @@ export class CheckViolationError extends ConstraintViolationError {
 }
 
 /**
- * A value the column cannot hold: out of the integer's range, too long for the string,
- * not valid for the type (PostgreSQL 22003/22001/22P02, MySQL strict mode's 1264/1406/1366).
- * Replies 400; the value itself is never in the message.
+ * A value the column cannot hold: out of the integer's range, too long for the string, a
+ * NUL character in text, not valid for the type. Model values and filters are checked
+ * against the column's declared type before any SQL is sent, so every database answers
+ * alike, naming the model and property; values written through raw Kysely are caught by
+ * error translation (PostgreSQL 22003/22001/22P02/22021, MySQL strict mode's
+ * 1264/1406/1366). Replies 400; the value itself is never in the message.
  *
  * @example
  * ```ts
@@ -226,8 +229,15 @@ export class CheckViolationError extends ConstraintViolationError {
  * ```
  */
 export class InvalidValueError extends OrmError {
-  constructor (cause: unknown) {
-    super('A value is out of range or invalid for its column', 'ORM_INVALID_VALUE', 400, { cause })
+  /** The model and property whose value was refused, when it was checked before the SQL was sent. */
+  readonly model: string | undefined
+  readonly property: string | undefined
+
+  constructor (cause: unknown, target?: { readonly model: string, readonly property: string, readonly problem: string }) {
+    super(target === undefined ? 'A value is out of range or invalid for its column' : `Invalid value for ${target.model}.${target.property}: it ${target.problem}`,
+      'ORM_INVALID_VALUE', 400, { cause })
+    this.model = target?.model
+    this.property = target?.property
   }
 }
 

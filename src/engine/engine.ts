@@ -15,6 +15,7 @@ import { Migrations, type MigrationsOptions } from '../migration/migrations.ts'
 import { ConfigurationError, ConnectionError, SessionStateError } from '../errors.ts'
 import { Session } from '../session/session.ts'
 import type { SessionLifetime } from '../session/session-connection.ts'
+import { ConstraintCatalog } from './constraint-catalog.ts'
 import { ManagedDriver, type PoolStatus } from './managed-driver.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
 import type { EchoLogger } from './query-echo.ts'
@@ -117,7 +118,8 @@ export class Engine<DB = unknown> {
       acquireTimeoutMs: dialect.capabilities.singleConnection ? 0 : config.pool.acquireTimeoutMs,
       poolMax: config.pool.max,
       password: config.url.dialect === 'sqlite' ? undefined : config.url.password,
-      redactedUrl: config.redactedUrl
+      redactedUrl: config.redactedUrl,
+      constraints: new ConstraintCatalog(options.tables ?? [])
     })
     const echo = config.echo ? logger : undefined
     const kyselyDialect = dialect.kyselyDialect

@@ -2,6 +2,7 @@ import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, Transactio
 import { redactSecret } from '../config/redact.ts'
 import { ConnectionError, ConnectionLostError, OrmError, PoolTimeoutError } from '../errors.ts'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
+import type { ConstraintCatalog } from './constraint-catalog.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
 
 /** Connection counters, for health checks and tests. */
@@ -21,6 +22,8 @@ interface ManagedDriverOptions {
   /** Removed from every error message before it is shown. */
   readonly password: string | undefined
   readonly redactedUrl: string
+  /** Completes constraint violations from the models, where the database's report lacks names. */
+  readonly constraints: ConstraintCatalog
 }
 
 /** A connection that runs a statement to completion before returning (better-sqlite3's). */
@@ -31,6 +34,8 @@ export interface SynchronousConnection extends DatabaseConnection {
 /** How a connection was used since it was last acquired: what deciding on a retry needs. */
 interface ConnectionUse {
   statements: number
+  /** The statement running (or last run): what a constraint violation's table is read from. */
+  query: CompiledQuery | undefined
   /** The first statement was a SELECT built with the query builder. */
   firstIsRead: boolean
   /** The connection broke during its first statement, a read (see {@link ManagedDriver.mayRetry}). */
@@ -118,7 +123,7 @@ export class ManagedDriver implements Driver {
     try {
       return connection.executeSync(normalize ? { ...query, parameters: normalize(query.parameters) } : query)
     } catch (error) {
-      throw this.#translate(error)
+      throw this.#translate(error, query)
     }
   }
 
@@ -195,24 +200,25 @@ export class ManagedDriver implements Driver {
   }
 
   #translateErrorsOf (connection: DatabaseConnection): void {
-    const use: ConnectionUse = { statements: 0, firstIsRead: false, lostOnFirstRead: false }
+    const use: ConnectionUse = { statements: 0, query: undefined, firstIsRead: false, lostOnFirstRead: false }
     this.#uses.set(connection, use)
     const executeQuery = connection.executeQuery.bind(connection)
     const translate = (error: unknown): never => {
-      const translated = this.#translate(error)
+      const translated = this.#translate(error, use.query)
       use.lostOnFirstRead = use.statements === 1 && use.firstIsRead && translated instanceof ConnectionLostError
       throw translated
     }
     const normalize = this.#dialect.normalizeParameters
     connection.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
       if (++use.statements === 1) use.firstIsRead = query.query.kind === 'SelectQueryNode'
+      use.query = query
       try {
         const parameters = normalize ? normalize(query.parameters) : query.parameters
         const prepared = parameters === query.parameters ? query : { ...query, parameters }
         return executeQuery<R>(prepared).catch(translate)
       } catch (error) {
         // better-sqlite3 throws synchronously from inside Kysely's connection
-        return Promise.reject(this.#translate(error))
+        return Promise.reject(this.#translate(error, query))
       }
     }
     // Streamed queries (`.stream()`) fail inside the iterator: translate there too.
@@ -220,6 +226,7 @@ export class ManagedDriver implements Driver {
     connection.streamQuery = async function * <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
       // A stream may have sent rows already: never retried.
       if (++use.statements === 1) use.firstIsRead = false
+      use.query = query
       try {
         yield * streamQuery<R>(query, chunkSize)
       } catch (error) {
@@ -228,8 +235,8 @@ export class ManagedDriver implements Driver {
     }
   }
 
-  #translate (error: unknown): OrmError {
-    return error instanceof OrmError ? error : this.#dialect.translateError(error)
+  #translate (error: unknown, query: CompiledQuery | undefined): OrmError {
+    return error instanceof OrmError ? error : this.#options.constraints.complete(this.#dialect.translateError(error), query)
   }
 
   readonly #toConnectionError = (error: unknown): never => {

@@ -80,6 +80,7 @@ export class Query<M extends AnyModel, R = M['$row']> {
       .filter(([, value]) => value !== undefined)
       .map(([property, value]) => {
         const column = sql.ref(this.#column(property))
+        this.#props.mapper.assertComparable(property, value)
         return value === null ? sql<SqlBool>`${column} is null` : sql<SqlBool>`${column} = ${value}`
       })
     return this.#with({ filters: [...this.#props.filters, ...filters] })
@@ -98,7 +99,9 @@ export class Query<M extends AnyModel, R = M['$row']> {
       filter = (first as unknown as (eb: ExpressionBuilder<AnyDatabase, string>) => Expression<SqlBool>)(this.#expressionBuilder())
     } else {
       const eb = this.#expressionBuilder()
-      filter = eb(this.#column(first), operator as ComparisonOperatorExpression, value as never)
+      const column = this.#column(first)
+      this.#props.mapper.assertComparable(first, value)
+      filter = eb(column, operator as ComparisonOperatorExpression, value as never)
     }
     return this.#with({ filters: [...this.#props.filters, filter] })
   }

@@ -1,5 +1,6 @@
-import { RelationNotLoadedError } from '../errors.ts'
+import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
 import type { ModelColumn } from '../model/define-model.ts'
+import { valueCheck, type ValueCheck } from '../model/value-check.ts'
 import type { RegisteredTable, ResolvedRelation } from '../model/registry.ts'
 
 /** What a column's value is compared by, to find changed columns at flush. */
@@ -55,6 +56,8 @@ export class EntityMapper {
   readonly relations: readonly ResolvedRelation[]
   readonly #snapshots: readonly Snapshot[]
   readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
+  readonly #checks: ReadonlyArray<ValueCheck | undefined>
+  readonly #checkByProperty: ReadonlyMap<string, ValueCheck>
   readonly #prototype: object
   readonly #insertPlans = new Map<number | string, InsertPlan>()
   readonly #identityPrefix: string
@@ -66,6 +69,8 @@ export class EntityMapper {
     this.relations = [...table.relations.values()]
     this.#snapshots = table.columns.map(snapshotOf)
     this.#writers = table.columns.map(writerOf)
+    this.#checks = table.columns.map((column) => valueCheck(column.config))
+    this.#checkByProperty = new Map(table.columns.flatMap((column, i) => this.#checks[i] === undefined ? [] : [[column.property, this.#checks[i] as ValueCheck]]))
     this.#prototype = relationPrototype(table)
     this.#identityPrefix = `${table.tableName}\u0000`
   }
@@ -109,6 +114,38 @@ export class EntityMapper {
       }
     }
     return changed
+  }
+
+  /**
+   * Throws {@link InvalidValueError} naming the first column whose value no database could
+   * store (see `valueCheck`). `changed`: only the columns of these names (an UPDATE's).
+   */
+  assertStorable (entity: Readonly<Record<string, unknown>>, changed?: Readonly<Record<string, unknown>>): void {
+    for (let i = 0; i < this.columns.length; i++) {
+      const check = this.#checks[i]
+      if (check === undefined) continue
+      const column = this.columns[i] as ModelColumn
+      if (changed !== undefined && !(column.name in changed)) continue
+      const value = entity[column.property]
+      if (value === undefined || value === null) continue
+      const problem = check(value, 'write')
+      if (problem !== undefined) throw new InvalidValueError(undefined, { model: this.table.modelName, property: column.property, problem })
+    }
+  }
+
+  /**
+   * Throws {@link InvalidValueError} when `value` cannot be compared with the property's
+   * column on every database (a filter or key lookup): PostgreSQL refuses a NUL character
+   * or an out-of-range integer in a comparison where SQLite would find nothing.
+   */
+  assertComparable (property: string, value: unknown): void {
+    const check = this.#checkByProperty.get(property)
+    if (check === undefined || value === null || value === undefined) return
+    const values = Array.isArray(value) ? value as unknown[] : [value]
+    for (const item of values) {
+      const problem = item === null ? undefined : check(item, 'compare')
+      if (problem !== undefined) throw new InvalidValueError(undefined, { model: this.table.modelName, property, problem })
+    }
   }
 
   /** Column name → value of every column the entity has a value for (for INSERT). */

@@ -76,7 +76,8 @@ class RequestLifetime implements SessionLifetime {
   }
 
   aborted (): boolean {
-    return this.ended() && !this.#response.writableFinished
+    // `writableEnded`: the reply was written (light-my-request never sets writableFinished).
+    return this.ended() && !this.#response.writableEnded
   }
 
   watch (): void {
@@ -91,7 +92,7 @@ function closeSession (session: Session<RegisteredDatabase>, request: FastifyReq
   // A successful reply with changes never committed is a forgotten commit(): say so, since
   // they are discarded now. After an error reply or a client abort, discarding is the point.
   const response = (request as FastifyRequest & RequestWithSession)[kResponse]
-  if (response?.writableFinished === true && response.statusCode < 400 && !session.committing) warnUncommitted(session, request)
+  if (response?.writableEnded === true && response.statusCode < 400 && !session.committing) warnUncommitted(session, request)
   if (session.closeIfIdle()) return
   session.close().catch((error: unknown) => {
     request.log.error({ err: error }, 'fastify-orm: rolling back the request session failed')

@@ -447,6 +447,7 @@ function checkedKeyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[
   if (values.some((value) => value === undefined || value === null)) {
     throw new SessionStateError(`get(${mapper.table.modelName}, …) needs a value for every primary-key column (${mapper.keyColumns.map((c) => c.property).join(', ')})`)
   }
+  mapper.keyColumns.forEach((column, i) => { mapper.assertComparable(column.property, values[i]) })
   return values
 }
 

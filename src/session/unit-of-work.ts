@@ -303,10 +303,19 @@ export class UnitOfWork {
     cascadeDeletes(this.#graph, memberships, ownerships)
     const inserts = new Map<string, Entity[]>()
     const deletes = new Map<string, Entity[]>()
+    // Values no database could store are refused before any statement is sent, alike on
+    // every database (SQLite would store what PostgreSQL refuses).
     for (const [entity, state] of this.#states) {
       const table = state.mapper.table.tableName
-      if (state.status === 'new') append(inserts, table, entity)
-      else if (state.status === 'deleted') append(deletes, table, entity)
+      if (state.status === 'new') {
+        state.mapper.assertStorable(entity)
+        append(inserts, table, entity)
+      } else if (state.status === 'deleted') {
+        append(deletes, table, entity)
+      } else {
+        const changes = state.mapper.changes(entity, state.snapshot as unknown[])
+        if (changes !== undefined) state.mapper.assertStorable(entity, changes)
+      }
     }
     // What each new object looked like, to put it back if a statement fails (per table,
     // in the order of its objects).

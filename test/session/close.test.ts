@@ -2,7 +2,7 @@
 // the open transaction rolled back and the connection back in the pool.
 import Fastify, { type FastifyRequest } from 'fastify'
 import t from 'tap'
-import fastifyOrm, { SessionStateError } from '../../src/index.ts'
+import fastifyOrm, { RequestAbortedError, SessionStateError } from '../../src/index.ts'
 import { buildApp, createItemTable, eachDb, gate, httpRequest, itemIds, listen, trackEndedRequests, until } from './support.ts'
 
 async function writeInTransaction (request: FastifyRequest, id: number): Promise<void> {
@@ -92,7 +92,7 @@ t.test('a socket timeout closes the session of a request stuck in its handler', 
     t.equal(app.db.poolStatus().inUse, 0, 'and returned its connection')
     t.same(await itemIds(app), [], 'the write was rolled back')
     resume.open()
-    t.type(await afterTimeout.promise, SessionStateError, 'the handler cannot commit afterwards')
+    t.type(await afterTimeout.promise, RequestAbortedError, 'the handler cannot commit afterwards: its request was abandoned')
     t.same(await itemIds(app), [])
   })
 })

@@ -2,7 +2,7 @@
 // writing or is abandoned by its client, its session is closed, its connection goes back
 // and only committed work stays.
 import t from 'tap'
-import { SessionStateError } from '../../src/index.ts'
+import { RequestAbortedError } from '../../src/index.ts'
 import { buildApp, createItemTable, eachDb, gate, httpRequest, itemIds, listen, trackEndedRequests, until, type Gate } from './support.ts'
 
 const REQUESTS = 500
@@ -46,7 +46,7 @@ t.test('500 concurrent requests: commit, throw after writing, client abort', asy
         await request.db.commit()
         afterAbort.get(id)!.open('committed')
       } catch (error) {
-        afterAbort.get(id)!.open(error instanceof SessionStateError ? 'refused' : String(error))
+        afterAbort.get(id)!.open(error instanceof RequestAbortedError ? 'refused' : String(error))
       }
       return { id }
     })

@@ -1,5 +1,5 @@
 import type Mysql2 from 'mysql2'
-import { MysqlDialect } from 'kysely'
+import { MysqlDialect, MysqlQueryCompiler, type CreateTableNode, type QueryCompiler } from 'kysely'
 import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
@@ -46,19 +46,65 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     // connection can emit another, which with no listener would crash the process.
     connection.on('error', onConnectionError)
   })
+  const tables = { collation: 'utf8mb4_bin' }
   return {
     name: 'mysql',
     capabilities: { supportsReturning: false, supportsTransactionalDdl: false, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined },
-    kyselyDialect: new MysqlDialect({ pool }),
+    kyselyDialect: new BinaryCollationMysqlDialect({ pool }, tables),
     columnTypes: mysqlColumnTypes,
     normalizeParameters: toMysqlParameters,
-    refineCapabilities: (version) => ({ supportsReturning: supportsInsertReturning(version) }),
+    refineCapabilities: (version) => {
+      tables.collation = binaryCollation(version)
+      return { supportsReturning: supportsInsertReturning(version) }
+    },
     translateError: translateMysqlError,
     migrationOperations: mysqlMigrationOperations,
     // mysql2 does not expose its counters; this internal queue has been stable since 1.x.
     closeUnused: () => new Promise<void>((resolve, reject) => { pool.end((error) => { if (error) reject(error); else resolve() }) }),
     openConnections: () => (pool as unknown as { _allConnections: { length: number } })._allConnections.length
   }
+}
+
+/**
+ * MySQL's default collations compare text ignoring case, trailing spaces and some emoji
+ * (`'Bob' = 'bob '`), so a unique username or a lookup by name would mean something else
+ * than on PostgreSQL and SQLite. Tables created here (by createAll and by revisions, which
+ * run on this dialect's Kysely) compare text by code point instead: a binary collation
+ * without padding where the server has one.
+ */
+class BinaryCollationMysqlDialect extends MysqlDialect {
+  readonly #tables: { readonly collation: string }
+
+  constructor (config: ConstructorParameters<typeof MysqlDialect>[0], tables: { readonly collation: string }) {
+    super(config)
+    this.#tables = tables
+  }
+
+  override createQueryCompiler (): QueryCompiler {
+    return new BinaryCollationCompiler(this.#tables)
+  }
+}
+
+class BinaryCollationCompiler extends MysqlQueryCompiler {
+  readonly #tables: { readonly collation: string }
+
+  constructor (tables: { readonly collation: string }) {
+    super()
+    this.#tables = tables
+  }
+
+  protected override visitCreateTable (node: CreateTableNode): void {
+    super.visitCreateTable(node)
+    // A table created from a query, or with its own options, is left as written.
+    if (node.selectQuery === undefined && !(node.endModifiers?.length)) this.append(` default character set utf8mb4 collate ${this.#tables.collation}`)
+  }
+}
+
+/** MariaDB has binary collations without padding since 10.2, MySQL since 8.0 (`_0900_bin`). */
+function binaryCollation (version: string): string {
+  const major = Number(/^(\d+)/.exec(version)?.[1] ?? 0)
+  if (/mariadb/i.test(version)) return 'utf8mb4_nopad_bin'
+  return major >= 8 ? 'utf8mb4_0900_bin' : 'utf8mb4_bin'
 }
 
 function driverOptions (params: Readonly<Record<string, string>>): Record<string, string | number | boolean> {
