@@ -20,6 +20,9 @@ export function translateSqliteError (error: unknown): OrmError {
       return new NotNullViolationError(columnsFrom(message), error)
     case 'SQLITE_CONSTRAINT_FOREIGNKEY':
       return new ForeignKeyViolationError({}, error)
+    case 'SQLITE_CONSTRAINT_TRIGGER':
+      // ON DELETE/UPDATE RESTRICT is enforced by a trigger-like action, reported under that code.
+      return message.startsWith('FOREIGN KEY constraint failed') ? new ForeignKeyViolationError({}, error) : new DatabaseError(error)
     case 'SQLITE_CONSTRAINT_CHECK': {
       const name = /constraint failed: (.+)$/.exec(message)?.[1]
       return new CheckViolationError(name ? { constraint: name } : {}, error)
