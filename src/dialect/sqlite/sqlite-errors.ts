@@ -1,4 +1,4 @@
-import { DatabaseError, type ConstraintDetails, CheckViolationError, ForeignKeyViolationError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
+import { ConnectionError, DatabaseError, type ConstraintDetails, CheckViolationError, ForeignKeyViolationError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
 
 /**
  * Maps better-sqlite3's `SqliteError` (extended result codes) to fastify-orm errors.
@@ -27,6 +27,11 @@ export function translateSqliteError (error: unknown): OrmError {
       const name = /constraint failed: (.+)$/.exec(message)?.[1]
       return new CheckViolationError(name ? { constraint: name } : {}, error)
     }
+    case 'SQLITE_BUSY':
+    case 'SQLITE_BUSY_SNAPSHOT':
+    case 'SQLITE_BUSY_TIMEOUT':
+      // Another process held the write lock for longer than busy_timeout: unavailable, not wrong.
+      return new ConnectionError('The database is busy (another process holds its write lock); try again', { cause: error, code: 'ORM_DATABASE_BUSY' })
     default:
       return new DatabaseError(error)
   }
