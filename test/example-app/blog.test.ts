@@ -1,4 +1,4 @@
-// The database-integration tutorials' routes of the example app (CONTRACT §7), through
+// The database-integration tutorials' routes of the example app, through
 // HTTP, on every dialect: users (201 without the password, 409 on duplicates), profiles
 // (one-to-one), posts with tags (many-to-many, created on first use), the paginated
 // posts of a user without N+1 queries, the posts of a tag, and the cascading delete of a
@@ -153,7 +153,7 @@ t.test('blog', async (t) => {
 
     // BUG (example-app/schemas.ts): ProfileBody's bio is a hand-written Type.Union (anyOf) and
     // Fastify's ajv coerces types, so the string branch turns null into "" before the null
-    // branch is tried. CONTRACT §7 allows `{ bio: null }` (the column is nullable).
+    // branch is tried. The route allows `{ bio: null }` (the column is nullable).
     await t.test('PUT /users/:id/profile { bio: null } clears the bio', async (t) => {
       const user = await createUser(t, http, 'clearing')
       const url = `/users/${user.id}`

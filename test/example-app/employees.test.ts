@@ -1,4 +1,4 @@
-// The self-referential employees of the example app (CONTRACT §7), through HTTP, on every
+// The self-referential employees of the example app, through HTTP, on every
 // dialect: POST /employees with and without a manager, GET /employees/:id with `manager`
 // (or null) and `reports`, and what a managerId naming nobody does.
 import t, { type Test } from 'tap'
@@ -95,7 +95,7 @@ t.test('employees', async (t) => {
     })
 
     // The app checks the manager itself and answers 404 naming the manager. Without that
-    // check the foreign key would reject the row, which CONTRACT §3 maps to a 409; both
+    // check the foreign key would reject the row, which is a 409; both
     // leave nothing behind.
     await t.test('POST /employees with a managerId naming nobody → 404, nothing stored', async (t) => {
       const before = await withSession(app, (db) => db.query(Employee).count())
@@ -104,7 +104,7 @@ t.test('employees', async (t) => {
       t.strictSame(response.json, notFound('Manager 999999 not found'))
       t.equal(await withSession(app, (db) => db.query(Employee).count()), before)
 
-      // The database enforces the same rule (CONTRACT §3: a foreign-key violation is a 409).
+      // The database enforces the same rule (a foreign-key violation is a 409).
       await withSession(app, async (db) => {
         db.add(Employee, { name: 'Orphan', managerId: 999_999 })
         await t.rejects(db.commit(), { statusCode: 409, code: 'ORM_FOREIGN_KEY_VIOLATION' }, 'the foreign key rejects it too')

@@ -1,5 +1,5 @@
-// The example app's GET /health and its error behaviour across routes (CONTRACT §3 and
-// §7), through HTTP, on every dialect: Fastify's error form for unknown routes and bad
+// The example app's GET /health and its error behaviour across routes, through HTTP, on
+// every dialect: Fastify's error form for unknown routes and bad
 // payloads, client-caused database errors that are never 500s, no connection leaked by
 // failing requests, and no password or hash in any response or log line.
 import t from 'tap'
@@ -47,7 +47,7 @@ t.test('health and errors', async (t) => {
 
     // BUG (PostgreSQL): an :id (or managerId) beyond the 32-bit `integer` column passes the
     // route schema (integer ≥ 1), then PostgreSQL rejects the parameter ("value out of range
-    // for type integer") and the app answers 500. The client caused it (CONTRACT §3): such
+    // for type integer") and the app answers 500. The client caused it: such
     // a row cannot exist, so 404 — or a 400 from the route schema — never a 500. SQLite and
     // MySQL answer 404.
     await t.test('an id beyond the integer column\'s range is a client error, never a 500', async (t) => {

@@ -1,5 +1,5 @@
-// The movies tutorial's routes of the example app (CONTRACT §7), through HTTP, on every
-// dialect: create (201 / 400), the paginated list (CONTRACT §4's JSON and errorOut edges),
+// The movies tutorial's routes of the example app, through HTTP, on every
+// dialect: create (201 / 400), the paginated list (its JSON and errorOut edges),
 // read, partial update and delete.
 import t, { type Test } from 'tap'
 import {
@@ -42,7 +42,7 @@ t.test('movies', async (t) => {
       t.strictSame(second.json, notFound('Page 2 not found: there are no items (20 per page)'))
     })
 
-    await t.test('pagination: newest id first, CONTRACT §4 JSON, page/perPage edges', async (t) => {
+    await t.test('pagination: newest id first, the page JSON, page/perPage edges', async (t) => {
       const created: MovieJson[] = []
       for (let i = 1; i <= 45; i++) created.push(await createMovie(t, http, { title: `Movie ${i}`, year: 1950 + i, directors: [`Director ${i}`] }))
       const newestFirst = [...created].sort((a, b) => b.id - a.id)
@@ -164,7 +164,7 @@ t.test('movies', async (t) => {
 
     // BUG (example-app): Fastify's default ajv coerces types (coerceTypes: 'array'), so a JSON
     // null for a required, non-nullable column is turned into "" / [""] and stored.
-    // CONTRACT §7: an invalid body is a 400.
+    // An invalid body is a 400.
     await t.test('null for a required column is a 400, not coerced into an empty value', async (t) => {
       const before = await total(http)
       const valid = { title: 'Alien', year: 1979, directors: ['Ridley Scott'] }
