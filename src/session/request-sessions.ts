@@ -7,6 +7,7 @@ import type { ModelChanges } from './unit-of-work.ts'
 import type { SessionLifetime } from './session-connection.ts'
 
 const kSession = Symbol('fastify-orm.session')
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
 const kResponse = Symbol('fastify-orm.response')
 
 type Response = FastifyReply['raw']
@@ -80,8 +81,10 @@ class RequestLifetime implements SessionLifetime {
     return this.ended() && !this.#response.writableEnded
   }
 
-  watch (): void {
-    if (this.#watching) return
+  watch (reason: 'transaction' | 'objects'): void {
+    // GET, HEAD and OPTIONS change nothing: their objects are not checked for uncommitted
+    // changes, which keeps reads free of the listener and the check.
+    if (this.#watching || (reason === 'objects' && SAFE_METHODS.has(this.#request.method))) return
     this.#watching = true
     // Only a session that exists asks: the request's.
     this.#response.once('close', () => { closeSession(this.#request[kSession] as Session<RegisteredDatabase>, this.#request) })
@@ -92,7 +95,7 @@ function closeSession (session: Session<RegisteredDatabase>, request: FastifyReq
   // A successful reply with changes never committed is a forgotten commit(): say so, since
   // they are discarded now. After an error reply or a client abort, discarding is the point.
   const response = (request as FastifyRequest & RequestWithSession)[kResponse]
-  if (response?.writableEnded === true && response.statusCode < 400 && !session.committing) warnUncommitted(session, request)
+  if (response?.writableEnded === true && response.statusCode < 400 && !SAFE_METHODS.has(request.method) && !session.committing) warnUncommitted(session, request)
   if (session.closeIfIdle()) return
   session.close().catch((error: unknown) => {
     request.log.error({ err: error }, 'fastify-orm: rolling back the request session failed')

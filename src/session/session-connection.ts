@@ -17,7 +17,8 @@ export interface SessionLifetime {
   ended: () => boolean
   /** Ended without a response: the client went away or the request timed out. */
   aborted: () => boolean
-  watch: () => void
+  /** `'transaction'`: one was opened and must be rolled back; `'objects'`: tracked objects may be left uncommitted. */
+  watch: (reason: 'transaction' | 'objects') => void
 }
 
 const CLOSED: Promise<void> = Promise.resolve()
@@ -102,12 +103,12 @@ export class SessionConnection implements ConnectionProvider {
     }
     this.#state = 'requested'
     this.#settings = settings
-    this.#lifetime?.watch()
+    this.#lifetime?.watch('transaction')
   }
 
-  /** Asks to be closed when the session's request ends (see {@link SessionLifetime}). */
-  watchEnd (): void {
-    this.#lifetime?.watch()
+  /** Asks to be closed when the request ends, to report objects left uncommitted (see {@link SessionLifetime}). */
+  watchObjects (): void {
+    this.#lifetime?.watch('objects')
   }
 
   /** The connection of the open transaction, sending BEGIN on first use. */

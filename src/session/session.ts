@@ -319,7 +319,7 @@ export class Session<DB = unknown> {
     if (this.#unitOfWork === undefined) {
       this.#unitOfWork = new UnitOfWork(this.#engine)
       // Tracked objects may be changed and never committed: have that reported at the end.
-      this.#connection.watchEnd()
+      this.#connection.watchObjects()
     }
     return this.#unitOfWork
   }
@@ -355,7 +355,6 @@ export class Session<DB = unknown> {
   #assertOpen (): void {
     this.#connection.assertOpen()
   }
-
 
   /**
    * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws
