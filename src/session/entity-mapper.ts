@@ -141,11 +141,13 @@ export class EntityMapper {
   assertComparable (property: string, value: unknown): void {
     const check = this.#checkByProperty.get(property)
     if (check === undefined || value === null || value === undefined) return
-    const values = Array.isArray(value) ? value as unknown[] : [value]
-    for (const item of values) {
-      const problem = item === null ? undefined : check(item, 'compare')
-      if (problem !== undefined) throw new InvalidValueError(undefined, { model: this.table.modelName, property, problem })
+    // A list is an `in (…)` operand: each item is compared.
+    if (Array.isArray(value)) {
+      for (const item of value as unknown[]) this.assertComparable(property, item)
+      return
     }
+    const problem = check(value, 'compare')
+    if (problem !== undefined) throw new InvalidValueError(undefined, { model: this.table.modelName, property, problem })
   }
 
   /** Column name → value of every column the entity has a value for (for INSERT). */

@@ -2,7 +2,7 @@ import type { CompiledQuery, Kysely, QueryResult, TransactionSettings } from 'ky
 import type { Engine } from '../engine/engine.ts'
 import type { EchoLogger } from '../engine/query-echo.ts'
 import { NotFoundError, SessionStateError } from '../errors.ts'
-import type { AnyModel } from '../model/define-model.ts'
+import type { AnyModel, ModelColumn } from '../model/define-model.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
 import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
 import type { AnyDatabase } from '../types.ts'
@@ -446,7 +446,7 @@ function checkedKeyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[
   if (values.some((value) => value === undefined || value === null)) {
     throw new SessionStateError(`get(${mapper.table.modelName}, …) needs a value for every primary-key column (${mapper.keyColumns.map((c) => c.property).join(', ')})`)
   }
-  mapper.keyColumns.forEach((column, i) => { mapper.assertComparable(column.property, values[i]) })
+  for (let i = 0; i < values.length; i++) mapper.assertComparable((mapper.keyColumns[i] as ModelColumn).property, values[i])
   return values
 }
 
