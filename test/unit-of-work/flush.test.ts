@@ -107,8 +107,8 @@ t.test('flush', async (t) => {
       t.same(rows.map((row) => [Number(row.id), row.username]), users.map((user) => [user.id, user.username]), 'each object has its own row\'s key')
     })
 
-    await t.test('addAll of 12,001 rows: split by rows per statement (SQLite) or the parameter limit, keys in order', async (t) => {
-      if (!app.db.capabilities.supportsReturning) return t.pass('MySQL without RETURNING inserts row by row (tested above)')
+    const rowByRow = app.db.capabilities.supportsReturning ? false : 'MySQL without RETURNING inserts row by row (tested above)'
+    await t.test('addAll of 12,001 rows: split by rows per statement (SQLite) or the parameter limit, keys in order', { skip: rowByRow }, async (t) => {
       await emptyTables(app)
       const s = app.db.session()
       t.teardown(() => s.close())
