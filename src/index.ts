@@ -1,6 +1,8 @@
 import plugin from './plugin.ts'
 
 export default plugin
+/** The plugin under a name, for `import { fastifyOrm } from 'fastify-orm'`. */
+export { plugin as fastifyOrm }
 export type { FastifyOrmOptions } from './plugin.ts'
 export type { DatabaseOptions, PoolOptions, ResolvedConfig, ResolvedDatabaseConfig } from './config/resolve-config.ts'
 export { resolveConfig } from './config/resolve-config.ts'

@@ -398,12 +398,9 @@ t.test('fuzz: hostile input on every route', async (t) => {
     t.comment(`${database.dialect}: ${run.requests} requests in ${((Date.now() - dialectStarted) / 1000).toFixed(1)} s; by status: ${byStatus}; ${run.failed} failing requests`)
   })
 
-  await t.test('every dialect gives the same answer to the same request', async (t) => {
-    const dialects = [...results.keys()]
-    if (dialects.length < 2) {
-      t.skip(`only ${dialects.join(', ')} ran: nothing to compare (set TEST_POSTGRES_URL and TEST_MYSQL_URL)`)
-      return
-    }
+  const dialects = [...results.keys()]
+  const alone = dialects.length < 2 ? `only ${dialects.join(', ')} ran: nothing to compare (set TEST_POSTGRES_URL and TEST_MYSQL_URL)` : false
+  await t.test('every dialect gives the same answer to the same request', { skip: alone }, async (t) => {
     // Requests name the seed rows by id: equal ids are what makes the answers comparable.
     t.strictSame(dialects.map((dialect) => seedIds.get(dialect)), dialects.map(() => seedIds.get(dialects[0] as string)), 'the seed rows have the same ids everywhere')
     const keys = [...new Set(dialects.flatMap((dialect) => [...(results.get(dialect)?.keys() ?? [])]))]

@@ -366,3 +366,12 @@ t.test('drivers that the URL does not need are never loaded', async (t) => {
   t.strictSame(mysql, { outcome: 'ConnectionError', drivers: ['mysql2'] }, 'MySQL loads mysql2 only')
   t.strictSame(rejected, { outcome: 'ConfigurationError', drivers: [] }, 'a rejected URL loads no driver')
 })
+
+t.test('the plugin is also a named export', async (t) => {
+  const { fastifyOrm: named, default: byDefault } = await import('../../src/index.ts')
+  t.equal(named, byDefault, 'import { fastifyOrm } is the default export')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(named, { url: 'sqlite://' })
+  t.equal(app.db.dialect, 'sqlite')
+})
