@@ -99,7 +99,7 @@ export class ConnectionError extends OrmError {
  */
 export class ConnectionLostError extends ConnectionError {
   constructor (cause: unknown) {
-    super('The database connection was lost while this request used it; try again', { cause, code: 'ORM_CONNECTION_LOST' })
+    super('The database connection was lost during this request; a write it sent may or may not have been saved', { cause, code: 'ORM_CONNECTION_LOST' })
   }
 }
 
