@@ -64,12 +64,8 @@ export function needsTsx (error: unknown): boolean {
 
 let loading: TypescriptLoading | undefined
 let tsxRegistration: Promise<void> | undefined
-
-/** This process's way of loading `.ts`, decided once; after a fallback it is `loader`. */
-function currentLoading (): TypescriptLoading {
-  loading ??= typescriptLoading(process)
-  return loading
-}
+/** Set once tsx is registered: from then on tsx loads every `.ts` file of the process. */
+let tsxRegistered = false
 
 /**
  * Imports a module by URL. A `.ts` module is loaded by Node's own type stripping where Node
@@ -86,11 +82,13 @@ export async function importTypescript (url: string, debug?: (line: string) => v
   const path = new URL(url).pathname
   if (!/\.[mc]?ts$/.test(path)) return await import(url) as Record<string, unknown>
   const loaded = (how: string): void => debug?.(`${decodeURIComponent(path)} loaded ${how}`)
-  const start = currentLoading()
-  if (start !== 'native') {
-    if (start === 'tsx') await registerTsx()
+  loading ??= typescriptLoading(process)
+  if (loading !== 'native' || tsxRegistered) {
+    if (loading === 'tsx') await registerTsx()
     const module = await import(url) as Record<string, unknown>
-    loaded(start === 'tsx' ? `through tsx (Node.js ${process.versions.node} does not strip types)` : 'by the TypeScript loader this process runs with')
+    loaded(loading === 'loader'
+      ? 'by the TypeScript loader this process runs with'
+      : loading === 'tsx' ? `through tsx (Node.js ${process.versions.node} does not strip types)` : 'through tsx (registered for an earlier file)')
     return module
   }
   try {
@@ -119,7 +117,7 @@ export async function importTypescript (url: string, debug?: (line: string) => v
 }
 
 /** Registers tsx's loader in this process, once (tsx must be installed, as it is for `tsx server.ts`). */
-export function registerTsx (): Promise<void> {
+function registerTsx (): Promise<void> {
   tsxRegistration ??= (async () => {
     let api: { register: () => unknown }
     try {
@@ -128,7 +126,7 @@ export function registerTsx (): Promise<void> {
       throw new UsageError('Loading a .ts app or revision here needs tsx: npm install -D tsx (or compile to .js and point --app at that).', { cause: error })
     }
     api.register()
-    loading = 'loader'
+    tsxRegistered = true
   })()
   return tsxRegistration
 }
