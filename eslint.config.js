@@ -15,5 +15,10 @@ export default tseslint.config(
   {
     files: ['bench/**', 'example-app/**', 'test/**'],
     rules: { 'no-console': 'off' }
+  },
+  {
+    // Plain JavaScript run by Node itself (no type checker to know its globals).
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } }
   }
 )

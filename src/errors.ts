@@ -41,6 +41,22 @@ export class ConfigurationError extends OrmError {
 }
 
 /**
+ * This process runs a Node.js version fastify-orm does not support. Raised when the plugin
+ * is registered and when the CLI starts; the message names the supported versions.
+ *
+ * @example
+ * ```ts
+ * // On Node 18: ready() rejects with
+ * // UnsupportedNodeError: fastify-orm supports Node.js 20.19+, 22.12+, 24 or later; this is Node.js 18.20.4. …
+ * ```
+ */
+export class UnsupportedNodeError extends OrmError {
+  constructor (message: string) {
+    super(message, 'ORM_UNSUPPORTED_NODE', 500)
+  }
+}
+
+/**
  * The database driver package for the URL's scheme is not installed.
  *
  * @example

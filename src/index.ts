@@ -46,6 +46,7 @@ export {
   RequestAbortedError,
   SessionStateError,
   UniqueViolationError,
+  UnsupportedNodeError,
   type ConstraintDetails
 } from './errors.ts'
 export { Migrations, type GeneratedRevision, type HistoryEntry, type MigrationsOptions } from './migration/migrations.ts'

@@ -5,6 +5,7 @@ import { Engine } from './engine/engine.ts'
 import { ConfigurationError } from './errors.ts'
 import type { AnyModel } from './model/define-model.ts'
 import { ModelRegistry } from './model/registry.ts'
+import { assertSupportedNode } from './runtime/supported-node.ts'
 import type { ModelRelations } from './model/relations.ts'
 import { installRequestSessions } from './session/request-sessions.ts'
 import type { RegisteredDatabase } from './types.ts'
@@ -24,6 +25,7 @@ export interface FastifyOrmOptions extends DatabaseOptions {
 }
 
 async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Promise<void> {
+  assertSupportedNode()
   if (app.hasDecorator('db')) {
     throw new ConfigurationError('fastify-orm is already registered on this app (app.db exists). Register it once, at the root, and use app.db and request.db everywhere.')
   }

@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { revisionFiles, revisionModuleUrl } from '../migration/revision.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { ModelRelations } from '../model/relations.ts'
+import { importTypescript } from './typescript-loader.ts'
 import { UsageError } from './usage-error.ts'
 
 /** What the CLI reads from the app module named by `--app` / `FASTIFY_ORM_APP`. */
@@ -17,11 +19,10 @@ export interface AppModule {
   readonly migrationsDir: string | undefined
 }
 
-let typescriptLoader: Promise<void> | undefined
-
 /**
- * Imports the app module. A `.ts` module needs a TypeScript loader: when the process has
- * none, tsx's is registered (tsx must be installed, as it is for `tsx server.ts`).
+ * Imports the app module. A `.ts` module is loaded by Node's own type stripping where Node
+ * has it (22.18+, 24), and through tsx on older Nodes or where the module needs more than
+ * its types removed (see {@link importTypescript}).
  *
  * @example
  * ```ts
@@ -29,13 +30,12 @@ let typescriptLoader: Promise<void> | undefined
  * app.models // { Movie, User, … }
  * ```
  */
-export async function loadAppModule (path: string): Promise<AppModule> {
+export async function loadAppModule (path: string, debug?: (line: string) => void): Promise<AppModule> {
   const file = resolve(path)
   if (!existsSync(file)) throw new UsageError(`The app module ${path} does not exist (--app or FASTIFY_ORM_APP).`)
-  if (/\.[mc]?ts$/.test(file)) await registerTypescript()
   // The file's mtime in the URL: the shell or a test that edits the models sees the edit.
   const { mtimeMs } = statSync(file)
-  const exports = await import(`${pathToFileURL(file).href}?mtime=${mtimeMs}`) as Record<string, unknown>
+  const exports = await importTypescript(`${pathToFileURL(file).href}?mtime=${mtimeMs}`, debug)
   const models = exports.models
   if (models === null || typeof models !== 'object') {
     throw new UsageError(`The app module ${path} has no "models" export. Export the object you give the plugin: export const models = { User, Post, … }`)
@@ -49,17 +49,18 @@ export async function loadAppModule (path: string): Promise<AppModule> {
   }
 }
 
-/** Makes `.ts` files importable in this process (revisions too), once. */
-export function registerTypescript (): Promise<void> {
-  typescriptLoader ??= (async () => {
-    if (process.execArgv.some((arg) => arg.includes('tsx')) || process.env.TSX_TSCONFIG_PATH !== undefined) return
-    let api: { register: () => unknown }
-    try {
-      api = await import('tsx/esm/api') as { register: () => unknown }
-    } catch (error) {
-      throw new UsageError('Loading a .ts app or revision needs tsx: npm install -D tsx (or compile to .js and point --app at that).', { cause: error })
-    }
-    api.register()
-  })()
-  return typescriptLoader
+/**
+ * Imports the `.ts` revisions of `dir` before the migration runner does, by the URLs it
+ * imports them by: one that needs more than type stripping is loaded through tsx here, and
+ * the runner then finds it in Node's module cache. Failures are left to the runner, which
+ * reports them with the file's name.
+ *
+ * @example
+ * ```ts
+ * await preloadRevisions('example-app/migrations')
+ * ```
+ */
+export async function preloadRevisions (dir: string, debug?: (line: string) => void): Promise<void> {
+  const typescript = revisionFiles(dir).filter((file) => /\.[mc]?ts$/.test(file))
+  await Promise.all(typescript.map((file) => importTypescript(revisionModuleUrl(file), debug).catch(() => undefined)))
 }

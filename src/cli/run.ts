@@ -9,7 +9,7 @@ import { Migrations, initMigrations } from '../migration/migrations.ts'
 import { ModelRegistry } from '../model/registry.ts'
 import fastifyOrm from '../plugin.ts'
 import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
-import { loadAppModule, registerTypescript, type AppModule } from './load-app.ts'
+import { loadAppModule, preloadRevisions, type AppModule } from './load-app.ts'
 import { startShell } from './shell.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -67,11 +67,13 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
   }
   const appPath = (values.app as string | undefined) ?? env.FASTIFY_ORM_APP
   if (!appPath) throw new UsageError('Which app? Pass --app path/to/app.ts (a module exporting `models`) or set FASTIFY_ORM_APP.')
-  const app = await loadAppModule(appPath)
+  // FASTIFY_ORM_DEBUG: say how each .ts module was loaded (Node's type stripping or tsx).
+  const debug = env.FASTIFY_ORM_DEBUG ? (line: string) => { output.err(`fastify-orm: debug: ${line}`) } : undefined
+  const app = await loadAppModule(appPath, debug)
   const url = (values.url as string | undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
   const dir = dirOption ?? app.migrationsDir ?? 'migrations'
-  // Revisions may be .ts even when the app is .js.
-  await registerTypescript().catch(() => undefined)
+  // Revisions may be .ts even when the app is .js, and may need tsx where the app did not.
+  await preloadRevisions(dir, debug)
 
   if ((command === 'upgrade' || command === 'downgrade') && values.sql === true) {
     const config = resolveConfig({ url }).default

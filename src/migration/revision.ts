@@ -61,9 +61,38 @@ export async function loadRevisionChain (dir: string): Promise<Revision[]> {
   if (!existsSync(folder)) {
     throw new MigrationError(`The migrations folder ${folder} does not exist. Create it with: fastify-orm init --dir ${dir}`)
   }
-  const files = readdirSync(folder).filter((name) => REVISION_FILE.test(name) && !DECLARATION_FILE.test(name)).sort()
-  const revisions = await Promise.all(files.map((name) => importRevision(join(folder, name))))
+  const revisions = await Promise.all(revisionFiles(folder).map((file) => importRevision(file)))
   return orderChain(revisions)
+}
+
+/**
+ * The revision files of `dir` (absolute paths, sorted by name); none when the folder does
+ * not exist.
+ *
+ * @example
+ * ```ts
+ * revisionFiles('migrations') // ['/app/migrations/3f2a9c1b7d20_initial.ts', …]
+ * ```
+ */
+export function revisionFiles (dir: string): string[] {
+  const folder = resolve(dir)
+  if (!existsSync(folder)) return []
+  return readdirSync(folder).filter((name) => REVISION_FILE.test(name) && !DECLARATION_FILE.test(name)).sort().map((name) => join(folder, name))
+}
+
+/**
+ * The URL a revision file is imported by: its mtime and size in the query, so that a
+ * long-lived process (tests, the shell) sees an edited revision. The CLI imports revisions
+ * by the same URL first, to load them through tsx where Node's type stripping cannot.
+ *
+ * @example
+ * ```ts
+ * revisionModuleUrl('/app/migrations/3f2a9c1b7d20_initial.ts') // 'file:///app/migrations/3f2a9c1b7d20_initial.ts?mtime=…'
+ * ```
+ */
+export function revisionModuleUrl (file: string): string {
+  const { mtimeMs, size } = statSync(file)
+  return `${pathToFileURL(file).href}?mtime=${mtimeMs}-${size}`
 }
 
 /**
@@ -115,13 +144,18 @@ export function orderChain (revisions: readonly Revision[]): Revision[] {
 async function importRevision (file: string): Promise<Revision> {
   let module: Record<string, unknown>
   try {
-    // The file's mtime in the URL: a long-lived process (tests, the shell) sees edited revisions.
-    const { mtimeMs, size } = statSync(file)
-    module = await import(`${pathToFileURL(file).href}?mtime=${mtimeMs}-${size}`) as Record<string, unknown>
+    module = await import(revisionModuleUrl(file)) as Record<string, unknown>
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
       throw new MigrationError(`Cannot import ${file}: Node needs a TypeScript loader for .ts revisions. Run through tsx (npm install -D tsx), or write revisions in .js.`, { cause: error })
+    }
+    if (code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' || code === 'ERR_INVALID_TYPESCRIPT_SYNTAX') {
+      throw new MigrationError(
+        `Cannot import ${file}: Node strips TypeScript types but this revision needs more (${(error as Error).message.split('\n')[0]}). ` +
+        'Keep revisions to syntax that only needs its types removed (no enums, namespaces or parameter properties), or load them through tsx (node --import tsx; the fastify-orm CLI uses tsx by itself when it is installed).',
+        { cause: error }
+      )
     }
     throw new MigrationError(`Cannot import revision ${file}: ${(error as Error).message}`, { cause: error })
   }

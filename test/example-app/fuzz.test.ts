@@ -165,7 +165,14 @@ class Run {
   /** The seed rows' ids, once created. */
   seeds: Seeds | undefined
 
-  constructor (public t: Test, readonly dialect: string, readonly http: Client) {
+  t: Test
+  readonly dialect: string
+  readonly http: Client
+
+  constructor (t: Test, dialect: string, http: Client) {
+    this.t = t
+    this.dialect = dialect
+    this.http = http
     results.set(dialect, this.recorded)
   }
 

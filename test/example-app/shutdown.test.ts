@@ -1,5 +1,6 @@
 // The example server's graceful shutdown (example-app/server.ts), on a real process: the
-// server is spawned as `node --import tsx example-app/server.ts` on a fresh database, 20
+// server is spawned as `npm run example` starts it (`node scripts/run-typescript.mjs
+// example-app/server.ts`: Node's type stripping, or tsx on Node 20) on a fresh database, 20
 // slow requests (POST /users hashes with scrypt) are put in flight over keep-alive
 // connections, and the process gets SIGTERM (SIGINT once). Every request must still get its
 // complete 201, a new connection must be refused as soon as the close starts, the process
@@ -62,7 +63,12 @@ class ServerProcess {
   #waiters = new Set<() => void>()
   #exitedAt: number | undefined
 
-  constructor (readonly child: ChildProcess, readonly port: number) {
+  readonly child: ChildProcess
+  readonly port: number
+
+  constructor (child: ChildProcess, port: number) {
+    this.child = child
+    this.port = port
     let buffered = ''
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk
@@ -117,7 +123,7 @@ class ServerProcess {
 /** Spawns the example server on `database`; it is killed when `t` ends if still running. */
 async function startServer (t: Test, database: TestDatabase, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'example-app/server.ts'], {
+  const child = spawn(process.execPath, ['scripts/run-typescript.mjs', 'example-app/server.ts'], {
     cwd: ROOT,
     // UV_THREADPOOL_SIZE: pino's default destination writes through libuv's threadpool, as
     // scrypt does; with the default 4 threads the log lines this test waits for queue behind

@@ -55,7 +55,13 @@ export interface Reply {
 export class Client {
   readonly bodies: Array<{ request: string, body: string }> = []
 
-  constructor (readonly app: App, readonly log: AppLog) {}
+  readonly app: App
+  readonly log: AppLog
+
+  constructor (app: App, log: AppLog) {
+    this.app = app
+    this.log = log
+  }
 
   async request (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers?: Record<string, string>): Promise<Reply> {
     const response = await this.app.inject({
