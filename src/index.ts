@@ -1,33 +1,48 @@
+/**
+ * fastify-orm's public API: the plugin, models, sessions, queries, errors, the migration
+ * types revision files use, and the types of all of these. Everything else under `src/` is
+ * internal and may change in any release.
+ *
+ * @packageDocumentation
+ */
 import plugin from './plugin.ts'
+
+// The plugin
 
 export default plugin
 /** The plugin under a name, for `import { fastifyOrm } from 'fastify-orm'`. */
 export { plugin as fastifyOrm }
 export type { FastifyOrmOptions } from './plugin.ts'
-export type { DatabaseOptions, PoolOptions, ResolvedConfig, ResolvedDatabaseConfig } from './config/resolve-config.ts'
-export { resolveConfig } from './config/resolve-config.ts'
-export { parseDatabaseUrl, type DialectName, type ParsedDatabaseUrl, type ServerUrl, type SqliteUrl } from './config/parse-database-url.ts'
-export { redactUrl } from './config/redact.ts'
-export { Engine, type EngineLogger, type SessionOptions } from './engine/engine.ts'
+export type { DatabaseOptions, PoolOptions } from './config/resolve-config.ts'
+export type { DialectName } from './config/parse-database-url.ts'
+export type { AnyDatabase, Register, RegisteredDatabase, RouteDatabaseOptions } from './types.ts'
+
+// `app.db` and `request.db`
+
+export type { Engine, EngineLogger, SessionOptions } from './engine/engine.ts'
 export type { PoolStatus } from './engine/managed-driver.ts'
 export type { DialectCapabilities } from './dialect/orm-dialect.ts'
-export { Session, type TransactionOptions } from './session/session.ts'
+export { Session, type EntityOf, type PrimaryKeyInput, type TransactionOptions } from './session/session.ts'
+export type { FlushResult } from './session/unit-of-work.ts'
+
+// Models
+
 export { c, type ArrayElement } from './model/column-types.ts'
-export { Column, type AnyColumn, type ColumnConfig, type ColumnKind, type ReferenceOptions, type ReferenceTarget, type ReferentialAction, type ServerDefault } from './model/column.ts'
+export type { AnyColumn, Column, ColumnConfig, ColumnKind, ReferenceOptions, ReferenceTarget, ReferentialAction, ServerDefault } from './model/column.ts'
 export { defineModel, defineTable, type AnyModel, type CheckDefinition, type IndexDefinition, type Model, type ModelColumn, type ModelOptions, type NamedColumns, type Naming, type TableDefinition } from './model/define-model.ts'
 export type { DatabaseOf, InsertOf, KyselyTableOf, RowOf, SelectValue, UpdateOf, WriteValue } from './model/infer.ts'
 export type { ModelSchemas } from './model/model-schemas.ts'
-export { ModelDefinitionError } from './model/model-definition-error.ts'
-export { ModelRegistry, type ForeignKeyDefinition, type RegisteredTable } from './model/registry.ts'
-export { snakeCase, constraintName, type SnakeCase } from './model/naming.ts'
 export { relations, type BelongsTo, type CascadeOptions, type HasMany, type HasOne, type ManyToMany, type ModelRelations, type Relation, type RelationBuilders } from './model/relations.ts'
+
+// Queries and pagination
+
 export { Query, type ModelDatabase, type QueryExpression } from './query/query.ts'
 export type { RelationSpec } from './query/relation-loader.ts'
-export { Pagination, assertPageInRange, type IterPagesOptions, type PaginationInit, type PaginationJSON } from './query/pagination.ts'
-export { resolvePageRequest, type PageRequest, type PageRequestInput, type PaginateOptions, type RequestLike } from './query/page-request.ts'
-export type { FlushResult } from './session/unit-of-work.ts'
-export type { EntityOf, PrimaryKeyInput } from './session/session.ts'
-export type { AnyDatabase, Register, RegisteredDatabase, RouteDatabaseOptions } from './types.ts'
+export { Pagination, type IterPagesOptions, type PaginationInit, type PaginationJSON } from './query/pagination.ts'
+export type { PageRequestInput, PaginateOptions, RequestLike } from './query/page-request.ts'
+
+// Errors
+
 export {
   CheckViolationError,
   ConfigurationError,
@@ -49,7 +64,11 @@ export {
   UnsupportedNodeError,
   type ConstraintDetails
 } from './errors.ts'
-export { Migrations, type GeneratedRevision, type HistoryEntry, type MigrationsOptions } from './migration/migrations.ts'
+export { ModelDefinitionError } from './model/model-definition-error.ts'
 export { MigrationError } from './migration/migration-error.ts'
+
+// Migrations: what `app.db.migrations()` returns and what revision files use
+
+export type { GeneratedRevision, HistoryEntry, Migrations, MigrationsOptions } from './migration/migrations.ts'
 export type { ForeignKeyActions, MigrationContext, MigrationOperations, MigrationTypes } from './migration/migration-context.ts'
 export type { Revision } from './migration/revision.ts'

@@ -58,7 +58,7 @@ export interface ColumnConfig {
  * ```
  */
 export class Column<T, N extends boolean = false, D extends boolean = false> {
-  /** @internal phantom fields carrying the inferred types; never set at run time */
+  /** Phantom fields carrying the inferred types (not part of the API); never set at run time. */
   declare readonly _type: T
   declare readonly _nullable: N
   declare readonly _hasDefault: D

@@ -7,7 +7,7 @@ import { echoQueries, type EchoLogger } from '../engine/query-echo.ts'
 type TransactionState = 'none' | 'requested' | 'active'
 
 /**
- * @internal What a session's life is bound to (a request, for `request.db`). Once `ended()`
+ * Internal: what a session's life is bound to (a request, for `request.db`). Once `ended()`
  * the session is closed. A session that holds nothing needs no cleanup, so only when it
  * opens a transaction or starts tracking objects does it ask, through `watch()`, to be
  * closed at the end: the transaction is rolled back and its connection returned then, and

@@ -2,7 +2,8 @@
 // (inputs are what each database really echoes back), type spelling, referential actions,
 // the SQLite CREATE TABLE reader, and how expectedTable folds a model per database.
 import t from 'tap'
-import { c, defineModel, ModelRegistry } from '../../src/index.ts'
+import { c, defineModel } from '../../src/index.ts'
+import { ModelRegistry } from '../../src/model/registry.ts'
 import { parseSqliteConstraints } from '../../src/dialect/sqlite/sqlite-table-sql.ts'
 import { normalizeCheckExpression } from '../../src/schema/check-expression.ts'
 import { expectedCheckExpression, expectedServerDefault, expectedTable } from '../../src/schema/expected-schema.ts'

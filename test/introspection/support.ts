@@ -1,7 +1,8 @@
 // Shared by the introspection tests (not a test file itself: tap only runs *.test.ts).
 import Fastify from 'fastify'
 import { sql, type Kysely } from 'kysely'
-import fastifyOrm, { c, defineModel, type AnyModel, type DialectName, type ModelRelations, type RegisteredTable } from '../../src/index.ts'
+import fastifyOrm, { c, defineModel, type AnyModel, type DialectName, type ModelRelations } from '../../src/index.ts'
+import type { RegisteredTable } from '../../src/model/registry.ts'
 import type { ColumnTypes } from '../../src/dialect/orm-dialect.ts'
 import { mysqlColumnTypes } from '../../src/dialect/mysql/mysql-column-types.ts'
 import { postgresColumnTypes } from '../../src/dialect/postgres/postgres-column-types.ts'

@@ -3,7 +3,8 @@
 // models say about each other, at createAll for what a database cannot store.
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
-import fastifyOrm, { c, ConfigurationError, defineModel, defineTable, ModelDefinitionError, ModelRegistry, type AnyModel } from '../../src/index.ts'
+import fastifyOrm, { c, ConfigurationError, defineModel, defineTable, ModelDefinitionError, type AnyModel } from '../../src/index.ts'
+import { ModelRegistry } from '../../src/model/registry.ts'
 import { User } from '../fixtures/seed-models.ts'
 import { catalogTableNames } from '../schema/catalog.ts'
 import { buildApp, eachDb, untyped } from '../schema/support.ts'

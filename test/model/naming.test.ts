@@ -1,7 +1,8 @@
 // snakeCase and the constraint naming convention (pure functions).
 import t from 'tap'
 import { expectTypeOf } from 'expect-type'
-import { c, constraintName, defineModel, snakeCase, type SnakeCase } from '../../src/index.ts'
+import { c, defineModel } from '../../src/index.ts'
+import { constraintName, snakeCase, type SnakeCase } from '../../src/model/naming.ts'
 
 t.test('snakeCase', async (t) => {
   const cases: Array<[string, string]> = [

@@ -10,7 +10,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql, type DatabaseIntrospector } from 'kysely'
 import t, { type Test } from 'tap'
-import fastifyOrm, { ConfigurationError, ConnectionError, parseDatabaseUrl, type FastifyOrmOptions } from '../../src/index.ts'
+import fastifyOrm, { ConfigurationError, ConnectionError, type FastifyOrmOptions } from '../../src/index.ts'
+import { parseDatabaseUrl } from '../../src/config/parse-database-url.ts'
 import { eachDatabase } from '../helpers/databases.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))

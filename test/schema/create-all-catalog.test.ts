@@ -3,7 +3,8 @@
 // indexes (single, composite, unique), foreign keys with their actions, CHECK constraints,
 // and constraint names following pk_/uq_/ix_/fk_/ck_.
 import t from 'tap'
-import { c, CheckViolationError, constraintName, defineModel, ForeignKeyViolationError, UniqueViolationError, type DialectName } from '../../src/index.ts'
+import { c, CheckViolationError, defineModel, ForeignKeyViolationError, UniqueViolationError, type DialectName } from '../../src/index.ts'
+import { constraintName } from '../../src/model/naming.ts'
 import { seedModels } from '../fixtures/seed-models.ts'
 import { catalogTableNames, readCatalog, type CatalogCheck, type CatalogColumn, type CatalogForeignKey, type CatalogIndex, type CatalogKey, type CatalogTable } from './catalog.ts'
 import { buildApp, eachDb, mysqlFlavor, untyped } from './support.ts'

@@ -1,7 +1,8 @@
 // The compare stage without a database: the live schema is written as introspection reports
 // it (what `expectedTable` gives for a model is exactly that, see test/introspection).
 import t from 'tap'
-import { c, defineModel, type DialectName, type RegisteredTable } from '../../../src/index.ts'
+import { c, defineModel, type DialectName } from '../../../src/index.ts'
+import type { RegisteredTable } from '../../../src/model/registry.ts'
 import type { ColumnTypes } from '../../../src/dialect/orm-dialect.ts'
 import { mysqlColumnTypes } from '../../../src/dialect/mysql/mysql-column-types.ts'
 import { postgresColumnTypes } from '../../../src/dialect/postgres/postgres-column-types.ts'

@@ -1,6 +1,7 @@
 // Shared by the migration-operation tests (not a test file itself: tap only runs *.test.ts).
 import { MysqlDialect, PostgresDialect, sql, SqliteDialect, type Dialect, type Kysely } from 'kysely'
-import { ModelRegistry, type AnyModel, type DialectName, type RegisteredTable } from '../../../src/index.ts'
+import type { AnyModel, DialectName } from '../../../src/index.ts'
+import { ModelRegistry, type RegisteredTable } from '../../../src/model/registry.ts'
 import { mysqlMigrationOperations } from '../../../src/dialect/mysql/mysql-alter.ts'
 import type { OrmDialect } from '../../../src/dialect/orm-dialect.ts'
 import { postgresMigrationOperations } from '../../../src/dialect/postgres/postgres-alter.ts'
