@@ -221,14 +221,16 @@ export class ManagedDriver implements Driver {
         return Promise.reject(this.#translate(error, query))
       }
     }
-    // Streamed queries (`.stream()`) fail inside the iterator: translate there too.
+    // Streamed queries (`.stream()`) fail inside the iterator: translate there too. Their
+    // parameters are normalised as every other statement's are.
     const streamQuery = connection.streamQuery.bind(connection)
     connection.streamQuery = async function * <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
       // A stream may have sent rows already: never retried.
       if (++use.statements === 1) use.firstIsRead = false
       use.query = query
       try {
-        yield * streamQuery<R>(query, chunkSize)
+        const parameters = normalize ? normalize(query.parameters) : query.parameters
+        yield * streamQuery<R>(parameters === query.parameters ? query : { ...query, parameters }, chunkSize)
       } catch (error) {
         translate(error)
       }

@@ -17,7 +17,7 @@ import fastifyOrm, {
   OrmError,
   UniqueViolationError
 } from '../../src/index.ts'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+import { eachDb, type TestDatabase } from '../helpers/databases.ts'
 
 type Db = Kysely<Record<string, Record<string, unknown>>>
 
@@ -143,7 +143,7 @@ function assertDatabaseError (t: Test, error: unknown, dialect: DialectName, dri
 }
 
 t.test('unique violations', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const app = await startApp(t, database)
     const db = app.db.kysely as Db
     const { dialect } = database
@@ -245,7 +245,7 @@ t.test('unique violations', async (t) => {
 })
 
 t.test('foreign key violations', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const app = await startApp(t, database)
     const db = app.db.kysely as Db
     const { dialect } = database
@@ -303,7 +303,7 @@ t.test('foreign key violations', async (t) => {
 })
 
 t.test('not-null violations', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const app = await startApp(t, database)
     const db = app.db.kysely as Db
     const { dialect } = database
@@ -333,7 +333,7 @@ t.test('not-null violations', async (t) => {
 })
 
 t.test('check violations', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const app = await startApp(t, database)
     const db = app.db.kysely as Db
     const { dialect } = database
@@ -373,7 +373,7 @@ t.test('check violations', async (t) => {
 })
 
 t.test('other database errors are value-free 500s', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const app = await startApp(t, database)
     const db = app.db.kysely as Db
     const { dialect } = database
@@ -408,7 +408,7 @@ t.test('other database errors are value-free 500s', async (t) => {
 })
 
 t.test('errors inside transactions are translated and roll the work back', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const app = await startApp(t, database)
     const db = app.db.kysely as Db
     const { dialect } = database
@@ -519,7 +519,7 @@ t.test('errors inside transactions are translated and roll the work back', async
 })
 
 t.test('a value the column cannot hold is a 400 InvalidValueError, without the value', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const app = Fastify()
     await app.register(fastifyOrm, { url: database.url })
     await app.ready()

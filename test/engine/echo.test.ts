@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { sql, type Kysely } from 'kysely'
 import t, { type Test } from 'tap'
 import fastifyOrm, { type FastifyOrmOptions } from '../../src/index.ts'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+import { eachDb, type TestDatabase } from '../helpers/databases.ts'
 import { PASSWORD_SPELLINGS, withPasswordUser } from '../helpers/password-user.ts'
 
 type Db = Kysely<Record<string, Record<string, unknown>>>
@@ -126,7 +126,7 @@ async function withEnv<T> (vars: Record<string, string>, fn: () => Promise<T>): 
 }
 
 t.test('echo: true logs every statement of a request through the request logger', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, logs } = await buildApp(t, database.url, { echo: true })
 
     await t.test('one line per statement, with sql, params count, durationMs and reqId', async (t) => {
@@ -248,7 +248,7 @@ t.test('echo: true logs every statement of a request through the request logger'
 })
 
 t.test('without echo there are no statement lines', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     for (const [name, options, env] of [
       ['option absent, DATABASE_ECHO unset', {}, {}],
       ['echo: false wins over DATABASE_ECHO=1', { echo: false }, { DATABASE_ECHO: '1' }],
@@ -275,7 +275,7 @@ t.test('without echo there are no statement lines', async (t) => {
 })
 
 t.test('DATABASE_ECHO turns echo on when the option is absent', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     for (const value of ['1', 'true']) {
       await t.test(`DATABASE_ECHO=${value}`, async (t) => {
         const before = process.env.DATABASE_ECHO
@@ -297,7 +297,7 @@ t.test('DATABASE_ECHO turns echo on when the option is absent', async (t) => {
 })
 
 t.test('the password appears in no log line: registration, queries, errors', async (t) => {
-  await eachDatabase(t, async (t, database: TestDatabase) => {
+  await eachDb(t, async (t, database: TestDatabase) => {
     const user = await withPasswordUser(database)
     if (!user) throw new Error('PostgreSQL and MySQL URLs carry a password user')
     t.teardown(user.drop)

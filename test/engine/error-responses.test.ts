@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { sql, type Kysely } from 'kysely'
 import t, { type Test } from 'tap'
 import fastifyOrm, { ConnectionError } from '../../src/index.ts'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+import { eachDb, type TestDatabase } from '../helpers/databases.ts'
 import { PASSWORD_SPELLINGS, withPasswordUser } from '../helpers/password-user.ts'
 
 type Db = Kysely<Record<string, Record<string, unknown>>>
@@ -118,7 +118,7 @@ function assertErrorBody (t: Test, response: { statusCode: number, body: string,
 }
 
 t.test('constraint violations and database errors as HTTP responses', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const logs = captureLogs()
     const { url, password } = await databaseUrl(t, database)
     const app = await buildApp(t, url, logs)
@@ -208,7 +208,7 @@ t.test('constraint violations and database errors as HTTP responses', async (t) 
 })
 
 t.test('a registration failure names the URL without its password', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const user = await withPasswordUser(database)
     if (!user) throw new Error('PostgreSQL and MySQL URLs carry a password user')
     t.teardown(user.drop)

@@ -15,13 +15,8 @@ import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../example-app/app.ts'
 import { User } from '../../example-app/models.ts'
-import { eachDatabase, type DIALECTS } from '../helpers/databases.ts'
+import { eachDb } from '../helpers/databases.ts'
 import { PASSWORD, withSession, type TestDatabase } from './support.ts'
-
-/** `eachDatabase` with tap's full test type, on the given dialects (all by default). */
-function eachDb (t: Test, fn: (t: Test, database: TestDatabase) => Promise<void>, dialects?: typeof DIALECTS): Promise<void> {
-  return eachDatabase(t, (tt, database) => fn(tt as unknown as Test, database), dialects)
-}
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const HOST = '127.0.0.1'

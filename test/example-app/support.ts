@@ -6,9 +6,10 @@
 import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { buildApp } from '../../example-app/app.ts'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+import type { TestDatabase } from '../helpers/databases.ts'
 
 export type { TestDatabase }
+export { eachDb } from '../helpers/databases.ts'
 export type App = Awaited<ReturnType<typeof buildApp>>
 
 /** The plain password every test user gets; no response body or log line may contain it. */
@@ -111,11 +112,6 @@ export async function startApp (t: Test, database: TestDatabase): Promise<Client
     else process.env.DATABASE_ECHO = previousEcho
   }
   return new Client(app, log)
-}
-
-/** `eachDatabase` with tap's full test type. */
-export function eachDb (t: Test, fn: (t: Test, database: TestDatabase) => Promise<void>): Promise<void> {
-  return eachDatabase(t, (tt, database) => fn(tt as unknown as Test, database))
 }
 
 /** Fastify's error body (`{ statusCode, code?, error, message }`) as this app sends it. */

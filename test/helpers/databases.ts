@@ -11,22 +11,22 @@ export interface TestDatabase {
   readonly url: string
 }
 
-/** A tap test object (the root `t` or a subtest's). */
+/** A tap test object (the root `t` or a subtest's): tap's full `Test`. */
 export type TapTest = Test
+
+/** The dialects these tests run on: SQLite always, the others when their env var is set. */
+export const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres', 'mysql']
 
 const ENABLE_HINTS: Record<Exclude<DialectName, 'sqlite'>, string> = {
   postgres: 'set TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test to run the PostgreSQL tests',
   mysql: 'set TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test to run the MySQL tests'
 }
 
-/** The dialects these tests run on: SQLite always, the others when their env var is set. */
-export const DIALECTS: readonly DialectName[] = ['sqlite', 'postgres', 'mysql']
-
 /**
- * Runs `fn` once per dialect, each in its own subtest with a fresh, isolated database
- * that is removed afterwards. Tests in different files never share tables.
+ * Runs `fn` once per dialect (all by default), each in its own subtest with a fresh,
+ * isolated database that is removed afterwards. Tests in different files never share tables.
  */
-export async function eachDatabase (t: TapTest, fn: (t: TapTest, database: TestDatabase) => Promise<void>, dialects = DIALECTS): Promise<void> {
+export async function eachDb (t: Test, fn: (t: Test, database: TestDatabase) => Promise<void>, dialects: readonly DialectName[] = DIALECTS): Promise<void> {
   for (const dialect of dialects) {
     const database = await createTestDatabase(dialect)
     if (typeof database === 'string') {

@@ -5,11 +5,11 @@
 import { sql } from 'kysely'
 import t from 'tap'
 import { expectedTable } from '../../src/schema/expected-schema.ts'
-import { eachDatabase } from '../helpers/databases.ts'
+import { eachDb } from '../helpers/databases.ts'
 import { column, execute, openDb, Rating, registered, tableNamed } from './support.ts'
 
 t.test('usual MySQL spellings are normalised', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db, columnTypes } = await openDb(t, database)
     await execute(db, [
       'create table owner (id int(11) not null auto_increment primary key, name text)',
@@ -76,7 +76,7 @@ t.test('usual MySQL spellings are normalised', async (t) => {
 })
 
 t.test('a hand-written table equal to a model compares equal', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db, columnTypes } = await openDb(t, database, { Rating })
     await execute(db, [`CREATE TABLE rating (
       id int(11) NOT NULL AUTO_INCREMENT,

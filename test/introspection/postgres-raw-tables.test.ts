@@ -3,11 +3,11 @@
 // introspector reports them in the vocabulary of sqlType() with canonical defaults.
 import t from 'tap'
 import { expectedTable } from '../../src/schema/expected-schema.ts'
-import { eachDatabase } from '../helpers/databases.ts'
+import { eachDb } from '../helpers/databases.ts'
 import { column, execute, openDb, Rating, registered, tableNamed } from './support.ts'
 
 t.test('usual PostgreSQL spellings are normalised', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db, columnTypes } = await openDb(t, database)
     await execute(db, [
       'create table owner (id bigserial primary key, name text)',
@@ -70,7 +70,7 @@ t.test('usual PostgreSQL spellings are normalised', async (t) => {
 })
 
 t.test('a hand-written table equal to a model compares equal', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db, columnTypes } = await openDb(t, database, { Rating })
     await execute(db, [`CREATE TABLE rating (
       id serial CONSTRAINT pk_rating PRIMARY KEY,

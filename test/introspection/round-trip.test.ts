@@ -7,7 +7,7 @@ import type { DialectName } from '../../src/index.ts'
 import { expectedTable } from '../../src/schema/expected-schema.ts'
 import { VERSION_TABLE } from '../../src/schema/introspected-schema.ts'
 import { everyTypeModels as models } from '../fixtures/every-type-models.ts'
-import { eachDatabase } from '../helpers/databases.ts'
+import { eachDb } from '../helpers/databases.ts'
 import { execute, openDb, tableNamed } from './support.ts'
 
 /** The native types createAll gives the account columns, written out per database. */
@@ -24,7 +24,7 @@ const ACCOUNT_TYPES: Record<DialectName, string[]> = {
 }
 
 t.test('createAll then introspect: every table equals what its model declares', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db, columnTypes } = await openDb(t, database, models)
     await app.db.createAll()
     const tables = await columnTypes.introspect(db)
@@ -77,7 +77,7 @@ t.test('createAll then introspect: every table equals what its model declares', 
 })
 
 t.test('the migrations version table is never introspected', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db, columnTypes } = await openDb(t, database)
     await execute(db, [`create table ${VERSION_TABLE} (version_num varchar(32) not null primary key)`, 'create table other (id integer primary key)'])
     t.strictSame((await columnTypes.introspect(db)).map((table) => table.name), ['other'])

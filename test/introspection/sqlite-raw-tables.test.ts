@@ -3,11 +3,11 @@
 // UNIQUE constraints they implement, and treats an INTEGER primary key as the rowid.
 import t from 'tap'
 import { expectedTable } from '../../src/schema/expected-schema.ts'
-import { eachDatabase } from '../helpers/databases.ts'
+import { eachDb } from '../helpers/databases.ts'
 import { column, execute, openDb, Rating, registered, tableNamed } from './support.ts'
 
 t.test('usual SQLite spellings are normalised', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db, columnTypes } = await openDb(t, database)
     await execute(db, [
       'create table owner (id INTEGER PRIMARY KEY AUTOINCREMENT, name text)',
@@ -79,7 +79,7 @@ t.test('usual SQLite spellings are normalised', async (t) => {
 })
 
 t.test('a hand-written table equal to a model compares equal', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db, columnTypes } = await openDb(t, database, { Rating })
     await execute(db, [`CREATE TABLE rating (
       id INTEGER NOT NULL CONSTRAINT pk_rating PRIMARY KEY,

@@ -1,22 +1,20 @@
 // Shared by the introspection tests (not a test file itself: tap only runs *.test.ts).
-import Fastify from 'fastify'
 import { sql, type Kysely } from 'kysely'
-import fastifyOrm, { c, defineModel, type AnyModel, type DialectName, type ModelRelations } from '../../src/index.ts'
+import { c, defineModel, type AnyModel, type DialectName, type ModelRelations } from '../../src/index.ts'
 import type { RegisteredTable } from '../../src/model/registry.ts'
 import type { ColumnTypes } from '../../src/dialect/orm-dialect.ts'
 import { mysqlColumnTypes } from '../../src/dialect/mysql/mysql-column-types.ts'
 import { postgresColumnTypes } from '../../src/dialect/postgres/postgres-column-types.ts'
 import { sqliteColumnTypes } from '../../src/dialect/sqlite/sqlite-column-types.ts'
 import type { IntrospectedColumn, IntrospectedTable } from '../../src/schema/introspected-schema.ts'
+import { buildApp } from '../helpers/app.ts'
 import type { TapTest, TestDatabase } from '../helpers/databases.ts'
 
 export const COLUMN_TYPES: Record<DialectName, ColumnTypes> = { sqlite: sqliteColumnTypes, postgres: postgresColumnTypes, mysql: mysqlColumnTypes }
 
 /** An app with fastify-orm on `database` and `models` registered, closed when the test ends. */
 export async function openDb (t: TapTest, database: TestDatabase, models: Record<string, AnyModel | ModelRelations> = {}) {
-  const app = Fastify()
-  await app.register(fastifyOrm, { url: database.url, models })
-  t.teardown(() => app.close())
+  const app = await buildApp(t, database, { models })
   return { app, db: app.db.kysely as Kysely<unknown>, columnTypes: COLUMN_TYPES[database.dialect] }
 }
 

@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import t from 'tap'
-import { buildApp, eachDb, untyped } from '../schema/support.ts'
+import { buildReadyApp, eachDb, untyped } from '../schema/support.ts'
 import { cli, movieModule, writeRevision } from './support.ts'
 
 t.test('two upgrades at once apply each revision exactly once', async (t) => {
@@ -28,7 +28,7 @@ t.test('two upgrades at once apply each revision exactly once', async (t) => {
     const [first, second] = await Promise.all([cli(['upgrade', '--dir', migrations], { env }), cli(['upgrade', '--dir', migrations], { env })])
     t.equal(first.code, 0, first.stderr)
     t.equal(second.code, 0, second.stderr)
-    const app = await buildApp(t, database)
+    const app = await buildReadyApp(t, database)
     const rows = await sql<{ revision: string }>`select revision from applied order by revision`.execute(untyped(app))
     t.strictSame(rows.rows.map((row) => row.revision), ['r1', 'r2', 'r3', 'r4'], 'each revision ran once')
   })

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
 import t from 'tap'
-import { buildApp, eachDb, untyped } from '../schema/support.ts'
+import { buildReadyApp, eachDb, untyped } from '../schema/support.ts'
 import { cli, movieModule, runInProcess } from './support.ts'
 
 async function titles (db: Kysely<unknown>): Promise<string[]> {
@@ -34,7 +34,7 @@ t.test('the movies tutorial: init, migrate, upgrade, a new column, downgrade —
     const upgraded = await run('upgrade')
     t.equal(upgraded.code, 0, upgraded.stderr)
 
-    const app = await buildApp(t, database)
+    const app = await buildReadyApp(t, database)
     const db = untyped(app)
     await sql`insert into movie (title, year, directors, theatre) values ('Casablanca', 1942, ${database.dialect === 'postgres' ? sql`array['Michael Curtiz']` : sql`'["Michael Curtiz"]'`}, ${database.dialect === 'postgres' ? sql`true` : sql`1`})`.execute(db)
 

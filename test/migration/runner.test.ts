@@ -10,7 +10,7 @@ import { createOrmDialect } from '../../src/dialect/create-orm-dialect.ts'
 import Fastify from 'fastify'
 import fastifyOrm, { MigrationError } from '../../src/index.ts'
 import { Migrations } from '../../src/migration/migrations.ts'
-import { buildApp, eachDb, untyped } from '../schema/support.ts'
+import { buildReadyApp, eachDb, untyped } from '../schema/support.ts'
 import { writeRevision } from './support.ts'
 
 const R1 = 'a1a1a1a1a1a1'
@@ -68,7 +68,7 @@ t.test('upgrade, downgrade, targets, history and stamp', async (t) => {
   await eachDb(t, async (t, database) => {
     const dir = t.testdir({})
     writeChain(dir)
-    const app = await buildApp(t, database)
+    const app = await buildReadyApp(t, database)
     const migrations = app.db.migrations({ dir })
     const db = untyped(app)
 
@@ -111,7 +111,7 @@ t.test('a failing revision leaves the database at the previous revision', async 
       up: "  await db.schema.createTable('doomed').addColumn('id', ...t.column(c.integer())).execute()\n  await db.selectFrom('no_such_table').selectAll().execute()",
       down: "  await db.schema.dropTable('doomed').execute()"
     })
-    const app = await buildApp(t, database)
+    const app = await buildReadyApp(t, database)
     const migrations = app.db.migrations({ dir })
     const error = await migrations.upgrade().then(() => undefined, (caught: unknown) => caught)
     t.type(error, MigrationError)
@@ -130,7 +130,7 @@ t.test('broken chains are errors, never skipped revisions', async (t) => {
   await eachDb(t, async (t, database) => {
     const dir = t.testdir({})
     writeChain(dir)
-    const app = await buildApp(t, database)
+    const app = await buildReadyApp(t, database)
     const migrations = app.db.migrations({ dir })
     await migrations.upgrade()
 
@@ -186,7 +186,7 @@ t.test('--sql renders the upgrade without a connection', async (t) => {
     }
     if (database.dialect === 'postgres') {
       // The script runs as it is printed.
-      const app = await buildApp(t, database)
+      const app = await buildReadyApp(t, database)
       await sql.raw(script).execute(untyped(app))
       t.equal(await app.db.migrations({ dir }).current(), R3, 'psql-style application of the script reaches head')
     }
@@ -197,7 +197,7 @@ t.test('the plugin option migrations.upgrade applies the revisions when the app 
   await eachDb(t, async (t, database) => {
     const dir = t.testdir({})
     writeChain(dir)
-    const app = await buildApp(t, database, { migrations: { dir, upgrade: true } })
+    const app = await buildReadyApp(t, database, { migrations: { dir, upgrade: true } })
     t.equal(await app.db.migrations().current(), R3, 'at head once ready (the option\'s dir is the default)')
 
     writeRevision(dir, { id: R4, parent: R3, message: 'Doomed', up: "  await db.selectFrom('no_such_table').selectAll().execute()", down: '' })

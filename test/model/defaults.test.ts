@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely'
 import t from 'tap'
 import { c, defineModel, NotNullViolationError, type DatabaseOf } from '../../src/index.ts'
 import { Movie, User } from '../fixtures/seed-models.ts'
-import { buildApp, eachDb } from '../schema/support.ts'
+import { buildReadyApp, eachDb } from '../schema/support.ts'
 
 t.test('client defaults are configuration on the column', async (t) => {
   const theatre = Movie.columns.theatre.config.clientDefault
@@ -59,7 +59,7 @@ type DB = DatabaseOf<{ Doc: typeof Doc }>
 
 t.test('server defaults are applied by the database on insert', async (t) => {
   await eachDb(t, async (t, database) => {
-    const app = await buildApp(t, database, { models: { Doc } })
+    const app = await buildReadyApp(t, database, { models: { Doc } })
     await app.db.createAll()
     const db = app.db.kysely as unknown as Kysely<DB>
 

@@ -7,7 +7,7 @@ import fastifyOrm, { c, ConfigurationError, defineModel, defineTable, ModelDefin
 import { ModelRegistry } from '../../src/model/registry.ts'
 import { User } from '../fixtures/seed-models.ts'
 import { catalogTableNames } from '../schema/catalog.ts'
-import { buildApp, eachDb, untyped } from '../schema/support.ts'
+import { buildReadyApp, eachDb, untyped } from '../schema/support.ts'
 
 /** Runs `fn`, expecting a ModelDefinitionError about `modelName` whose message contains every one of `parts`. */
 function expectDefinitionError (t: Test, fn: () => unknown, modelName: string, parts: readonly string[], message: string): void {
@@ -127,7 +127,7 @@ t.test('MySQL cannot index or constrain text, JSON or binary columns: an error a
   ]
   await eachDb(t, async (t, database) => {
     for (const [model, parts] of cases) {
-      const app = await buildApp(t, database, { models: { User, [model.name]: model } })
+      const app = await buildReadyApp(t, database, { models: { User, [model.name]: model } })
       if (database.dialect === 'mysql') {
         const error = await app.db.createAll().then(() => undefined, (error: unknown) => error)
         checkDefinitionError(t, error, model.name, ['cannot be stored on mysql', ...parts], model.name)

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import t, { type Test } from 'tap'
 import { c, CheckViolationError, defineModel, type DatabaseOf, type DialectName } from '../../src/index.ts'
-import { buildApp, eachDb } from '../schema/support.ts'
+import { buildReadyApp, eachDb } from '../schema/support.ts'
 
 const Sample = defineModel('Sample', {
   id: c.integer().primaryKey(),
@@ -85,7 +85,7 @@ function describe (value: unknown): string {
 
 t.test('round trips', async (t) => {
   await eachDb(t, async (t, database) => {
-    const app = await buildApp(t, database, { models: { Sample } })
+    const app = await buildReadyApp(t, database, { models: { Sample } })
     await app.db.createAll()
     const db = app.db.kysely as unknown as Kysely<DB>
     const trip = roundTripper(db)

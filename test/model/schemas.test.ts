@@ -9,7 +9,7 @@ import { expectTypeOf } from 'expect-type'
 import t from 'tap'
 import { c, defineModel, type DatabaseOf } from '../../src/index.ts'
 import { Movie, User } from '../fixtures/seed-models.ts'
-import { buildApp, eachDb } from '../schema/support.ts'
+import { buildReadyApp, eachDb } from '../schema/support.ts'
 
 /** A database-less app whose routes echo the validated body through the given response schemas. */
 async function echoApp (): Promise<FastifyInstance> {
@@ -130,7 +130,7 @@ type DB = DatabaseOf<{ Record_: typeof Record_ }>
 
 t.test('rows read from each database serialize through the row schema', async (t) => {
   await eachDb(t, async (t, database) => {
-    const app = await buildApp(t, database, { models: { Record_ } })
+    const app = await buildReadyApp(t, database, { models: { Record_ } })
     await app.db.createAll()
     const db = app.db.kysely as unknown as Kysely<DB>
     await db.insertInto('record').values({

@@ -7,7 +7,7 @@ process.env.TZ = 'America/Sao_Paulo'
 import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { c, defineModel, type DatabaseOf } from '../../src/index.ts'
-import { buildApp, eachDb } from '../schema/support.ts'
+import { buildReadyApp, eachDb } from '../schema/support.ts'
 
 const Stamp = defineModel('Stamp', {
   id: c.integer().primaryKey(),
@@ -24,7 +24,7 @@ t.test('the process runs in a zone other than UTC', async (t) => {
 
 t.test('dateTime in a non-UTC process', async (t) => {
   await eachDb(t, async (t, database) => {
-    const app = await buildApp(t, database, { models: { Stamp } })
+    const app = await buildReadyApp(t, database, { models: { Stamp } })
     await app.db.createAll()
     const db = app.db.kysely as unknown as Kysely<DB>
     const instant = new Date('2024-02-29T13:45:56.789Z')

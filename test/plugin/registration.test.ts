@@ -12,7 +12,7 @@ import { sql, type DatabaseIntrospector } from 'kysely'
 import t, { type Test } from 'tap'
 import fastifyOrm, { ConfigurationError, ConnectionError, type FastifyOrmOptions } from '../../src/index.ts'
 import { parseDatabaseUrl } from '../../src/config/parse-database-url.ts'
-import { eachDatabase } from '../helpers/databases.ts'
+import { eachDb } from '../helpers/databases.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const PASSWORD = 'hunter2'
@@ -272,7 +272,7 @@ t.test('app.db is visible to sibling plugins and satisfies a dependency on "fast
 })
 
 t.test('per dialect: app.db, binds, close', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     t.test('app.db reports its dialect and runs queries', async (t) => {
       const app = await readyApp(t, { url: database.url })
       t.equal(app.db.dialect, database.dialect)

@@ -7,7 +7,7 @@ import { c, CheckViolationError, defineModel, ForeignKeyViolationError, UniqueVi
 import { constraintName } from '../../src/model/naming.ts'
 import { seedModels } from '../fixtures/seed-models.ts'
 import { catalogTableNames, readCatalog, type CatalogCheck, type CatalogColumn, type CatalogForeignKey, type CatalogIndex, type CatalogKey, type CatalogTable } from './catalog.ts'
-import { buildApp, eachDb, mysqlFlavor, untyped } from './support.ts'
+import { buildReadyApp, eachDb, mysqlFlavor, untyped } from './support.ts'
 
 type Flavor = 'sqlite' | 'postgres' | 'mariadb' | 'mysql'
 
@@ -163,7 +163,7 @@ async function flavorOf (dialect: DialectName, app: Parameters<typeof untyped>[0
 
 t.test('createAll creates every seed table exactly as declared', async (t) => {
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: seedModels })
+    const app = await buildReadyApp(t, db, { models: seedModels })
     const created = await app.db.createAll()
     t.same([...created].sort(), Object.values(seedModels).map((model) => model.tableName).sort(), 'returns every created table')
     for (const model of Object.values(seedModels)) {
@@ -296,7 +296,7 @@ t.test('createAll: composite and unique indexes, named constraints, ON UPDATE, l
   const longUnique = constraintName('uq', LONG_TABLE, ['another_quite_long_column_name'])
   t.ok(longUnique.length <= 63 && longUnique.startsWith('uq_a_rather_long_table_name'), `the long name is shortened: ${longUnique}`)
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: { Warehouse, StockItem, LongNames } })
+    const app = await buildReadyApp(t, db, { models: { Warehouse, StockItem, LongNames } })
     t.same(await app.db.createAll(), ['warehouse', 'stock_item', LONG_TABLE], 'parents first')
     const flavor = await flavorOf(db.dialect, app)
     for (const [name, expected] of Object.entries(extraExpectations(flavor))) {
@@ -307,7 +307,7 @@ t.test('createAll: composite and unique indexes, named constraints, ON UPDATE, l
 
 t.test('the created constraints act: CHECK, enum CHECK, UNIQUE, composite key, ON DELETE CASCADE / SET NULL', async (t) => {
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: seedModels })
+    const app = await buildReadyApp(t, db, { models: seedModels })
     await app.db.createAll()
     const k = app.db.kysely
     await k.insertInto('movie').values({ id: 1, title: 'Alien', year: 1979, directors: ['Ridley Scott'], theatre: true, mpa: 'R' }).execute()

@@ -7,13 +7,13 @@ import { c, defineModel, defineTable, ForeignKeyViolationError, type DatabaseOf 
 import { Employee, seedModels } from '../fixtures/seed-models.ts'
 import { createTestDatabase } from '../helpers/databases.ts'
 import { catalogTableNames, readCatalog } from './catalog.ts'
-import { buildApp, eachDb, untyped } from './support.ts'
+import { buildReadyApp, eachDb, untyped } from './support.ts'
 
 const seedTables = Object.values(seedModels).map((model) => model.tableName)
 
 t.test('createAll leaves an existing table alone and creates the others; twice creates nothing', async (t) => {
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: seedModels })
+    const app = await buildReadyApp(t, db, { models: seedModels })
     // `tag` exists already with another shape (no `name`, an extra `label`).
     await untyped(app).schema.createTable('tag')
       .addColumn('id', 'integer', (column) => column.primaryKey())
@@ -37,7 +37,7 @@ t.test('createAll leaves an existing table alone and creates the others; twice c
 
 t.test('dropAll drops children before parents, only tables that exist, nothing else', async (t) => {
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: seedModels })
+    const app = await buildReadyApp(t, db, { models: seedModels })
     await app.db.createAll()
     const k = app.db.kysely
     // Rows everywhere, so that a parent dropped too early would fail on every dialect.
@@ -66,7 +66,7 @@ t.test('dropAll drops children before parents, only tables that exist, nothing e
 
 t.test('a self-referencing table alone (Employee)', async (t) => {
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: { Employee } })
+    const app = await buildReadyApp(t, db, { models: { Employee } })
     t.same(await app.db.createAll(), ['employee'])
     const k = app.db.kysely
     await k.insertInto('employee').values({ id: 1, name: 'ceo' }).execute()
@@ -92,7 +92,7 @@ const B = defineTable('cycle_b', {
 
 t.test('a cycle of foreign keys is created and dropped', async (t) => {
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: { A, B } })
+    const app = await buildReadyApp(t, db, { models: { A, B } })
     t.same([...await app.db.createAll()].sort(), ['cycle_a', 'cycle_b'])
     const a = await readCatalog(untyped(app), db.dialect, 'cycle_a')
     const b = await readCatalog(untyped(app), db.dialect, 'cycle_b')
@@ -116,7 +116,7 @@ t.test('a cycle of foreign keys is created and dropped', async (t) => {
 
 t.test('the createAll option creates the tables when the app is ready', async (t) => {
   await eachDb(t, async (t, db) => {
-    const app = await buildApp(t, db, { models: seedModels, createAll: true })
+    const app = await buildReadyApp(t, db, { models: seedModels, createAll: true })
     t.same(await catalogTableNames(untyped(app), db.dialect), [...seedTables].sort())
   })
 })
@@ -132,7 +132,7 @@ t.test('a model bound to another database is created and dropped there', async (
     const other = await createTestDatabase(db.dialect)
     if (typeof other === 'string') throw new Error(other)
     t.teardown(other.drop)
-    const app = await buildApp(t, db, { models: { ...seedModels, Event }, binds: { other: other.url } })
+    const app = await buildReadyApp(t, db, { models: { ...seedModels, Event }, binds: { other: other.url } })
     const created = await app.db.createAll()
     t.same([...created].sort(), [...seedTables, 'event'].sort(), 'app.db.createAll() creates in both databases')
     const bound = app.db.bind<DatabaseOf<{ Event: typeof Event }>>('other')

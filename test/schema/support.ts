@@ -1,24 +1,17 @@
 // Shared by the schema and model tests (not a test file itself: tap only runs *.test.ts).
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { sql, type Kysely } from 'kysely'
 import type { Test } from 'tap'
-import fastifyOrm, { type DialectName, type FastifyOrmOptions } from '../../src/index.ts'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+import type { FastifyOrmOptions } from '../../src/index.ts'
+import { buildApp } from '../helpers/app.ts'
+import type { TestDatabase } from '../helpers/databases.ts'
 
 export type { TestDatabase }
+export { eachDb } from '../helpers/databases.ts'
 
-/** `eachDatabase` with tap's full test type. */
-export function eachDb (t: Test, fn: (t: Test, db: TestDatabase) => Promise<void>, dialects?: readonly DialectName[]): Promise<void> {
-  return eachDatabase(t, (tt, db) => fn(tt as unknown as Test, db), dialects)
-}
-
-/** A ready Fastify app with fastify-orm on `db`, closed at the end of the test. */
-export async function buildApp (t: Test, db: TestDatabase, options: Omit<FastifyOrmOptions, 'url'> = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false })
-  await app.register(fastifyOrm, { url: db.url, ...options })
-  t.teardown(() => app.close())
-  await app.ready()
-  return app
+/** A ready app with fastify-orm on `db` ({@link buildApp} with `ready`), closed at the end of the test. */
+export function buildReadyApp (t: Test, db: TestDatabase, options: Omit<FastifyOrmOptions, 'url'> = {}): Promise<FastifyInstance> {
+  return buildApp(t, db, options, { ready: true })
 }
 
 /** The app's Kysely without the registered database type, for catalog queries and raw tables. */

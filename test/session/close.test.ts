@@ -56,7 +56,7 @@ t.test('a socket timeout closes the session of a request stuck in its handler', 
   await eachDb(t, async (t, db) => {
     // Fastify's connectionTimeout is the socket's idle timeout. A long one keeps the setup
     // (BEGIN, INSERT) clear of it on a slow machine; the handler shortens it once written.
-    const app = await buildApp(t, db, {}, { connectionTimeout: 60_000 })
+    const app = await buildApp(t, db, {}, { server: { connectionTimeout: 60_000 } })
     await createItemTable(app)
     const tracker = trackEndedRequests(app)
     const written = gate()

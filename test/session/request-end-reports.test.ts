@@ -15,7 +15,7 @@ interface LogLine { level: number, msg: string, err?: { type?: string }, uncommi
 async function appWithLog (t: Test, url: string): Promise<{ app: FastifyInstance, lines: LogLine[] }> {
   const lines: LogLine[] = []
   const app = await buildApp(t, { url, dialect: 'sqlite' }, { models: seedModels, createAll: true },
-    { logger: { level: 'info', stream: { write: (line: string) => { lines.push(JSON.parse(line) as LogLine) } } } })
+    { server: { logger: { level: 'info', stream: { write: (line: string) => { lines.push(JSON.parse(line) as LogLine) } } } } })
   return { app, lines }
 }
 

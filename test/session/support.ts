@@ -1,27 +1,13 @@
 // Shared by the session tests (not a test file itself: tap only runs *.test.ts).
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { Test } from 'tap'
-import fastifyOrm, { type DialectName, type FastifyOrmOptions } from '../../src/index.ts'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+import type { TestDatabase } from '../helpers/databases.ts'
 
 export type { TestDatabase }
-
-/** `eachDatabase` with tap's full test type (the helper's interface is deliberately minimal). */
-export function eachDb (t: Test, fn: (t: Test, db: TestDatabase) => Promise<void>, dialects?: readonly DialectName[]): Promise<void> {
-  return eachDatabase(t, (tt, db) => fn(tt as unknown as Test, db), dialects)
-}
-
-/** A Fastify app with fastify-orm registered, closed at the end of the test. */
-export async function buildApp (t: Test, db: TestDatabase, options: Omit<FastifyOrmOptions, 'url'> = {},
-  server: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, ...server })
-  await app.register(fastifyOrm, { url: db.url, ...options })
-  t.teardown(() => app.close())
-  return app
-}
+export { eachDb } from '../helpers/databases.ts'
+export { buildApp } from '../helpers/app.ts'
 
 /** `create table item (id integer primary key, tag varchar(64))`. */
 export async function createItemTable (app: FastifyInstance): Promise<void> {

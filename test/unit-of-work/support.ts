@@ -1,15 +1,17 @@
 // Shared by the unit-of-work tests (not a test file itself: only *.test.ts files run).
 // Every app logs its statements (echo: true) into a SqlLog through Fastify's logger, so
 // statement counts are read from what the database driver was actually given.
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import fastifyOrm, { type DialectName, type FastifyOrmOptions, type Session } from '../../src/index.ts'
+import type { FastifyOrmOptions, Session } from '../../src/index.ts'
 import type { Kysely } from 'kysely'
 import { Employee, type Movie, type Post, type Profile, type Tag, type User, type postTag } from '../fixtures/seed-models.ts'
 import { seedModelsWithRelations } from '../fixtures/seed-relations.ts'
-import { eachDatabase, type TestDatabase } from '../helpers/databases.ts'
+import { buildApp } from '../helpers/app.ts'
+import type { TestDatabase } from '../helpers/databases.ts'
 
 export type { TestDatabase }
+export { eachDb } from '../helpers/databases.ts'
 
 /** One echoed statement. */
 export interface Statement {
@@ -69,11 +71,6 @@ export class SqlLog {
   }
 }
 
-/** `eachDatabase` with tap's full test type. */
-export function eachDb (t: Test, fn: (t: Test, db: TestDatabase) => Promise<void>, dialects?: readonly DialectName[]): Promise<void> {
-  return eachDatabase(t, (tt, db) => fn(tt as unknown as Test, db), dialects)
-}
-
 /**
  * A Fastify app with fastify-orm on `db`, the seeds' models and relationships created,
  * echo on into a {@link SqlLog}; closed at the end of the test. Routes may be added
@@ -81,9 +78,7 @@ export function eachDb (t: Test, fn: (t: Test, db: TestDatabase) => Promise<void
  */
 export async function seedApp (t: Test, db: TestDatabase, options: Omit<FastifyOrmOptions, 'url'> = {}): Promise<{ app: FastifyInstance, log: SqlLog }> {
   const log = new SqlLog()
-  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
-  await app.register(fastifyOrm, { url: db.url, models: seedModelsWithRelations, echo: true, ...options })
-  t.teardown(() => app.close())
+  const app = await buildApp(t, db, { models: seedModelsWithRelations, echo: true, ...options }, { server: { logger: { level: 'info', stream: log.stream } } })
   await app.db.createAll()
   log.clear()
   return { app, log }

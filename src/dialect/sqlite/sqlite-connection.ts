@@ -10,6 +10,8 @@ interface CachedStatement {
 }
 
 const CACHE_SIZE = 1000
+/** Kysely's default for `.stream()` without a chunk size. */
+const DEFAULT_CHUNK_SIZE = 100
 const DDL = /^\s*(create|alter|drop)\s/i
 
 /**
@@ -21,6 +23,8 @@ const DDL = /^\s*(create|alter|drop)\s/i
 export class SqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database
   readonly #cache = new Map<string, CachedStatement>()
+  /** Streams stepping through a statement now: while any is, a cached statement may be busy. */
+  #streaming = 0
 
   constructor (db: BetterSqlite3.Database) {
     this.#db = db
@@ -54,19 +58,44 @@ export class SqliteConnection implements DatabaseConnection {
     }
   }
 
-  async * streamQuery<R> (query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+  /**
+   * Steps through the result with better-sqlite3's `iterate()`, `chunkSize` rows at a time:
+   * only one chunk is held. Stopping early ends the iteration (and frees the statement).
+   */
+  async * streamQuery<R> (query: CompiledQuery, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterableIterator<QueryResult<R>> {
     if (!SelectQueryNode.is(query.query)) throw new Error('SQLite can only stream select queries')
+    if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new Error(`chunkSize must be a positive integer (got ${String(chunkSize)})`)
     const cached = this.#prepare(query.sql)
-    for (const row of cached.statement.iterate(toSqliteParameters(query.parameters) as unknown[])) {
-      const rows = [row as Record<string, unknown>]
-      if (cached.converters) convertRows(rows, cached)
-      yield { rows: rows as R[] }
+    let rows: Array<Record<string, unknown>> = []
+    this.#streaming++
+    try {
+      for (const row of cached.statement.iterate(toSqliteParameters(query.parameters) as unknown[])) {
+        rows.push(row as Record<string, unknown>)
+        if (rows.length < chunkSize) continue
+        if (cached.converters) convertRows(rows, cached)
+        yield { rows: rows as R[] }
+        rows = []
+      }
+    } finally {
+      this.#streaming--
     }
+    if (rows.length === 0) return
+    if (cached.converters) convertRows(rows, cached)
+    yield { rows: rows as R[] }
   }
 
   #prepare (sql: string): CachedStatement {
     let cached = this.#cache.get(sql)
-    if (cached) return cached
+    // A statement that a stream is stepping through cannot run again until it ends: the
+    // same text inside the loop (in a transaction) gets a statement of its own.
+    if (cached) return this.#streaming > 0 && cached.statement.busy ? this.#compile(sql) : cached
+    cached = this.#compile(sql)
+    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
+    this.#cache.set(sql, cached)
+    return cached
+  }
+
+  #compile (sql: string): CachedStatement {
     const statement = this.#db.prepare(sql)
     let converters: CachedStatement['converters']
     let columnNames: string[] = []
@@ -79,10 +108,7 @@ export class SqliteConnection implements DatabaseConnection {
       converters = list.some(Boolean) ? list : undefined
       columnNames = columns.map((column) => column.name)
     }
-    cached = { statement, converters, columnNames }
-    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string)
-    this.#cache.set(sql, cached)
-    return cached
+    return { statement, converters, columnNames }
   }
 }
 

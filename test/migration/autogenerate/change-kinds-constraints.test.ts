@@ -4,12 +4,12 @@
 // This file: indexes, unique constraints, foreign keys and checks; change-kinds-tables.test.ts: the rest.
 import t from 'tap'
 import { c } from '../../../src/index.ts'
-import { eachDatabase } from '../../helpers/databases.ts'
+import { eachDb } from '../../helpers/databases.ts'
 import { Director, insertMovie, movie, Movie } from './change-kinds-models.ts'
 import { roundTrip } from './support.ts'
 
 t.test('indexes: added, removed, and unique ones', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await t.test('added', (t) => roundTrip(t, database, {
       v1: { Movie }, v2: { Movie: movie({ year: c.integer().index() }) }, expected: ['+ add index ix_movie_year on movie (year)']
     }))
@@ -25,7 +25,7 @@ t.test('indexes: added, removed, and unique ones', async (t) => {
 })
 
 t.test('unique constraints: added and removed', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await t.test('added', (t) => roundTrip(t, database, {
       v1: { Movie }, v2: { Movie: movie({ title: c.string(120).unique() }) }, expected: ['+ add unique constraint uq_movie_title on movie (title)'], seed: insertMovie
     }))
@@ -40,7 +40,7 @@ t.test('foreign keys: added, removed, and changed actions', async (t) => {
   const linked = movie({ directorId: c.integer().nullable().references(() => Director, { onDelete: 'set null' }) }, { naming: 'snake_case' })
   const cascading = movie({ directorId: c.integer().nullable().references(() => Director, { onDelete: 'cascade' }) }, { naming: 'snake_case' })
   const fk = 'fk_movie_director_id_director on movie (director_id) -> director (id)'
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await t.test('added', (t) => roundTrip(t, database, {
       v1: { Director, Movie: plain }, v2: { Director, Movie: linked }, expected: [`+ add foreign key ${fk} on delete set null`], seed: insertMovie
     }))
@@ -54,7 +54,7 @@ t.test('foreign keys: added, removed, and changed actions', async (t) => {
 })
 
 t.test('checks: added, removed, and an enumeration\'s values changed', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await t.test('added', (t) => roundTrip(t, database, {
       v1: { Movie }, v2: { Movie: movie({ year: c.integer().check('year >= 1888') }) }, expected: ['+ add check ck_movie_year on movie: year >= 1888'], seed: insertMovie
     }))

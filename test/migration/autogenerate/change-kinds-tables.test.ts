@@ -5,7 +5,7 @@
 import t from 'tap'
 import { sql, type Kysely } from 'kysely'
 import { c, defineModel } from '../../../src/index.ts'
-import { eachDatabase, type TapTest as Tap } from '../../helpers/databases.ts'
+import { eachDb, type TapTest as Tap } from '../../helpers/databases.ts'
 import { insertMovie, movie, Movie, movieTitles } from './change-kinds-models.ts'
 import { detect, openOrm, roundTrip } from './support.ts'
 
@@ -16,7 +16,7 @@ t.test('an added table, and a removed one (destructive)', async (t) => {
     stars: c.integer().serverDefault(3).check('stars >= 1 and stars <= 5'),
     text: c.text().nullable()
   }, { naming: 'snake_case', indexes: [{ columns: ['movieId', 'stars'] }] })
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await t.test('added', (t) => roundTrip(t, database, { v1: { Movie }, v2: { Movie, Review }, expected: ['+ create table review'] }))
     await t.test('removed', (t) => roundTrip(t, database, { v1: { Movie, Review }, v2: { Movie }, expected: ['- drop table review (destructive)'] }))
   })
@@ -24,7 +24,7 @@ t.test('an added table, and a removed one (destructive)', async (t) => {
 
 t.test('tables no model declares are dropped, children first', async (t) => {
   const Review = defineModel('Review', { id: c.integer().primaryKey(), movieId: c.integer().references(() => Movie) }, { naming: 'snake_case' })
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await roundTrip(t, database, {
       v1: { Movie, Review },
       v2: {},
@@ -36,7 +36,7 @@ t.test('tables no model declares are dropped, children first', async (t) => {
 t.test('new tables whose foreign keys form a cycle: the closing key is added after both exist', async (t) => {
   const Team = defineModel('Team', { id: c.integer().primaryKey(), captainId: c.integer().nullable().references('player.id') }, { naming: 'snake_case' })
   const Player = defineModel('Player', { id: c.integer().primaryKey(), teamId: c.integer().nullable().references(() => Team) }, { naming: 'snake_case' })
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await roundTrip(t, database, {
       v1: { Movie },
       v2: { Movie, Team, Player },
@@ -48,7 +48,7 @@ t.test('new tables whose foreign keys form a cycle: the closing key is added aft
 t.test('an added column, and a removed one (destructive); rows are kept', async (t) => {
   const WithMpa = movie({ mpa: c.string(10).nullable() })
   const verify = async (t: Tap, db: Kysely<unknown>): Promise<void> => { t.strictSame(await movieTitles(db), ['Alien'], 'the row is kept') }
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await t.test('added', (t) => roundTrip(t, database, { v1: { Movie }, v2: { Movie: WithMpa }, expected: ['+ add column movie.mpa'], seed: insertMovie, verify }))
     await t.test('removed', (t) => roundTrip(t, database, { v1: { Movie: WithMpa }, v2: { Movie }, expected: ['- drop column movie.mpa (destructive)'], seed: insertMovie, verify }))
   })
@@ -56,7 +56,7 @@ t.test('an added column, and a removed one (destructive); rows are kept', async 
 
 t.test('a type change: widening is safe, narrowing is destructive', async (t) => {
   const Longer = defineModel('Movie', { id: c.integer().primaryKey(), title: c.string(200), year: c.integer() })
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await roundTrip(t, database, { v1: { Movie }, v2: { Movie: Longer }, expected: ['~ alter column movie.title: type varchar(120) -> varchar(200)'], seed: insertMovie })
     const { app, db, dialect } = await openOrm(t, database, { Movie })
     await app.db.createAll()
@@ -66,7 +66,7 @@ t.test('a type change: widening is safe, narrowing is destructive', async (t) =>
 })
 
 t.test('a nullability change', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     await roundTrip(t, database, {
       v1: { Movie },
       v2: { Movie: movie({ title: c.string(120).nullable() }) },
@@ -77,7 +77,7 @@ t.test('a nullability change', async (t) => {
 })
 
 t.test('server default changes: added, changed, removed', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const v1 = { Movie: movie({ rating: c.string(10).serverDefault('PG') }) }
     await t.test('added', (t) => roundTrip(t, database, {
       v1, v2: { Movie: movie({ rating: c.string(10).serverDefault('PG'), year: c.integer().serverDefault(2000) }) },
@@ -101,7 +101,7 @@ t.test('renames are never guessed, and written as renames when declared', async 
     const { rows } = await sql<{ name: string }>`select ${sql.ref(state === 'up' ? 'title' : 'name')} as name from ${sql.table(state === 'up' ? 'movie' : 'film')}`.execute(db)
     t.strictSame(rows, [{ name: 'Alien' }], `the row is kept (${state})`)
   }
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db, dialect } = await openOrm(t, database, {})
     await sql`create table film (id integer primary key, name varchar(120) not null)`.execute(db)
     t.strictSame(await detect(db, dialect, { Movie: Renamed }), ['- drop table film (destructive)', '+ create table movie'],

@@ -2,13 +2,13 @@
 // type and option; and the reverse direction (every table dropped, then created back from
 // what the database reported) lands on the same schema.
 import t from 'tap'
-import { eachDatabase } from '../../helpers/databases.ts'
+import { eachDb } from '../../helpers/databases.ts'
 import { everyTypeModels } from '../../fixtures/every-type-models.ts'
 import { detect, openOrm, runRevision, tablesOf, writeRevision } from './support.ts'
 import { autogenerate } from '../../../src/migration/autogenerate/autogenerate.ts'
 
 t.test('nothing is detected after createAll', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db, dialect } = await openOrm(t, database, everyTypeModels)
     await app.db.createAll()
     t.strictSame(await detect(db, dialect, everyTypeModels), [])
@@ -16,7 +16,7 @@ t.test('nothing is detected after createAll', async (t) => {
 })
 
 t.test('the initial revision creates every table; generating again finds nothing; down drops them all', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db, dialect } = await openOrm(t, database, everyTypeModels)
     const { operations, changes } = await autogenerate(db, dialect, tablesOf(everyTypeModels))
     t.strictSame(changes.map((change) => change.text), [
@@ -32,7 +32,7 @@ t.test('the initial revision creates every table; generating again finds nothing
 })
 
 t.test('tables dropped by a revision come back from its down exactly as they were', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db, dialect } = await openOrm(t, database, everyTypeModels)
     await app.db.createAll()
     const before = await dialect.columnTypes.introspect(db)

@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import Fastify from 'fastify'
 import { Kysely, sql } from 'kysely'
-import fastifyOrm, { type AnyModel, type MigrationContext, type ModelRelations } from '../../../src/index.ts'
+import type { AnyModel, MigrationContext, ModelRelations } from '../../../src/index.ts'
 import { ModelRegistry, type RegisteredTable } from '../../../src/model/registry.ts'
 import { resolveConfig } from '../../../src/config/resolve-config.ts'
 import { createOrmDialect } from '../../../src/dialect/create-orm-dialect.ts'
@@ -14,6 +13,7 @@ import { autogenerate, type AutogenerateOptions } from '../../../src/migration/a
 import type { Operation } from '../../../src/migration/autogenerate/operations.ts'
 import { renderRevision } from '../../../src/migration/autogenerate/render.ts'
 import { createMigrationContext } from '../../../src/migration/migration-context.ts'
+import { buildApp } from '../../helpers/app.ts'
 import type { TapTest, TestDatabase } from '../../helpers/databases.ts'
 
 type Models = Record<string, AnyModel | ModelRelations>
@@ -24,9 +24,7 @@ export const IMPORT_FROM = pathToFileURL(join(ROOT, 'src/index.ts')).href
 
 /** An app on `database` with `models` registered, and the database's OrmDialect (closed with the test). */
 export async function openOrm (t: TapTest, database: TestDatabase, models: Models) {
-  const app = Fastify()
-  await app.register(fastifyOrm, { url: database.url, models })
-  t.teardown(() => app.close())
+  const app = await buildApp(t, database, { models })
   // The engine keeps its OrmDialect private: make another one. Only its column types and
   // migration operations are used, but mysql2's pool starts a timer at once: end it.
   const dialect = await createOrmDialect(resolveConfig({ url: database.url }).default, () => {})

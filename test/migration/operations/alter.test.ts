@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { c, CheckViolationError, defineModel, type AnyModel, type DialectName } from '../../../src/index.ts'
 import { expectedTable } from '../../../src/schema/expected-schema.ts'
-import { eachDatabase, type TapTest } from '../../helpers/databases.ts'
+import { eachDb, type TapTest } from '../../helpers/databases.ts'
 import { openDb, tableNamed } from '../../introspection/support.ts'
 import { contextDialect, migrate, tableOf } from './support.ts'
 
@@ -55,7 +55,7 @@ async function assertTables (t: TapTest, db: Kysely<unknown>, dialect: DialectNa
 }
 
 t.test('every operation, step by step, on every database', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db } = await openDb(t, database, { Studio, FilmV1 })
     const dialect = database.dialect
     await app.db.createAll()
@@ -117,7 +117,7 @@ t.test('every operation, step by step, on every database', async (t) => {
 })
 
 t.test('a shorter type never truncates a value silently', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db } = await openDb(t, database, { Studio })
     await app.db.createAll()
     await db.insertInto('studio' as never).values({ name: 'A long studio name' } as never).execute()
@@ -133,7 +133,7 @@ t.test('a shorter type never truncates a value silently', async (t) => {
 })
 
 t.test('alterColumn changes a type that needs a conversion, keeping the values', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const Counter = defineModel('Counter', { id: c.integer().primaryKey(), hits: c.string(10).serverDefault('0') })
     const { app, db } = await openDb(t, database, { Counter })
     await app.db.createAll()

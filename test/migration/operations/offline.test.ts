@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { c, defineModel, MigrationError, type MigrationContext } from '../../../src/index.ts'
 import { expectedTable } from '../../../src/schema/expected-schema.ts'
-import { eachDatabase } from '../../helpers/databases.ts'
+import { eachDb } from '../../helpers/databases.ts'
 import { openDb, tableNamed } from '../../introspection/support.ts'
 import { contextDialect, offlineContext, tableOf } from './support.ts'
 
@@ -86,7 +86,7 @@ const Changed = defineModel('Film', {
 }, { naming: 'snake_case' })
 
 t.test('the printed script runs on the database and makes the same schema', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db } = await openDb(t, database, { Studio, Film })
     await app.db.createAll()
     const { context, recorder } = offlineContext(database.dialect)

@@ -7,7 +7,7 @@ import t from 'tap'
 import { c, CheckViolationError, defineModel, MigrationError } from '../../../src/index.ts'
 import { expectedTable } from '../../../src/schema/expected-schema.ts'
 import { sqliteColumnTypes as columnTypes } from '../../../src/dialect/sqlite/sqlite-column-types.ts'
-import { eachDatabase } from '../../helpers/databases.ts'
+import { eachDb } from '../../helpers/databases.ts'
 import { execute, openDb, tableNamed } from '../../introspection/support.ts'
 import { migrate, tableOf } from './support.ts'
 
@@ -37,7 +37,7 @@ async function seed (db: Kysely<unknown>): Promise<void> {
 }
 
 t.test('rebuilding parents keeps every child row under ON DELETE CASCADE, and their foreign keys', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db } = await openDb(t, database, models)
     await app.db.createAll()
     await seed(db)
@@ -66,7 +66,7 @@ t.test('rebuilding parents keeps every child row under ON DELETE CASCADE, and th
 })
 
 t.test('a rebuild reproduces a hand-written table: constraints, indexes and triggers as written; views keep working', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db } = await openDb(t, database)
     await execute(db, [
       'create table owner (id integer primary key, name text)',
@@ -114,7 +114,7 @@ t.test('a rebuild reproduces a hand-written table: constraints, indexes and trig
 })
 
 t.test('AUTOINCREMENT keeps its keyword and its high-water mark', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db } = await openDb(t, database)
     await execute(db, [
       'create table owner (id integer primary key autoincrement, name text)',
@@ -137,7 +137,7 @@ t.test('AUTOINCREMENT keeps its keyword and its high-water mark', async (t) => {
 })
 
 t.test('table options are kept; tables a rebuild cannot reproduce are refused', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { db } = await openDb(t, database)
     await execute(db, [
       'create table kv (k text primary key, v integer) without rowid, strict',
@@ -153,7 +153,7 @@ t.test('table options are kept; tables a rebuild cannot reproduce are refused', 
 })
 
 t.test('a rebuild refuses to run while foreign keys are on', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db } = await openDb(t, database, models)
     await app.db.createAll()
     await seed(db)
@@ -166,7 +166,7 @@ t.test('a rebuild refuses to run while foreign keys are on', async (t) => {
 })
 
 t.test('a rebuild that breaks a foreign key, or a constraint, fails and rolls back', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const Loose = defineModel('Film', { id: c.integer().primaryKey(), title: c.string(50).nullable(), studioId: c.integer() }, { naming: 'snake_case' })
     const { app, db } = await openDb(t, database, { Studio, Loose })
     await app.db.createAll()
@@ -186,7 +186,7 @@ t.test('a rebuild that breaks a foreign key, or a constraint, fails and rolls ba
 })
 
 t.test('names that do not exist fail clearly', async (t) => {
-  await eachDatabase(t, async (t, database) => {
+  await eachDb(t, async (t, database) => {
     const { app, db } = await openDb(t, database, models)
     await app.db.createAll()
     await t.rejects(migrate(db, 'sqlite', async ({ op }) => { await op.dropUnique('film', 'uq_nope') }), { message: 'SQLite table "film" has no unique constraint named "uq_nope" (it has none with a name); check the name in the revision.' })
