@@ -13,13 +13,13 @@ export type { PoolStatus } from './engine/managed-driver.ts'
 export type { DialectCapabilities } from './dialect/orm-dialect.ts'
 export { Session, type TransactionOptions } from './session/session.ts'
 export { c, type ArrayElement } from './model/column-types.ts'
-export { Column, type AnyColumn, type ColumnConfig, type ColumnKind, type ReferenceOptions, type ReferenceTarget, type ReferentialAction, type ServerDefault } from './model/column.ts'
-export { defineModel, defineTable, type AnyModel, type CheckDefinition, type IndexDefinition, type Model, type ModelColumn, type ModelOptions, type NamedColumns, type Naming, type TableDefinition } from './model/define-model.ts'
-export type { DatabaseOf, InsertOf, KyselyTableOf, RowOf, SelectValue, UpdateOf, WriteValue } from './model/infer.ts'
+export { Column, type AnyColumn, type ColumnConfig, type ColumnKind, type ModelColumn, type ReferenceOptions, type ReferenceTarget, type ReferentialAction, type ServerDefault } from './model/column.ts'
+export { defineModel, defineTable, type AnyModel, type CheckDefinition, type IndexDefinition, type Model, type ModelOptions, type NamedColumns, type TableDefinition } from './model/define-model.ts'
+export type { AnyDatabase, DatabaseOf, InsertOf, KyselyTableOf, RowOf, SelectValue, UpdateOf, WriteValue } from './model/infer.ts'
 export type { ModelSchemas } from './model/model-schemas.ts'
 export { ModelDefinitionError } from './model/model-definition-error.ts'
 export { ModelRegistry, type ForeignKeyDefinition, type RegisteredTable } from './model/registry.ts'
-export { snakeCase, constraintName, type SnakeCase } from './model/naming.ts'
+export { snakeCase, constraintName, type Naming, type SnakeCase } from './model/naming.ts'
 export { relations, type BelongsTo, type CascadeOptions, type HasMany, type HasOne, type ManyToMany, type ModelRelations, type Relation, type RelationBuilders } from './model/relations.ts'
 export { Query, type ModelDatabase, type QueryExpression } from './query/query.ts'
 export type { RelationSpec } from './query/relation-loader.ts'
@@ -27,7 +27,7 @@ export { Pagination, assertPageInRange, type IterPagesOptions, type PaginationIn
 export { resolvePageRequest, type PageRequest, type PageRequestInput, type PaginateOptions, type RequestLike } from './query/page-request.ts'
 export type { FlushResult } from './session/unit-of-work.ts'
 export type { EntityOf, PrimaryKeyInput } from './session/session.ts'
-export type { AnyDatabase, Register, RegisteredDatabase, RouteDatabaseOptions } from './types.ts'
+export type { Register, RegisteredDatabase, RouteDatabaseOptions } from './types.ts'
 export {
   CheckViolationError,
   ConfigurationError,
@@ -38,6 +38,7 @@ export {
   DriverNotInstalledError,
   ForeignKeyViolationError,
   InvalidValueError,
+  MigrationError,
   NotFoundError,
   NotNullViolationError,
   OrmError,
@@ -49,6 +50,6 @@ export {
   type ConstraintDetails
 } from './errors.ts'
 export { Migrations, type GeneratedRevision, type HistoryEntry, type MigrationsOptions } from './migration/migrations.ts'
-export { MigrationError } from './migration/migration-error.ts'
-export type { ForeignKeyActions, MigrationContext, MigrationOperations, MigrationTypes } from './migration/migration-context.ts'
+export type { ForeignKeyActions, MigrationOperations, MigrationTypes } from './dialect/migration-operations.ts'
+export type { MigrationContext } from './migration/migration-context.ts'
 export type { Revision } from './migration/revision.ts'

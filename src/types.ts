@@ -1,5 +1,5 @@
 import type { Engine } from './engine/engine.ts'
-import type { DatabaseOf } from './model/infer.ts'
+import type { AnyDatabase, DatabaseOf } from './model/infer.ts'
 import type { Session } from './session/session.ts'
 
 /**
@@ -15,9 +15,6 @@ import type { Session } from './session/session.ts'
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
 export interface Register {}
-
-/** A Kysely database description: table name → row shape. */
-export type AnyDatabase = Record<string, Record<string, unknown>>
 
 /**
  * The database type registered through {@link Register}: computed from `models`, or a

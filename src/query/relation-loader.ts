@@ -2,8 +2,8 @@ import { sql, type CompiledQuery, type Kysely } from 'kysely'
 import { SessionStateError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
-import type { EntityMapper } from '../session/entity-mapper.ts'
-import type { AnyDatabase } from '../types.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
+import type { AnyDatabase } from '../model/infer.ts'
 
 type Entity = Record<string, unknown>
 

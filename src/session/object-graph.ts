@@ -1,6 +1,6 @@
 import { SessionStateError } from '../errors.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
-import type { EntityMapper } from './entity-mapper.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
 
 export type Entity = Record<string, unknown>
 

@@ -2,9 +2,9 @@ import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder, typ
 import { SessionStateError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
-import type { AnyDatabase } from '../types.ts'
-import type { EntityMapper } from './entity-mapper.ts'
-import type { InsertStatements } from './insert-statements.ts'
+import type { AnyDatabase } from '../model/infer.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
+import type { InsertStatements } from '../mapping/insert-statements.ts'
 import {
   cascadeDeletes, cascadeSaveUpdate, collectMemberships, insertRounds, membersOf, resolveOwnerships, syncCollections, syncForeignKeys,
   type Entity, type TrackedGraph

@@ -4,10 +4,10 @@
 import t from 'tap'
 import { c, defineModel, ModelRegistry } from '../../src/index.ts'
 import { parseSqliteConstraints } from '../../src/dialect/sqlite/sqlite-table-sql.ts'
-import { normalizeCheckExpression } from '../../src/schema/check-expression.ts'
-import { expectedCheckExpression, expectedServerDefault, expectedTable } from '../../src/schema/expected-schema.ts'
-import { normalizeSqlType, referentialAction, sortIntrospectedTable } from '../../src/schema/introspected-schema.ts'
-import { normalizeServerDefault } from '../../src/schema/server-default.ts'
+import { normalizeCheckExpression } from '../../src/introspection/check-expression.ts'
+import { expectedCheckExpression, expectedServerDefault, expectedTable } from '../../src/migration/autogenerate/expected-schema.ts'
+import { normalizeSqlType, referentialAction, sortIntrospectedTable } from '../../src/introspection/introspected-schema.ts'
+import { normalizeServerDefault } from '../../src/introspection/server-default.ts'
 import { COLUMN_TYPES, registered } from './support.ts'
 
 t.test('CHECK expressions: each database\'s echo and the model\'s text meet', async (t) => {
