@@ -8,7 +8,8 @@ export type { DatabaseOptions, PoolOptions, ResolvedConfig, ResolvedDatabaseConf
 export { resolveConfig } from './config/resolve-config.ts'
 export { parseDatabaseUrl, type DialectName, type ParsedDatabaseUrl, type ServerUrl, type SqliteUrl } from './config/parse-database-url.ts'
 export { redactUrl } from './config/redact.ts'
-export { Engine, type EngineLogger, type SessionOptions } from './engine/engine.ts'
+export { Engine } from './database/engine.ts'
+export type { EngineLogger } from './engine/database-pool.ts'
 export type { PoolStatus } from './engine/managed-driver.ts'
 export type { DialectCapabilities } from './dialect/orm-dialect.ts'
 export { Session, type TransactionOptions } from './session/session.ts'
@@ -26,8 +27,9 @@ export type { RelationSpec } from './query/relation-loader.ts'
 export { Pagination, assertPageInRange, type IterPagesOptions, type PaginationInit, type PaginationJSON } from './query/pagination.ts'
 export { resolvePageRequest, type PageRequest, type PageRequestInput, type PaginateOptions, type RequestLike } from './query/page-request.ts'
 export type { FlushResult } from './session/unit-of-work.ts'
-export type { EntityOf, PrimaryKeyInput } from './session/session.ts'
-export type { Register, RegisteredDatabase, RouteDatabaseOptions } from './types.ts'
+export type { EntityOf, PrimaryKeyInput, SessionEngine, SessionOptions } from './session/session.ts'
+export type { Register, RegisteredDatabase } from './model/register.ts'
+export type { RouteDatabaseOptions } from './types.ts'
 export {
   CheckViolationError,
   ConfigurationError,

@@ -4,6 +4,7 @@ import type { AnyModel } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
+import { keyCondition } from '../mapping/key-condition.ts'
 import type { InsertStatements } from '../mapping/insert-statements.ts'
 import {
   cascadeDeletes, cascadeSaveUpdate, collectMemberships, insertRounds, membersOf, resolveOwnerships, syncCollections, syncForeignKeys,
@@ -665,11 +666,6 @@ function restore (mapper: EntityMapper, entity: Entity, undo: InsertUndo): void 
     if (undo.relations !== undefined && relation.name in undo.relations) entity[relation.name] = undo.relations[relation.name]
     else if (mapper.isLoaded(entity, relation.name)) delete entity[relation.name]
   }
-}
-
-/** `pk = value [and …]` for an entity's primary key. */
-export function keyCondition (mapper: EntityMapper, entity: Entity): RawBuilder<SqlBool> {
-  return sql<SqlBool>`${sql.join(mapper.keyColumns.map((column) => sql`${sql.ref(column.name)} = ${entity[column.property]}`), sql` and `)}`
 }
 
 async function deleteRows (target: FlushTarget, mapper: EntityMapper, entities: readonly Entity[]): Promise<void> {
