@@ -277,7 +277,8 @@ function sameKey (a: unknown, b: unknown): boolean {
   return String(a) === String(b)
 }
 
-function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
+/** Appends `value` to the list of `key`, creating it. */
+export function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)
   if (list) list.push(value)
   else map.set(key, [value])

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { SessionStateError } from '../errors.ts'
 import type { RegisteredDatabase } from '../model/register.ts'
 import type { Session, SessionOptions } from './session.ts'
-import type { ModelChanges } from './unit-of-work.ts'
+import type { ModelChanges } from './change-counts.ts'
 import type { SessionLifetime } from './session-connection.ts'
 
 const kSession = Symbol('fastify-orm.session')

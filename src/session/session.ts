@@ -11,7 +11,8 @@ import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import { keyCondition } from '../mapping/key-condition.ts'
 import type { Mappings } from '../mapping/mappings.ts'
 import { SessionConnection, type SessionLifetime } from './session-connection.ts'
-import { UnitOfWork, type FlushResult, type UncommittedChanges } from './unit-of-work.ts'
+import type { UncommittedChanges } from './change-counts.ts'
+import { UnitOfWork, type FlushResult } from './unit-of-work.ts'
 
 /** Isolation level and access mode of a transaction, passed through to the database. */
 export type TransactionOptions = TransactionSettings
