@@ -32,6 +32,7 @@ export type { Register, RegisteredDatabase } from './model/register.ts'
 export type { RouteDatabaseOptions } from './types.ts'
 export {
   CheckViolationError,
+  CircularDependencyError,
   ConfigurationError,
   ConnectionError,
   ConnectionLostError,
@@ -39,8 +40,10 @@ export {
   DatabaseError,
   DriverNotInstalledError,
   ForeignKeyViolationError,
+  InvalidArgumentError,
   InvalidValueError,
   MigrationError,
+  MultipleResultsError,
   NotFoundError,
   NotNullViolationError,
   OrmError,
@@ -49,6 +52,9 @@ export {
   RequestAbortedError,
   SessionStateError,
   UniqueViolationError,
+  UnknownPropertyError,
+  UnknownRelationshipError,
+  UntrackedObjectError,
   type ConstraintDetails
 } from './errors.ts'
 export { Migrations, type GeneratedRevision, type HistoryEntry, type MigrationsOptions } from './migration/migrations.ts'

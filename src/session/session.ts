@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely, QueryResult, TransactionSettings } from 'kysely'
 import type { DatabasePool } from '../engine/database-pool.ts'
 import type { EchoLogger } from '../engine/query-echo.ts'
-import { NotFoundError, SessionStateError } from '../errors.ts'
+import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
@@ -454,20 +454,20 @@ export class Session<DB = unknown> {
 function keyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[] {
   const columns = mapper.keyColumns
   if (Array.isArray(key)) {
-    if (key.length !== columns.length) throw new SessionStateError(`${mapper.table.modelName} has a ${columns.length}-column primary key; got ${key.length} values`)
+    if (key.length !== columns.length) throw new InvalidArgumentError(`${mapper.table.modelName} has a ${columns.length}-column primary key; got ${key.length} values`)
     return key
   }
   if (typeof key === 'object' && key !== null) {
     return columns.map((column) => (key as Record<string, unknown>)[column.property])
   }
-  if (columns.length !== 1) throw new SessionStateError(`${mapper.table.modelName} has a composite primary key: pass [${columns.map((c) => c.property).join(', ')}]`)
+  if (columns.length !== 1) throw new InvalidArgumentError(`${mapper.table.modelName} has a composite primary key: pass [${columns.map((c) => c.property).join(', ')}]`)
   return [key]
 }
 
 function checkedKeyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[] {
   const values = keyValues(mapper, key)
   if (values.some((value) => value === undefined || value === null)) {
-    throw new SessionStateError(`get(${mapper.table.modelName}, …) needs a value for every primary-key column (${mapper.keyColumns.map((c) => c.property).join(', ')})`)
+    throw new InvalidArgumentError(`get(${mapper.table.modelName}, …) needs a value for every primary-key column (${mapper.keyColumns.map((c) => c.property).join(', ')})`)
   }
   for (let i = 0; i < values.length; i++) mapper.assertComparable((mapper.keyColumns[i] as ModelColumn).property, values[i])
   return values

@@ -1,4 +1,4 @@
-import { SessionStateError } from '../errors.ts'
+import { UntrackedObjectError } from '../errors.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import { countChange, type ModelChanges, type UncommittedChanges } from './change-counts.ts'
@@ -106,7 +106,7 @@ export class UnitOfWork {
   delete (entity: Entity): void {
     if (this.#states.get(entity)?.status === 'deleted') return
     const state = this.#states.get(entity)
-    if (!state) throw new SessionStateError('delete() was given an object this session does not know: load it through this session (get/query) first.')
+    if (!state) throw new UntrackedObjectError('delete() was given an object this session does not know: load it through this session (get/query) first.')
     if (state.status === 'new') this.#states.delete(entity)
     else state.status = 'deleted'
   }
@@ -404,7 +404,7 @@ export class UnitOfWork {
 
   #requireState (entity: Entity): EntityState {
     const state = this.#states.get(entity)
-    if (!state) throw new SessionStateError('This object is not tracked by the session (never added or loaded, expunged, or the session was rolled back). Load it again through this session.')
+    if (!state) throw new UntrackedObjectError('This object is not tracked by the session (never added or loaded, expunged, or the session was rolled back). Load it again through this session.')
     return state
   }
 }
