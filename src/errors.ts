@@ -336,3 +336,122 @@ export class RelationNotLoadedError extends OrmError {
       'ORM_RELATION_NOT_LOADED', 500)
   }
 }
+
+/**
+ * Anything that stops a migration command: a broken revision chain, an unknown target, a
+ * revision that failed (its `cause` is the database's error). The message is one line that
+ * says what to do; the CLI prints it and exits 1.
+ *
+ * @example
+ * ```ts
+ * throw new MigrationError('Unknown revision abc: fastify-orm history lists the known ones.')
+ * ```
+ */
+export class MigrationError extends OrmError {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, 'ORM_MIGRATION', 500, options)
+    this.name = 'MigrationError'
+  }
+}
+
+/**
+ * A query that must find one row (`one()`, `oneOr404()`) matched several. Not a 404: the
+ * query is wrong (a filter is missing), so it replies 500 like any programming error.
+ *
+ * @example
+ * ```ts
+ * await request.db.query(User).filterBy({ active: true }).one() // MultipleResultsError when two users are active
+ * ```
+ */
+export class MultipleResultsError extends OrmError {
+  constructor (modelName: string) {
+    super(`Expected one ${modelName} but the query matched several; add a filter, or use first()`, 'ORM_MULTIPLE_RESULTS', 500)
+  }
+}
+
+/**
+ * A query named a property its model does not have (`filterBy`, `orderBy`, …). Replies
+ * 500: the code is wrong, not the request.
+ *
+ * @example
+ * ```ts
+ * request.db.query(User).filterBy({ nmae: 'ada' }) // UnknownPropertyError: User has no property "nmae" (properties: id, name, …)
+ * ```
+ */
+export class UnknownPropertyError extends OrmError {
+  readonly model: string
+  readonly property: string
+  constructor (model: string, property: string, known: readonly string[]) {
+    super(`${model} has no property "${property}" (properties: ${known.join(', ')})`, 'ORM_UNKNOWN_PROPERTY', 500)
+    this.model = model
+    this.property = property
+  }
+}
+
+/**
+ * A relationship spec (`with(…)`, `session.load(…)`) named a relationship its model does
+ * not have. Replies 500.
+ *
+ * @example
+ * ```ts
+ * await request.db.load(user, 'postz') // UnknownRelationshipError: User has no relationship "postz" (relationships: posts)
+ * ```
+ */
+export class UnknownRelationshipError extends OrmError {
+  readonly model: string
+  readonly relationship: string
+  constructor (model: string, relationship: string, known: readonly string[]) {
+    super(`${model} has no relationship "${relationship}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`,
+      'ORM_UNKNOWN_RELATIONSHIP', 500)
+    this.model = model
+    this.relationship = relationship
+  }
+}
+
+/**
+ * An argument cannot be used as given: a primary key with the wrong number of values or
+ * a value missing (`get`, `getOr404`), or relationships asked of a model whose primary key
+ * has several columns. Replies 500: validate request input before passing it on.
+ *
+ * @example
+ * ```ts
+ * await request.db.get(PostTag, 1) // InvalidArgumentError: PostTag has a composite primary key: pass [postId, tagId]
+ * ```
+ */
+export class InvalidArgumentError extends OrmError {
+  constructor (message: string) {
+    super(message, 'ORM_INVALID_ARGUMENT', 500)
+  }
+}
+
+/**
+ * An object was given to a session that does not track it (`delete`, `refresh`, `load`):
+ * never added or loaded there, expunged, or detached by a rollback. Replies 500.
+ *
+ * @example
+ * ```ts
+ * await db.rollback()
+ * db.delete(user) // UntrackedObjectError: load it again through this session
+ * ```
+ */
+export class UntrackedObjectError extends OrmError {
+  constructor (message: string) {
+    super(message, 'ORM_UNTRACKED_OBJECT', 500)
+  }
+}
+
+/**
+ * New objects of one model reference each other in a cycle (a manager who reports to
+ * their own report), so no INSERT order works. Replies 500.
+ *
+ * @example
+ * ```ts
+ * a.manager = b; b.manager = a
+ * await db.flush() // CircularDependencyError: flush one of them first, then link the rest
+ * ```
+ */
+export class CircularDependencyError extends OrmError {
+  constructor (modelName: string) {
+    super(`New ${modelName} objects reference each other in a cycle; flush one of them first, then link the rest`, 'ORM_CIRCULAR_DEPENDENCY', 500)
+  }
+}

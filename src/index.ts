@@ -15,22 +15,25 @@ export { plugin as fastifyOrm }
 export type { FastifyOrmOptions } from './plugin.ts'
 export type { DatabaseOptions, PoolOptions } from './config/resolve-config.ts'
 export type { DialectName } from './config/parse-database-url.ts'
-export type { AnyDatabase, Register, RegisteredDatabase, RouteDatabaseOptions } from './types.ts'
+export type { Register, RegisteredDatabase } from './model/register.ts'
+export type { RouteDatabaseOptions } from './types.ts'
 
 // `app.db` and `request.db`
 
-export type { Engine, EngineLogger, SessionOptions } from './engine/engine.ts'
+export type { Engine } from './database/engine.ts'
+export type { EngineLogger } from './engine/database-pool.ts'
 export type { PoolStatus } from './engine/managed-driver.ts'
 export type { DialectCapabilities } from './dialect/orm-dialect.ts'
-export { Session, type EntityOf, type PrimaryKeyInput, type TransactionOptions } from './session/session.ts'
+export { Session, type EntityOf, type PrimaryKeyInput, type SessionEngine, type SessionOptions, type TransactionOptions } from './session/session.ts'
 export type { FlushResult } from './session/unit-of-work.ts'
 
 // Models
 
 export { c, type ArrayElement } from './model/column-types.ts'
-export type { AnyColumn, Column, ColumnConfig, ColumnKind, ReferenceOptions, ReferenceTarget, ReferentialAction, ServerDefault } from './model/column.ts'
-export { defineModel, defineTable, type AnyModel, type CheckDefinition, type IndexDefinition, type Model, type ModelColumn, type ModelOptions, type NamedColumns, type Naming, type TableDefinition } from './model/define-model.ts'
-export type { DatabaseOf, InsertOf, KyselyTableOf, RowOf, SelectValue, UpdateOf, WriteValue } from './model/infer.ts'
+export type { AnyColumn, Column, ColumnConfig, ColumnKind, ModelColumn, ReferenceOptions, ReferenceTarget, ReferentialAction, ServerDefault } from './model/column.ts'
+export { defineModel, defineTable, type AnyModel, type CheckDefinition, type IndexDefinition, type Model, type ModelOptions, type NamedColumns, type TableDefinition } from './model/define-model.ts'
+export type { Naming } from './model/naming.ts'
+export type { AnyDatabase, DatabaseOf, InsertOf, KyselyTableOf, RowOf, SelectValue, UpdateOf, WriteValue } from './model/infer.ts'
 export type { ModelSchemas } from './model/model-schemas.ts'
 export { relations, type BelongsTo, type CascadeOptions, type HasMany, type HasOne, type ManyToMany, type ModelRelations, type Relation, type RelationBuilders } from './model/relations.ts'
 
@@ -45,6 +48,7 @@ export type { PageRequestInput, PaginateOptions, RequestLike } from './query/pag
 
 export {
   CheckViolationError,
+  CircularDependencyError,
   ConfigurationError,
   ConnectionError,
   ConnectionLostError,
@@ -52,7 +56,10 @@ export {
   DatabaseError,
   DriverNotInstalledError,
   ForeignKeyViolationError,
+  InvalidArgumentError,
   InvalidValueError,
+  MigrationError,
+  MultipleResultsError,
   NotFoundError,
   NotNullViolationError,
   OrmError,
@@ -61,14 +68,17 @@ export {
   RequestAbortedError,
   SessionStateError,
   UniqueViolationError,
+  UnknownPropertyError,
+  UnknownRelationshipError,
   UnsupportedNodeError,
+  UntrackedObjectError,
   type ConstraintDetails
 } from './errors.ts'
 export { ModelDefinitionError } from './model/model-definition-error.ts'
-export { MigrationError } from './migration/migration-error.ts'
 
 // Migrations: what `app.db.migrations()` returns and what revision files use
 
 export type { GeneratedRevision, HistoryEntry, Migrations, MigrationsOptions } from './migration/migrations.ts'
-export type { ForeignKeyActions, MigrationContext, MigrationOperations, MigrationTypes } from './migration/migration-context.ts'
+export type { ForeignKeyActions, MigrationOperations, MigrationTypes } from './dialect/migration-operations.ts'
+export type { MigrationContext } from './migration/migration-context.ts'
 export type { Revision } from './migration/revision.ts'

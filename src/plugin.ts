@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { resolveConfig, type DatabaseOptions } from './config/resolve-config.ts'
-import { Engine } from './engine/engine.ts'
+import { Engine } from './database/engine.ts'
 import { ConfigurationError } from './errors.ts'
 import type { AnyModel } from './model/define-model.ts'
 import { ModelRegistry } from './model/registry.ts'
 import { assertSupportedNode } from './runtime/supported-node.ts'
 import type { ModelRelations } from './model/relations.ts'
 import { installRequestSessions } from './session/request-sessions.ts'
-import type { RegisteredDatabase } from './types.ts'
+import type { RegisteredDatabase } from './model/register.ts'
 
 /** Options of the fastify-orm plugin; see the README's configuration table. */
 export interface FastifyOrmOptions extends DatabaseOptions {
@@ -57,7 +57,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   app.addHook('onClose', async () => {
     await Promise.all(engines.map((engine) => engine.close()))
   })
-  installRequestSessions(app, db)
+  installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
   }

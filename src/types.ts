@@ -1,31 +1,6 @@
-import type { Engine } from './engine/engine.ts'
-import type { DatabaseOf } from './model/infer.ts'
+import type { Engine } from './database/engine.ts'
+import type { RegisteredDatabase } from './model/register.ts'
 import type { Session } from './session/session.ts'
-
-/**
- * Augment this interface once to type `app.db` and `request.db` across the app:
- *
- * @example
- * ```ts
- * import * as models from './models.ts'
- * declare module 'fastify-orm' {
- *   interface Register { models: typeof models }
- * }
- * ```
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
-export interface Register {}
-
-/** A Kysely database description: table name → row shape. */
-export type AnyDatabase = Record<string, Record<string, unknown>>
-
-/**
- * The database type registered through {@link Register}: computed from `models`, or a
- * Kysely database interface given as `database`; untyped when nothing is registered.
- */
-export type RegisteredDatabase = Register extends { models: infer M }
-  ? DatabaseOf<M>
-  : Register extends { database: infer DB } ? DB : AnyDatabase
 
 /** Per-route database options, set in the route's `config.db`. */
 export interface RouteDatabaseOptions {

@@ -2,27 +2,17 @@ import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { resolveConfig } from '../config/resolve-config.ts'
 import { createOrmDialect } from '../dialect/create-orm-dialect.ts'
-import { OrmError } from '../errors.ts'
+import { MigrationError, OrmError } from '../errors.ts'
 import type { AutogenerateOptions } from '../migration/autogenerate/autogenerate.ts'
-import { MigrationError } from '../migration/migration-error.ts'
 import { Migrations, initMigrations } from '../migration/migrations.ts'
 import { ModelRegistry } from '../model/registry.ts'
 import fastifyOrm from '../plugin.ts'
+import { STDIO, type CliOutput } from './cli-output.ts'
 import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
 import { loadAppModule, preloadRevisions, type AppModule } from './load-app.ts'
 import { startShell } from './shell.ts'
 import { UsageError } from './usage-error.ts'
 
-/** Where the CLI writes; the tests pass their own. */
-export interface CliOutput {
-  out (line: string): void
-  err (line: string): void
-}
-
-const STDIO: CliOutput = {
-  out: (line) => { process.stdout.write(`${line}\n`) },
-  err: (line) => { process.stderr.write(`${line}\n`) }
-}
 
 /**
  * Runs one `fastify-orm` command line and returns its exit code: 0 success, 1 failure or a

@@ -1,6 +1,6 @@
 import { start } from 'node:repl'
 import type { FastifyInstance } from 'fastify'
-import type { CliOutput } from './run.ts'
+import type { CliOutput } from './cli-output.ts'
 
 /**
  * `flask shell`: a REPL whose globals are the app module's exports (the models), `app` (a

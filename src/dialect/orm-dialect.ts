@@ -1,10 +1,10 @@
 import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { OrmError } from '../errors.ts'
-import type { MigrationOperations, MigrationTypes } from '../migration/migration-context.ts'
+import type { IntrospectedTable, IntrospectionLimits } from '../introspection/introspected-schema.ts'
 import type { ColumnConfig } from '../model/column.ts'
 import type { RegisteredTable } from '../model/registry.ts'
-import type { IntrospectedTable, IntrospectionLimits } from '../schema/introspected-schema.ts'
+import type { MigrationOperations, MigrationTypes } from './migration-operations.ts'
 
 /**
  * What the core may ask of a database. The core tests these flags, never the dialect's name.

@@ -1,6 +1,13 @@
 import type { ConnectionProvider, DatabaseConnection } from 'kysely'
-import type { ManagedDriver } from './managed-driver.ts'
 import { echoQueries, type EchoLogger } from './query-echo.ts'
+
+/** The pool a provider borrows from: `ManagedDriver`. */
+export interface ConnectionPool {
+  acquireConnection (): Promise<DatabaseConnection>
+  releaseConnection (connection: DatabaseConnection): Promise<void>
+  /** Whether a statement that failed with `error` may run once more on a fresh connection. */
+  mayRetry (connection: DatabaseConnection, error: unknown): boolean
+}
 
 /**
  * Kysely's default provider (a pooled connection per query, released right after), with
@@ -12,10 +19,10 @@ import { echoQueries, type EchoLogger } from './query-echo.ts'
  * ```
  */
 export class PoolConnectionProvider implements ConnectionProvider {
-  readonly #driver: ManagedDriver
+  readonly #driver: ConnectionPool
   readonly #echo: EchoLogger | undefined
 
-  constructor (driver: ManagedDriver, echo: EchoLogger | undefined) {
+  constructor (driver: ConnectionPool, echo: EchoLogger | undefined) {
     this.#driver = driver
     this.#echo = echo
   }

@@ -1,73 +1,9 @@
-import { sql, type ColumnDefinitionBuilder, type Kysely, type RawBuilder } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
-import type { AnyColumn, ReferentialAction } from '../model/column.ts'
-import { enumCheck, serverDefaultValue } from '../schema/table-ddl.ts'
-
-/**
- * Portable column types for Kysely's schema builder. A revision declares a column with the
- * same `c.*` vocabulary as a model, and `t` turns it into this database's native type and
- * constraints, so one revision file runs on SQLite, PostgreSQL and MySQL.
- *
- * @example
- * ```ts
- * await db.schema.createTable('movie')
- *   .addColumn('id', ...t.column(c.integer().primaryKey().autoincrement()))
- *   .addColumn('mpa', ...t.column(c.enumeration(['G', 'PG']).nullable()))
- *   .addPrimaryKeyConstraint('pk_movie', ['id'])
- *   .addCheckConstraint('ck_movie_mpa_enum', t.enumCheck('mpa', ['G', 'PG']))
- *   .execute()
- * ```
- */
-export interface MigrationTypes {
-  /**
-   * The arguments of Kysely's `addColumn` / `modifyColumn` after the name: the native type
-   * and a callback applying NOT NULL (unless nullable), autoincrement (when the column
-   * says `.autoincrement()`) and the server default. Primary keys, uniques and foreign keys
-   * are table constraints, written separately.
-   */
-  column: (column: AnyColumn) => [RawBuilder<unknown>, (builder: ColumnDefinitionBuilder) => ColumnDefinitionBuilder]
-  /** The native type alone, e.g. `varchar(120)`, `jsonb`, `integer[]`. */
-  type: (column: AnyColumn) => RawBuilder<unknown>
-  /** An enumeration's CHECK: `"column" in ('a', 'b')` with this database's quoting. */
-  enumCheck: (column: string, values: readonly string[]) => RawBuilder<unknown>
-}
-
-/** Referential actions of a foreign key added by {@link MigrationOperations.addForeignKey}. */
-export interface ForeignKeyActions {
-  readonly onDelete?: ReferentialAction
-  readonly onUpdate?: ReferentialAction
-}
-
-/**
- * Schema changes whose SQL differs by database, above all on SQLite, whose ALTER TABLE
- * cannot change a column or a constraint: there each of these rebuilds the table the way
- * SQLite's documentation prescribes (new table, copy every row, drop, rename, indexes back,
- * `foreign_key_check`), preserving rows, indexes and foreign keys and never cascading into
- * child tables. PostgreSQL and MySQL get ALTER TABLE. Everything else a revision does is
- * Kysely's own schema builder (`db.schema.createTable`, `addColumn`, `createIndex`, …).
- */
-export interface MigrationOperations {
-  /**
-   * Gives an existing column a new declaration — type, nullability and server default
-   * together (the whole new state, as MySQL's MODIFY COLUMN needs it).
-   */
-  alterColumn: (table: string, column: string, declaration: AnyColumn) => Promise<void>
-  /** Drops a column (with SQLite, rebuilding when the column is in a key, index or constraint). */
-  dropColumn: (table: string, column: string) => Promise<void>
-  /** Drops an index (MySQL needs the table; PostgreSQL and SQLite do not take it). */
-  dropIndex: (table: string, name: string) => Promise<void>
-  addUnique: (table: string, name: string, columns: readonly string[]) => Promise<void>
-  dropUnique: (table: string, name: string) => Promise<void>
-  addForeignKey: (
-    table: string, name: string, columns: readonly string[],
-    referencedTable: string, referencedColumns: readonly string[], actions?: ForeignKeyActions
-  ) => Promise<void>
-  dropForeignKey: (table: string, name: string) => Promise<void>
-  /** Adds a CHECK; `expression` is SQL (`'price > 0'`) or a `sql` fragment such as `t.enumCheck(…)`. */
-  addCheck: (table: string, name: string, expression: string | RawBuilder<unknown>) => Promise<void>
-  dropCheck: (table: string, name: string) => Promise<void>
-}
+import { enumCheck, serverDefaultValue } from '../dialect/ddl-fragments.ts'
+import type { MigrationOperations, MigrationTypes } from '../dialect/migration-operations.ts'
+import type { AnyColumn } from '../model/column.ts'
 
 /**
  * What a revision's `up` and `down` receive.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { MigrationError } from './migration-error.ts'
+import { MigrationError } from '../errors.ts'
 import type { MigrationContext } from './migration-context.ts'
 
 /** One revision file: its id, its parent's id (`null` for the first), and how to apply and revert it. */

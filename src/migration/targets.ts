@@ -1,4 +1,4 @@
-import { MigrationError } from './migration-error.ts'
+import { MigrationError } from '../errors.ts'
 import type { Revision } from './revision.ts'
 
 /**

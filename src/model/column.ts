@@ -124,3 +124,12 @@ export class Column<T, N extends boolean = false, D extends boolean = false> {
 
 /** Any column, whatever its inferred types. */
 export type AnyColumn = Column<unknown, boolean, boolean>
+
+/** One column as stored: its property, its database name and its declaration. */
+export interface ModelColumn {
+  readonly property: string
+  readonly name: string
+  readonly config: ColumnConfig
+  /** Resolved: explicit, or automatic for a lone integer primary key without a foreign key. */
+  readonly autoincrement: boolean
+}

@@ -1,12 +1,9 @@
 import type { TSchema } from '@sinclair/typebox'
-import type { AnyColumn, ColumnConfig, ReferenceOptions, ReferenceTarget } from './column.ts'
+import type { AnyColumn, ColumnConfig, ModelColumn, ReferenceOptions, ReferenceTarget } from './column.ts'
 import { ModelDefinitionError } from './model-definition-error.ts'
-import { constraintName, snakeCase, type SnakeCase } from './naming.ts'
+import { constraintName, snakeCase, type Naming, type SnakeCase } from './naming.ts'
 import { buildModelSchemas, type ModelSchemas } from './model-schemas.ts'
 import type { InsertOf, KyselyTableOf, RowOf, UpdateOf } from './infer.ts'
-
-/** How property names become column names. */
-export type Naming = 'preserve' | 'snake_case'
 
 /** Table-level options of {@link defineModel}. */
 export interface ModelOptions<C extends Record<string, AnyColumn>, TableName extends string = string, N extends Naming = Naming> {
@@ -24,15 +21,6 @@ export interface ModelOptions<C extends Record<string, AnyColumn>, TableName ext
   checks?: Readonly<Record<string, string>>
   /** The bind (a name from the plugin's `binds` option) whose database holds this table. */
   bind?: string
-}
-
-/** One column as stored: its property, its database name and its declaration. */
-export interface ModelColumn {
-  readonly property: string
-  readonly name: string
-  readonly config: ColumnConfig
-  /** Resolved: explicit, or automatic for a lone integer primary key without a foreign key. */
-  readonly autoincrement: boolean
 }
 
 /** A named constraint or index over database column names. */

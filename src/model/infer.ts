@@ -1,7 +1,6 @@
 import type { ColumnType } from 'kysely'
 import type { AnyColumn, Column } from './column.ts'
-import type { Naming } from './define-model.ts'
-import type { SnakeCase } from './naming.ts'
+import type { Naming, SnakeCase } from './naming.ts'
 
 /** Flattens an intersection into one object type, so editors show the fields. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {}
@@ -55,3 +54,6 @@ export type DatabaseOf<Models> = {
   [K in keyof Models as Models[K] extends { readonly tableName: infer T extends string } ? T : never]:
   Models[K] extends { readonly $kysely: infer Table } ? Table : never
 }
+
+/** A Kysely database description: table name → row shape. */
+export type AnyDatabase = Record<string, Record<string, unknown>>

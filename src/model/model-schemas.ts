@@ -1,6 +1,5 @@
 import { Type, type TObject, type TOptional, type TSchema, type TUnsafe } from '@sinclair/typebox'
-import type { AnyColumn, ColumnConfig } from './column.ts'
-import type { ModelColumn } from './define-model.ts'
+import type { AnyColumn, ColumnConfig, ModelColumn } from './column.ts'
 import type { OptionalOnInsert, SelectValue, WriteValue } from './infer.ts'
 
 /**

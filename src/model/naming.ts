@@ -1,3 +1,6 @@
+/** How property names become column names. */
+export type Naming = 'preserve' | 'snake_case'
+
 /**
  * CamelCase → snake_case, at run time and (as {@link SnakeCase}) at compile time, by one
  * rule: an underscore goes before an upper-case letter that follows a lower-case letter or

@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type RawBuilder } from 'kysely'
-import type { ModelColumn } from '../model/define-model.ts'
+import type { ModelColumn } from '../model/column.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
-import type { EntityMapper } from '../session/entity-mapper.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import { selectRows, type RowSelection } from './select-rows.ts'
 import { assignLoaded, normalize, relationOf, singleKey, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 

@@ -1,6 +1,6 @@
 import type { AnyModel } from '../model/define-model.ts'
 import type { BelongsTo, HasMany, HasOne, ManyToMany, ModelRelations, Relation } from '../model/relations.ts'
-import type { Register } from '../types.ts'
+import type { Register } from '../model/register.ts'
 
 type RegisteredEntries = Register extends { models: infer Entries } ? Entries : Record<never, never>
 

@@ -1,8 +1,8 @@
 import { expressionBuilder, sql, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { NotFoundError, SessionStateError } from '../errors.ts'
+import { MultipleResultsError, NotFoundError, UnknownPropertyError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
-import type { EntityMapper } from '../session/entity-mapper.ts'
-import type { AnyDatabase } from '../types.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
+import type { AnyDatabase } from '../model/infer.ts'
 import { resolvePageRequest, type PageRequestInput } from './page-request.ts'
 import { assertPageInRange, Pagination } from './pagination.ts'
 import type { Simplify } from '../model/infer.ts'
@@ -163,7 +163,7 @@ export class Query<M extends AnyModel, R = M['$row']> {
   async one (): Promise<R> {
     const rows = await this.limit(2).all()
     if (rows.length === 0) throw new NotFoundError(`${this.#props.modelName} not found`)
-    if (rows.length > 1) throw new SessionStateError(`Expected one ${this.#props.modelName} but the query matched several; add a filter, or use first()`)
+    if (rows.length > 1) throw new MultipleResultsError(this.#props.modelName)
     return rows[0] as R
   }
 
@@ -225,7 +225,7 @@ export class Query<M extends AnyModel, R = M['$row']> {
   #column (property: string): string {
     const column = this.#props.mapper.columns.find((candidate) => candidate.property === property)
     if (!column) {
-      throw new SessionStateError(`${this.#props.modelName} has no property "${property}" (properties: ${this.#props.mapper.columns.map((c) => c.property).join(', ')})`)
+      throw new UnknownPropertyError(this.#props.modelName, property, this.#props.mapper.columns.map((c) => c.property))
     }
     return column.name
   }

@@ -1,9 +1,9 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely'
-import { SessionStateError } from '../errors.ts'
+import { InvalidArgumentError, UnknownRelationshipError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
-import type { EntityMapper } from '../session/entity-mapper.ts'
-import type { AnyDatabase } from '../types.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
+import type { AnyDatabase } from '../model/infer.ts'
 
 type Entity = Record<string, unknown>
 
@@ -60,7 +60,7 @@ export function relationOf (mapper: EntityMapper, name: string): ResolvedRelatio
   const relation = mapper.table.relations.get(name)
   if (!relation) {
     const known = [...mapper.table.relations.keys()]
-    throw new SessionStateError(`${mapper.table.modelName} has no relationship "${name}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`)
+    throw new UnknownRelationshipError(mapper.table.modelName, name, known)
   }
   return relation
 }
@@ -149,7 +149,7 @@ async function selectRowsIn (context: RelationLoaderContext, keys: unknown[], bu
 
 export function singleKey (mapper: EntityMapper): { name: string, property: string } {
   const [key, ...rest] = mapper.keyColumns
-  if (!key || rest.length > 0) throw new SessionStateError(`${mapper.table.modelName} has a composite primary key; relationships need a single-column key`)
+  if (!key || rest.length > 0) throw new InvalidArgumentError(`${mapper.table.modelName} has a composite primary key; relationships need a single-column key`)
   return { name: key.name, property: key.property }
 }
 

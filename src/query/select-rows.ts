@@ -1,5 +1,5 @@
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import type { AnyDatabase } from '../types.ts'
+import type { AnyDatabase } from '../model/infer.ts'
 
 /** What selects a query's rows: its table, filters, order and page. */
 export interface RowSelection {

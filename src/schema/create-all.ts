@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
 import { ModelDefinitionError } from '../model/model-definition-error.ts'
 import type { ForeignKeyDefinition, RegisteredTable } from '../model/registry.ts'
-import { createTableBuilder, withActions } from './table-ddl.ts'
+import { withActions } from '../dialect/ddl-fragments.ts'
+import { createTableBuilder } from './table-ddl.ts'
 
 /**
  * Flask-SQLAlchemy's `create_all()`: creates the tables (with their constraints and

@@ -1,6 +1,6 @@
-import { SessionStateError } from '../errors.ts'
+import { CircularDependencyError } from '../errors.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
-import type { EntityMapper } from './entity-mapper.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
 
 export type Entity = Record<string, unknown>
 
@@ -258,7 +258,7 @@ export function insertRounds (mapper: EntityMapper, entities: readonly Entity[],
   while (done.size < entities.length) {
     const round = entities.filter((entity) => !done.has(entity) && (dependsOn.get(entity) ?? []).every((dep) => done.has(dep)))
     if (round.length === 0) {
-      throw new SessionStateError(`New ${mapper.table.modelName} objects reference each other in a cycle; flush one of them first, then link the rest`)
+      throw new CircularDependencyError(mapper.table.modelName)
     }
     round.forEach((entity) => done.add(entity))
     rounds.push(round)
@@ -277,7 +277,8 @@ function sameKey (a: unknown, b: unknown): boolean {
   return String(a) === String(b)
 }
 
-function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
+/** Appends `value` to the list of `key`, creating it. */
+export function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)
   if (list) list.push(value)
   else map.set(key, [value])

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
-import type { Engine } from '../engine/engine.ts'
 import { SessionStateError } from '../errors.ts'
-import type { RegisteredDatabase } from '../types.ts'
-import type { Session } from './session.ts'
-import type { ModelChanges } from './unit-of-work.ts'
+import type { RegisteredDatabase } from '../model/register.ts'
+import type { Session, SessionOptions } from './session.ts'
+import type { ModelChanges } from './change-counts.ts'
 import type { SessionLifetime } from './session-connection.ts'
 
 const kSession = Symbol('fastify-orm.session')
@@ -31,7 +30,7 @@ interface RequestWithSession {
  * to know it is closed; a listener is attached when it opens a transaction, which must be
  * rolled back at the end. Requests that never use `request.db` pay for one property write.
  */
-export function installRequestSessions (app: FastifyInstance, engine: Engine<RegisteredDatabase>): void {
+export function installRequestSessions (app: FastifyInstance, openSession: (options: SessionOptions) => Session<RegisteredDatabase>): void {
   app.decorateRequest(kSession, null)
   app.decorateRequest(kResponse, null)
   app.decorateRequest('db', {
@@ -42,7 +41,7 @@ export function installRequestSessions (app: FastifyInstance, engine: Engine<Reg
       if (response === null) {
         throw new SessionStateError('request.db was used before fastify-orm saw the request (in an onRequest hook added before the plugin was registered). Register the plugin first — await app.register(fastifyOrm, …) — then add hooks that use request.db.')
       }
-      const session = engine.session({ logger: request.log, lifetime: new RequestLifetime(request, response) })
+      const session = openSession({ logger: request.log, lifetime: new RequestLifetime(request, response) })
       request[kSession] = session
       // First used after the response went out (e.g. in an onResponse hook): its close event
       // may have passed, so hand out a closed session rather than one that could leak.

@@ -1,14 +1,18 @@
 import type { CompiledQuery, Kysely, QueryResult, TransactionSettings } from 'kysely'
-import type { Engine } from '../engine/engine.ts'
+import type { DatabasePool } from '../engine/database-pool.ts'
 import type { EchoLogger } from '../engine/query-echo.ts'
-import { NotFoundError, SessionStateError } from '../errors.ts'
-import type { AnyModel, ModelColumn } from '../model/define-model.ts'
+import { InvalidArgumentError, NotFoundError } from '../errors.ts'
+import type { ModelColumn } from '../model/column.ts'
+import type { AnyModel } from '../model/define-model.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
 import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
-import type { AnyDatabase } from '../types.ts'
-import type { EntityMapper } from './entity-mapper.ts'
+import type { AnyDatabase } from '../model/infer.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
+import { keyCondition } from '../mapping/key-condition.ts'
+import type { Mappings } from '../mapping/mappings.ts'
 import { SessionConnection, type SessionLifetime } from './session-connection.ts'
-import { keyCondition, UnitOfWork, type FlushResult, type UncommittedChanges } from './unit-of-work.ts'
+import type { UncommittedChanges } from './change-counts.ts'
+import { UnitOfWork, type FlushResult } from './unit-of-work.ts'
 
 /** Isolation level and access mode of a transaction, passed through to the database. */
 export type TransactionOptions = TransactionSettings
@@ -18,6 +22,21 @@ export type PrimaryKeyInput = string | number | bigint | ReadonlyArray<string | 
 
 /** A tracked object of a model: a plain object with the model's properties. */
 export type EntityOf<M extends AnyModel> = M['$row']
+
+/** Options of `app.db.session()`. */
+export interface SessionOptions {
+  /** Where echo lines go; defaults to the engine's logger. `request.db` passes `request.log`. */
+  logger?: EchoLogger
+  /** @internal What the session's life is bound to: `request.db`'s request. */
+  lifetime?: SessionLifetime
+}
+
+/**
+ * The engine (`app.db`, or a bind) a session belongs to. It is the `Engine` class of the
+ * database façade, which declares so by declaration merging: the session never imports it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- filled by declaration merging
+export interface SessionEngine<DB> {}
 
 /**
  * A unit of work on one database: Flask-SQLAlchemy's `db.session`. In a route it is
@@ -39,7 +58,9 @@ export type EntityOf<M extends AnyModel> = M['$row']
  * ```
  */
 export class Session<DB = unknown> {
-  readonly #engine: Engine<DB>
+  readonly #engine: SessionEngine<DB>
+  readonly #pool: DatabasePool<DB>
+  readonly #mappings: Mappings
   readonly #connection: SessionConnection
   #kysely: Kysely<DB> | undefined
   #savepoints = 0
@@ -51,18 +72,20 @@ export class Session<DB = unknown> {
   #committing: Promise<void> | undefined
 
   /** @internal Sessions are made by `request.db` and `app.db.session()`. */
-  constructor (engine: Engine<DB>, driverConnection: SessionConnection) {
+  constructor (engine: SessionEngine<DB>, pool: DatabasePool<DB>, mappings: Mappings, driverConnection: SessionConnection) {
     this.#engine = engine
+    this.#pool = pool
+    this.#mappings = mappings
     this.#connection = driverConnection
   }
 
   /** @internal */
-  static create<DB> (engine: Engine<DB>, echo: EchoLogger | undefined, lifetime?: SessionLifetime): Session<DB> {
-    return new Session(engine, new SessionConnection(engine.driver, echo, lifetime))
+  static create<DB> (engine: SessionEngine<DB>, pool: DatabasePool<DB>, mappings: Mappings, echo: EchoLogger | undefined, lifetime?: SessionLifetime): Session<DB> {
+    return new Session(engine, pool, mappings, new SessionConnection(pool.driver, echo, lifetime))
   }
 
   /** The engine (`app.db`, or a bind) this session works on. */
-  get engine (): Engine<DB> {
+  get engine (): SessionEngine<DB> {
     return this.#engine
   }
 
@@ -71,7 +94,7 @@ export class Session<DB = unknown> {
    * transaction when one is open, on a pooled connection otherwise.
    */
   get kysely (): Kysely<DB> {
-    this.#kysely ??= this.#engine.kyselyOn(this.#connection)
+    this.#kysely ??= this.#pool.kyselyOn(this.#connection)
     return this.#kysely
   }
 
@@ -117,7 +140,7 @@ export class Session<DB = unknown> {
     this.#assertOpen()
     // Outside a transaction, a flush that is one INSERT … RETURNING runs in autocommit: the
     // statement is atomic by itself, and BEGIN and COMMIT are two round trips of a POST's three.
-    const autocommit = !this.#connection.inTransaction && this.#engine.capabilities.supportsReturning && this.#unitOfWork?.isLoneInsert === true
+    const autocommit = !this.#connection.inTransaction && this.#pool.capabilities.supportsReturning && this.#unitOfWork?.isLoneInsert === true
     if (this.#unitOfWork?.hasChanges === true) await this.#flush(!autocommit)
     // Nothing to end when the flush ran in autocommit (its row is stored) or nothing was open.
     if (this.#connection.inTransaction) {
@@ -154,7 +177,7 @@ export class Session<DB = unknown> {
    */
   add<M extends AnyModel> (model: M, values: M['$insert']): EntityOf<M> {
     this.#assertOpen()
-    const mapper = this.#engine.mapperOf(model)
+    const mapper = this.#mappings.mapperOf(model)
     const entity = mapper.create(values as Record<string, unknown>)
     this.#uow.add(mapper, entity)
     return entity as EntityOf<M>
@@ -190,14 +213,14 @@ export class Session<DB = unknown> {
     const unitOfWork = this.#uow
     if (transactional && !this.#connection.inTransaction) this.#connection.begin()
     try {
-      const capabilities = this.#engine.capabilities
+      const capabilities = this.#pool.capabilities
       return await unitOfWork.flush({
-        builder: this.#engine.kysely as unknown as Kysely<AnyDatabase>,
+        builder: this.#pool.kysely as unknown as Kysely<AnyDatabase>,
         execute: (query) => this.#execute(query),
-        inserts: this.#engine.insertStatements,
+        inserts: this.#mappings.insertStatements,
         supportsReturning: capabilities.supportsReturning,
         rowsPerInsert: capabilities.rowsPerInsert,
-        tableOrder: this.#engine.tableOrder
+        tableOrder: this.#mappings.tableOrder
       })
     } catch (error) {
       // Inside transaction(fn)'s savepoint, rolling back to it is that savepoint's job.
@@ -220,11 +243,11 @@ export class Session<DB = unknown> {
   get<M extends AnyModel> (model: M, key: PrimaryKeyInput): Promise<EntityOf<M> | undefined> {
     try {
       this.#assertOpen()
-      const mapper = this.#engine.mapperOf(model)
+      const mapper = this.#mappings.mapperOf(model)
       const values = checkedKeyValues(mapper, key)
       const known = this.#unitOfWork?.lookup(mapper, mapper.keyFromValues(values) as string)
       if (known) return Promise.resolve(known as EntityOf<M>)
-      const query = this.#engine.selectByKey(mapper, values)
+      const query = this.#mappings.selectByKey(mapper, values)
       const result = this.#connection.executeNow(query)
       if (result !== undefined) return Promise.resolve(this.#loadFirst(mapper, result) as EntityOf<M> | undefined)
       return this.#execute(query).then((result) => this.#loadFirst(mapper, result) as EntityOf<M> | undefined)
@@ -267,7 +290,7 @@ export class Session<DB = unknown> {
     this.#assertOpen()
     return new Query<M>({
       runner: this.#queryRunner,
-      mapper: this.#engine.mapperOf(model),
+      mapper: this.#mappings.mapperOf(model),
       modelName: model.name,
       filters: [],
       orders: [],
@@ -289,7 +312,7 @@ export class Session<DB = unknown> {
    */
   track<M extends AnyModel> (model: M, rows: ReadonlyArray<Record<string, unknown>>): Array<EntityOf<M>> {
     this.#assertOpen()
-    const mapper = this.#engine.mapperOf(model)
+    const mapper = this.#mappings.mapperOf(model)
     return rows.map((row) => this.#uow.load(mapper, row) as EntityOf<M>)
   }
 
@@ -317,7 +340,7 @@ export class Session<DB = unknown> {
 
   get #uow (): UnitOfWork {
     if (this.#unitOfWork === undefined) {
-      this.#unitOfWork = new UnitOfWork(this.#engine)
+      this.#unitOfWork = new UnitOfWork(this.#mappings)
       // Tracked objects may be changed and never committed: have that reported at the end.
       this.#connection.watchObjects()
     }
@@ -334,11 +357,11 @@ export class Session<DB = unknown> {
 
   get #queryRunner (): QueryRunner {
     this.#runner ??= {
-      builder: this.#engine.kysely as unknown as Kysely<AnyDatabase>,
+      builder: this.#pool.kysely as unknown as Kysely<AnyDatabase>,
       execute: (query) => this.#execute(query),
       autoflush: async () => { if (this.#unitOfWork?.hasChanges) await this.flush() },
       load: (mapper, rows) => rows.map((row) => this.#uow.load(mapper, row)),
-      mapperOf: (model) => this.#engine.mapperOf(model),
+      mapperOf: (model) => this.#mappings.mapperOf(model),
       snapshotCollection: (entity, relation, members) => this.#uow.snapshotCollection(entity, relation, members)
     }
     return this.#runner
@@ -407,8 +430,8 @@ export class Session<DB = unknown> {
   async #inSavepoint<T> (fn: (session: this) => Promise<T>): Promise<T> {
     const connection = await this.#connection.transactionConnection()
     const name = `fastify_orm_sp_${++this.#savepoints}`
-    const driver = this.#engine.driver
-    const compile = this.#engine.compileQuery
+    const driver = this.#pool.driver
+    const compile = this.#pool.compileQuery
     await driver.savepoint(connection, name, compile)
     const mark = this.#uow.insertMark
     let result: T
@@ -431,20 +454,20 @@ export class Session<DB = unknown> {
 function keyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[] {
   const columns = mapper.keyColumns
   if (Array.isArray(key)) {
-    if (key.length !== columns.length) throw new SessionStateError(`${mapper.table.modelName} has a ${columns.length}-column primary key; got ${key.length} values`)
+    if (key.length !== columns.length) throw new InvalidArgumentError(`${mapper.table.modelName} has a ${columns.length}-column primary key; got ${key.length} values`)
     return key
   }
   if (typeof key === 'object' && key !== null) {
     return columns.map((column) => (key as Record<string, unknown>)[column.property])
   }
-  if (columns.length !== 1) throw new SessionStateError(`${mapper.table.modelName} has a composite primary key: pass [${columns.map((c) => c.property).join(', ')}]`)
+  if (columns.length !== 1) throw new InvalidArgumentError(`${mapper.table.modelName} has a composite primary key: pass [${columns.map((c) => c.property).join(', ')}]`)
   return [key]
 }
 
 function checkedKeyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[] {
   const values = keyValues(mapper, key)
   if (values.some((value) => value === undefined || value === null)) {
-    throw new SessionStateError(`get(${mapper.table.modelName}, …) needs a value for every primary-key column (${mapper.keyColumns.map((c) => c.property).join(', ')})`)
+    throw new InvalidArgumentError(`get(${mapper.table.modelName}, …) needs a value for every primary-key column (${mapper.keyColumns.map((c) => c.property).join(', ')})`)
   }
   for (let i = 0; i < values.length; i++) mapper.assertComparable((mapper.keyColumns[i] as ModelColumn).property, values[i])
   return values

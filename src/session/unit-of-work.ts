@@ -1,36 +1,16 @@
-import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder, type SqlBool } from 'kysely'
-import { SessionStateError } from '../errors.ts'
+import { UntrackedObjectError } from '../errors.ts'
+import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyModel } from '../model/define-model.ts'
-import type { ResolvedRelation } from '../model/registry.ts'
-import type { AnyDatabase } from '../types.ts'
-import type { EntityMapper } from './entity-mapper.ts'
-import type { InsertStatements } from './insert-statements.ts'
+import { countChange, type ModelChanges, type UncommittedChanges } from './change-counts.ts'
+import { followDatabaseDeletes, forgetDeleted } from './database-deletes.ts'
+import type { EntityState } from './entity-state.ts'
+import { deleteRows, insertRows, updateRow, type FlushTarget } from './flush-statements.ts'
+import { restore, undoOf, type InsertedBatch, type InsertUndo } from './insert-undo.ts'
+import { writeLinks } from './link-writes.ts'
 import {
-  cascadeDeletes, cascadeSaveUpdate, collectMemberships, insertRounds, membersOf, resolveOwnerships, syncCollections, syncForeignKeys,
-  type Entity, type TrackedGraph
+  append, cascadeDeletes, cascadeSaveUpdate, collectMemberships, insertRounds, membersOf, resolveOwnerships, syncCollections, syncForeignKeys,
+  type Entity, type Ownerships, type TrackedGraph
 } from './object-graph.ts'
-
-interface EntityState {
-  readonly mapper: EntityMapper
-  status: 'new' | 'persistent' | 'deleted'
-  /** Column values when loaded or last flushed (persistent entities only). */
-  snapshot: unknown[] | undefined
-  key: string | undefined
-}
-
-/** Writes of one model that were not committed, for the warning of a session that ends with them. */
-export interface ModelChanges {
-  readonly model: string
-  new: number
-  changed: number
-  deleted: number
-}
-
-/** A session's changes that no COMMIT made permanent: never flushed, or flushed in a transaction still open. */
-export interface UncommittedChanges {
-  readonly unflushed: readonly ModelChanges[]
-  readonly flushed: readonly ModelChanges[]
-}
 
 /** What one flush wrote, for logs and tests. */
 export interface FlushResult {
@@ -38,28 +18,6 @@ export interface FlushResult {
   readonly updated: number
   readonly deleted: number
 }
-
-/** What the unit of work needs from its database. */
-export interface FlushTarget {
-  /** Builds and compiles statements (the engine's Kysely); it never runs them. */
-  readonly builder: Kysely<AnyDatabase>
-  /** Runs a compiled statement in the session's transaction. */
-  readonly execute: (query: CompiledQuery) => Promise<QueryResult<unknown>>
-  /** The engine's cache of INSERT texts. */
-  readonly inserts: InsertStatements
-  readonly supportsReturning: boolean
-  /**
-   * Rows per INSERT statement; undefined: as many as the parameter limit allows (fewest
-   * round trips, for servers). SQLite, in process, is faster with a short statement it
-   * prepares once and runs again than with one huge statement it must parse.
-   */
-  readonly rowsPerInsert: number | undefined
-  /** Tables in foreign-key order (parents first); inserts follow it, deletes reverse it. */
-  readonly tableOrder: readonly string[]
-}
-
-// Bound parameters per statement: under SQLite's 32,766, PostgreSQL's and MySQL's 65,535.
-const MAX_PARAMETERS = 30_000
 
 /** Where a session finds the mapper of a model: its engine. */
 export interface MapperSource {
@@ -148,7 +106,7 @@ export class UnitOfWork {
   delete (entity: Entity): void {
     if (this.#states.get(entity)?.status === 'deleted') return
     const state = this.#states.get(entity)
-    if (!state) throw new SessionStateError('delete() was given an object this session does not know: load it through this session (get/query) first.')
+    if (!state) throw new UntrackedObjectError('delete() was given an object this session does not know: load it through this session (get/query) first.')
     if (state.status === 'new') this.#states.delete(entity)
     else state.status = 'deleted'
   }
@@ -286,25 +244,62 @@ export class UnitOfWork {
   }
 
   /**
-   * Writes every change. First the object graph: objects reachable through loaded
-   * relationships join as new (save-update), each object's parent is resolved from both
-   * sides of its relationships (see `resolveOwnerships`), orphans and cascaded children are
-   * deleted. Then inserts, parents before children (multi-row INSERT … RETURNING where the
-   * database has it; same-table dependencies in rounds), each object's foreign keys taken
-   * from its parents; updates of changed columns only; many-to-many links; deletes,
-   * children first. Entity states change only once every statement succeeded; then loaded
-   * collections follow the new keys and the database's ON DELETE actions. On failure new
-   * entities get back the values they had, and the caller rolls back.
+   * Writes every change, in five steps:
+   *
+   * 1. the object graph: objects reachable through loaded relationships join as new
+   *    (save-update), each object's parent is resolved from both sides of its relationships
+   *    (see `resolveOwnerships`), orphans and cascaded children are deleted;
+   * 2. what to write, every value checked before any statement is sent;
+   * 3. what the new objects look like, to put them back if a statement fails;
+   * 4. the statements: inserts, parents before children (multi-row INSERT … RETURNING where
+   *    the database has it; same-table dependencies in rounds), each object's foreign keys
+   *    taken from its parents; updates of changed columns only; many-to-many links;
+   *    deletes, children first. On failure the new objects get back their values, and the
+   *    caller rolls back;
+   * 5. only once every statement succeeded, the objects' states: loaded collections follow
+   *    the new keys and the database's ON DELETE actions.
    */
   async flush (target: FlushTarget): Promise<FlushResult> {
-    cascadeSaveUpdate(this.#graph)
-    const memberships = collectMemberships(this.#graph)
-    const ownerships = resolveOwnerships(this.#graph, memberships)
-    cascadeDeletes(this.#graph, memberships, ownerships)
+    const graph = this.#graph
+    cascadeSaveUpdate(graph)
+    const memberships = collectMemberships(graph)
+    const ownerships = resolveOwnerships(graph, memberships)
+    cascadeDeletes(graph, memberships, ownerships)
+    const { inserts, deletes } = this.#pendingWrites()
+    const before = this.#undoOfInserts(inserts)
+    let updates: PendingUpdate[]
+    let linkChanges: Array<() => void>
+    try {
+      await this.#insertAll(target, inserts, ownerships)
+      updates = await this.#updateAll(target, ownerships)
+      linkChanges = await writeLinks(target, graph)
+      await this.#deleteAll(target, deletes)
+    } catch (error) {
+      for (const { mapper, entities, undo } of before) entities.forEach((entity, i) => { restore(mapper, entity, undo[i] as InsertUndo) })
+      throw error
+    }
+    this.#markInserted(before)
+    this.#countFlushed(before, updates, deletes)
+    for (const { entity, state } of updates) state.snapshot = state.mapper.snapshot(entity)
+    // Loaded collections follow the keys just written (both sides of each relationship).
+    syncCollections(graph, memberships, ownerships)
+    for (const change of linkChanges) change()
+    const deleted = [...deletes.values()].flat()
+    const gone = [...deleted, ...followDatabaseDeletes(this.#states, deleted)]
+    for (const entity of gone) this.expunge(entity)
+    forgetDeleted(this.#states, new Set(gone))
+    this.#snapshotAllCollections()
+    return { inserted: before.reduce((count, batch) => count + batch.entities.length, 0), updated: updates.length, deleted: deleted.length }
+  }
+
+  /**
+   * New and deleted objects by table. Values no database could store are refused here,
+   * before any statement is sent, alike on every database (SQLite would store what
+   * PostgreSQL refuses).
+   */
+  #pendingWrites (): { inserts: Map<string, Entity[]>, deletes: Map<string, Entity[]> } {
     const inserts = new Map<string, Entity[]>()
     const deletes = new Map<string, Entity[]>()
-    // Values no database could store are refused before any statement is sent, alike on
-    // every database (SQLite would store what PostgreSQL refuses).
     for (const [entity, state] of this.#states) {
       const table = state.mapper.table.tableName
       if (state.status === 'new') {
@@ -317,44 +312,56 @@ export class UnitOfWork {
         if (changes !== undefined) state.mapper.assertStorable(entity, changes)
       }
     }
-    // What each new object looked like, to put it back if a statement fails (per table,
-    // in the order of its objects).
+    return { inserts, deletes }
+  }
+
+  /** What each new object looks like, to put it back if a statement fails (per table, in the order of its objects). */
+  #undoOfInserts (inserts: ReadonlyMap<string, Entity[]>): InsertedBatch[] {
     const before: InsertedBatch[] = []
     for (const entities of inserts.values()) {
       const mapper = this.#requireState(entities[0] as Entity).mapper
       before.push({ mapper, entities, undo: entities.map((entity) => undoOf(mapper, entity)) })
     }
-    const updates: Array<{ entity: Entity, state: EntityState, changes: Record<string, unknown> }> = []
-    let linkChanges: Array<() => void>
-    try {
-      for (const table of target.tableOrder) {
-        const entities = inserts.get(table)
-        if (!entities) continue
-        const mapper = this.#requireState(entities[0] as Entity).mapper
-        for (const round of insertRounds(mapper, entities, ownerships)) {
-          for (const entity of round) syncForeignKeys(mapper, entity, ownerships)
-          await this.#insert(target, mapper, round)
-        }
+    return before
+  }
+
+  /** The INSERTs, tables parents first; within a table, objects after the new objects they reference. */
+  async #insertAll (target: FlushTarget, inserts: ReadonlyMap<string, Entity[]>, ownerships: Ownerships): Promise<void> {
+    for (const table of target.tableOrder) {
+      const entities = inserts.get(table)
+      if (!entities) continue
+      const mapper = this.#requireState(entities[0] as Entity).mapper
+      for (const round of insertRounds(mapper, entities, ownerships)) {
+        for (const entity of round) syncForeignKeys(mapper, entity, ownerships)
+        await insertRows(target, mapper, round)
       }
-      for (const [entity, state] of this.#states) {
-        if (state.status !== 'persistent') continue
-        syncForeignKeys(state.mapper, entity, ownerships)
-        const changes = state.mapper.changes(entity, state.snapshot as unknown[])
-        if (changes) updates.push({ entity, state, changes })
-      }
-      for (const { entity, state, changes } of updates) {
-        await target.execute(target.builder.updateTable(state.mapper.table.tableName).set(changes).where(keyCondition(state.mapper, entity)).compile())
-      }
-      linkChanges = await this.#writeLinks(target)
-      for (const table of [...target.tableOrder].reverse()) {
-        const entities = deletes.get(table)
-        if (entities) await deleteRows(target, this.#requireState(entities[0] as Entity).mapper, entities)
-      }
-    } catch (error) {
-      for (const { mapper, entities, undo } of before) entities.forEach((entity, i) => { restore(mapper, entity, undo[i] as InsertUndo) })
-      throw error
     }
-    for (const batch of before) {
+  }
+
+  /** The UPDATEs of loaded objects whose columns (foreign keys included) changed; returns them. */
+  async #updateAll (target: FlushTarget, ownerships: Ownerships): Promise<PendingUpdate[]> {
+    const updates: PendingUpdate[] = []
+    for (const [entity, state] of this.#states) {
+      if (state.status !== 'persistent') continue
+      syncForeignKeys(state.mapper, entity, ownerships)
+      const changes = state.mapper.changes(entity, state.snapshot as unknown[])
+      if (changes) updates.push({ entity, state, changes })
+    }
+    for (const { entity, state, changes } of updates) await updateRow(target, state.mapper, entity, changes)
+    return updates
+  }
+
+  /** The DELETEs, tables children first. */
+  async #deleteAll (target: FlushTarget, deletes: ReadonlyMap<string, Entity[]>): Promise<void> {
+    for (const table of [...target.tableOrder].reverse()) {
+      const entities = deletes.get(table)
+      if (entities) await deleteRows(target, this.#requireState(entities[0] as Entity).mapper, entities)
+    }
+  }
+
+  /** Inserted objects are persistent now, in the identity map, and undone if the transaction rolls back. */
+  #markInserted (batches: readonly InsertedBatch[]): void {
+    for (const batch of batches) {
       const { mapper, entities } = batch
       for (const entity of entities) {
         const state = this.#requireState(entity)
@@ -363,163 +370,15 @@ export class UnitOfWork {
       }
       this.#inserted.push(batch)
     }
-    if (before.length > 0 || updates.length > 0 || deletes.size > 0) {
-      const flushed = this.#flushed ??= new Map()
-      for (const { mapper, entities } of before) countChange(flushed, mapper.table.modelName, 'new', entities.length)
-      for (const { state } of updates) countChange(flushed, state.mapper.table.modelName, 'changed')
-      for (const entities of deletes.values()) countChange(flushed, this.#requireState(entities[0] as Entity).mapper.table.modelName, 'deleted', entities.length)
-    }
-    for (const { entity, state } of updates) state.snapshot = state.mapper.snapshot(entity)
-    // Loaded collections follow the keys just written (both sides of each relationship).
-    syncCollections(this.#graph, memberships, ownerships)
-    for (const change of linkChanges) change()
-    const deleted = [...deletes.values()].flat()
-    const gone = [...deleted, ...this.#followDatabaseDeletes(deleted)]
-    for (const entity of gone) this.expunge(entity)
-    this.#forgetDeleted(new Set(gone))
-    this.#snapshotAllCollections()
-    return { inserted: before.reduce((count, batch) => count + batch.entities.length, 0), updated: updates.length, deleted: deleted.length }
   }
 
-  /**
-   * Many-to-many: inserts the association rows of members added to loaded collections and
-   * deletes those of members removed; a deleted object loses all its links. At most one
-   * DELETE and one INSERT per association table, whichever side the change was made on (a
-   * link added on both sides is one row). Returns the updates of the other side's loaded
-   * collections, applied once the whole flush has succeeded.
-   */
-  async #writeLinks (target: FlushTarget): Promise<Array<() => void>> {
-    const tables = new Map<string, LinkChanges>()
-    const changesOf = (table: string): LinkChanges => {
-      let changes = tables.get(table)
-      if (!changes) tables.set(table, changes = { inserts: new Map(), removals: new Map(), owners: new Map() })
-      return changes
-    }
-    const followUps: Array<() => void> = []
-    for (const [entity, state] of this.#states) {
-      for (const relation of state.mapper.relations) {
-        if (relation.kind !== 'manyToMany') continue
-        const through = relation.through as NonNullable<ResolvedRelation['through']>
-        const changes = changesOf(through.table.tableName)
-        const sourceKey = entity[state.mapper.keyColumns[0]?.property as string]
-        if (state.status === 'deleted') {
-          let keys = changes.owners.get(through.source.column)
-          if (!keys) changes.owners.set(through.source.column, keys = new Set())
-          keys.add(sourceKey)
-          continue
-        }
-        if (!state.mapper.isLoaded(entity, relation.name)) continue
-        const targetMapper = this.#mappers.mapperOf(relation.target.model)
-        const current = membersOf(state.mapper, entity, relation)
-        const previous = this.#collections?.get(entity)?.get(relation.name) ?? []
-        const row = (member: Entity): Record<string, unknown> =>
-          ({ [through.source.column]: sourceKey, [through.target.column]: member[targetMapper.keyColumns[0]?.property as string] })
-        const before = new Set(previous)
-        const now = new Set(current)
-        for (const member of current) {
-          if (before.has(member)) continue
-          changes.inserts.set(linkKey(row(member)), row(member))
-          followUps.push(() => this.#mirrorLink(relation, targetMapper, member, entity, 'add'))
-        }
-        for (const member of previous) {
-          if (now.has(member)) continue
-          changes.removals.set(linkKey(row(member)), row(member))
-          followUps.push(() => this.#mirrorLink(relation, targetMapper, member, entity, 'remove'))
-        }
-      }
-    }
-    for (const [table, { inserts, removals, owners }] of tables) {
-      const conditions: Array<{ readonly sql: RawBuilder<SqlBool>, readonly parameters: number }> = []
-      for (const [column, keys] of owners) {
-        for (const chunk of chunksOf([...keys], MAX_PARAMETERS)) conditions.push({ sql: sql<SqlBool>`${sql.ref(column)} in (${sql.join(chunk)})`, parameters: chunk.length })
-      }
-      for (const link of removals.values()) {
-        const pairs = Object.entries(link).map(([column, value]) => sql`${sql.ref(column)} = ${value}`)
-        conditions.push({ sql: sql<SqlBool>`(${sql.join(pairs, sql` and `)})`, parameters: pairs.length })
-      }
-      for (const chunk of chunksOf(conditions, MAX_PARAMETERS, (condition) => condition.parameters)) {
-        await target.execute(target.builder.deleteFrom(table).where(sql<SqlBool>`${sql.join(chunk.map((condition) => condition.sql), sql` or `)}`).compile())
-      }
-      for (const chunk of chunksOf([...inserts.values()], MAX_PARAMETERS, (row) => Object.keys(row).length)) {
-        await target.execute(target.builder.insertInto(table).values(chunk).compile())
-      }
-    }
-    return followUps
-  }
-
-  /** The other side of a many-to-many, when loaded, shows a link written from this side. */
-  #mirrorLink (relation: ResolvedRelation, targetMapper: EntityMapper, member: Entity, source: Entity, change: 'add' | 'remove'): void {
-    if (relation.inverse === undefined || !this.#states.has(member) || !targetMapper.isLoaded(member, relation.inverse)) return
-    const others = member[relation.inverse]
-    if (!Array.isArray(others)) return
-    const index = others.indexOf(source)
-    if (change === 'add' && index < 0) others.push(source)
-    else if (change === 'remove' && index >= 0) others.splice(index, 1)
-  }
-
-  /**
-   * The database's ON DELETE actions, mirrored in memory: tracked rows whose foreign key
-   * pointed at a deleted row are gone (`cascade`: returned, to be forgotten) or hold null
-   * (`set null`), as the database made them — whether or not a relationship was loaded.
-   */
-  #followDatabaseDeletes (deleted: readonly Entity[]): Entity[] {
-    const gone = new Map<string, Entity[]>()
-    for (const entity of deleted) append(gone, this.#requireState(entity).mapper.table.tableName, entity)
-    // The values of a referenced column among the rows gone, as text (keys compare as text).
-    const values = new Map<string, Set<string>>()
-    const valuesOf = (table: string, column: string): Set<string> | undefined => {
-      const rows = gone.get(table)
-      if (!rows) return undefined
-      let set = values.get(`${table}\u0000${column}`)
-      if (!set) {
-        const property = this.#requireState(rows[0] as Entity).mapper.columns.find((candidate) => candidate.name === column)?.property
-        set = new Set(property === undefined ? [] : rows.map((row) => String(row[property])))
-        values.set(`${table}\u0000${column}`, set)
-      }
-      return set
-    }
-    const removed = new Set<Entity>()
-    let changed = gone.size > 0
-    while (changed) {
-      changed = false
-      values.clear()
-      for (const [entity, state] of this.#states) {
-        if (state.status !== 'persistent' || removed.has(entity)) continue
-        for (const fk of state.mapper.table.foreignKeys) {
-          if ((fk.onDelete !== 'cascade' && fk.onDelete !== 'set null') || fk.columns.length !== 1) continue
-          const column = state.mapper.columns.find((candidate) => candidate.name === fk.columns[0])
-          const value = column === undefined ? undefined : entity[column.property]
-          if (!column || value === null || value === undefined) continue
-          if (!valuesOf(fk.referencedTable, fk.referencedColumns[0] as string)?.has(String(value))) continue
-          if (fk.onDelete === 'cascade') {
-            removed.add(entity)
-            append(gone, state.mapper.table.tableName, entity)
-            changed = true
-            break
-          }
-          entity[column.property] = null
-          state.snapshot = state.mapper.snapshot(entity)
-        }
-      }
-    }
-    return [...removed]
-  }
-
-  /** Deleted objects leave the loaded relationships of the objects still tracked. */
-  #forgetDeleted (deleted: ReadonlySet<Entity>): void {
-    if (deleted.size === 0) return
-    for (const [entity, state] of this.#states) {
-      for (const relation of state.mapper.relations) {
-        if (!state.mapper.isLoaded(entity, relation.name)) continue
-        const value = entity[relation.name]
-        if (Array.isArray(value)) {
-          const kept = value.filter((member) => !deleted.has(member as Entity))
-          if (kept.length !== value.length) entity[relation.name] = kept
-        } else if (value !== null && deleted.has(value as Entity)) {
-          entity[relation.name] = null
-        }
-      }
-    }
+  /** Counts what this flush wrote, for {@link uncommittedChanges}. */
+  #countFlushed (inserted: readonly InsertedBatch[], updates: readonly PendingUpdate[], deletes: ReadonlyMap<string, Entity[]>): void {
+    if (inserted.length === 0 && updates.length === 0 && deletes.size === 0) return
+    const flushed = this.#flushed ??= new Map()
+    for (const { mapper, entities } of inserted) countChange(flushed, mapper.table.modelName, 'new', entities.length)
+    for (const { state } of updates) countChange(flushed, state.mapper.table.modelName, 'changed')
+    for (const entities of deletes.values()) countChange(flushed, this.#requireState(entities[0] as Entity).mapper.table.modelName, 'deleted', entities.length)
   }
 
   #snapshotAllCollections (): void {
@@ -527,45 +386,6 @@ export class UnitOfWork {
       for (const relation of state.mapper.relations) {
         if (relation.kind === 'belongsTo' || !state.mapper.isLoaded(entity, relation.name)) continue
         this.snapshotCollection(entity, relation.name, membersOf(state.mapper, entity, relation))
-      }
-    }
-  }
-
-  async #insert (target: FlushTarget, mapper: EntityMapper, entities: Entity[]): Promise<void> {
-    const table = mapper.table.tableName
-    if (!target.supportsReturning) {
-      // One statement per row: the insert id of a multi-row insert is only reliable under
-      // some InnoDB lock modes, and this path only serves MySQL (MariaDB has RETURNING).
-      for (const entity of entities) {
-        const result = await target.execute(target.builder.insertInto(table).values(mapper.insertValues(entity)).compile())
-        const generated = mapper.columns.find((column) => column.autoincrement)
-        if (generated && entity[generated.property] === undefined && result.insertId !== undefined) {
-          entity[generated.property] = generated.config.kind === 'bigInteger' ? result.insertId : Number(result.insertId)
-        }
-        const { rows: [row] } = await target.execute(target.builder.selectFrom(table).selectAll().where(keyCondition(mapper, entity)).compile())
-        if (row) mapper.hydrate(row as Record<string, unknown>, entity)
-      }
-      return
-    }
-    // Rows with the same columns go in one statement; RETURNING gives back generated keys,
-    // server defaults and normalised values, in the order of the VALUES list.
-    for (const group of groupByColumns(mapper, entities)) {
-      const plan = mapper.insertPlan(group[0] as Entity)
-      const perStatement = target.rowsPerInsert ?? Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, plan.names.length)))
-      for (let start = 0; start < group.length; start += perStatement) {
-        const chunk = start === 0 && group.length <= perStatement ? group : group.slice(start, start + perStatement)
-        let query: CompiledQuery
-        if (plan.names.length === 0) {
-          // Every column from its server default: Kysely knows each dialect's form of that.
-          query = target.builder.insertInto(table).values(chunk.map(() => ({}))).returningAll().compile()
-        } else {
-          const parameters: unknown[] = []
-          for (const entity of chunk) mapper.pushInsertParameters(entity, plan.indexes, parameters)
-          query = CompiledQuery.raw(target.inserts.sql(table, plan, chunk.length), parameters)
-        }
-        const { rows } = await target.execute(query)
-        if (rows.length !== chunk.length) throw new SessionStateError(`INSERT into ${table} returned ${rows.length} rows for ${chunk.length}`)
-        for (let i = 0; i < rows.length; i++) mapper.hydrate(rows[i] as Record<string, unknown>, chunk[i] as Entity)
       }
     }
   }
@@ -584,110 +404,14 @@ export class UnitOfWork {
 
   #requireState (entity: Entity): EntityState {
     const state = this.#states.get(entity)
-    if (!state) throw new SessionStateError('This object is not tracked by the session (never added or loaded, expunged, or the session was rolled back). Load it again through this session.')
+    if (!state) throw new UntrackedObjectError('This object is not tracked by the session (never added or loaded, expunged, or the session was rolled back). Load it again through this session.')
     return state
   }
 }
 
-/** One association table's pending rows: to insert, to delete, and every row of deleted owners (by column). */
-interface LinkChanges {
-  readonly inserts: Map<string, Record<string, unknown>>
-  readonly removals: Map<string, Record<string, unknown>>
-  readonly owners: Map<string, Set<unknown>>
-}
-
-/** The same link seen from either side gives the same key. */
-function linkKey (row: Readonly<Record<string, unknown>>): string {
-  return Object.keys(row).sort().map((column) => `${column}=${String(row[column])}`).join('\u0000')
-}
-
-/** Splits items into runs whose weights (bound parameters) add up to at most `limit`. */
-function chunksOf<T> (items: readonly T[], limit: number, weight: (item: T) => number = () => 1): T[][] {
-  const chunks: T[][] = []
-  let current: T[] = []
-  let total = 0
-  for (const item of items) {
-    const size = weight(item)
-    if (current.length > 0 && total + size > limit) {
-      chunks.push(current)
-      current = []
-      total = 0
-    }
-    current.push(item)
-    total += size
-  }
-  if (current.length > 0) chunks.push(current)
-  return chunks
-}
-
-function append<K, V> (map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key)
-  if (list) list.push(value)
-  else map.set(key, [value])
-}
-
-/** New objects grouped by the columns they have values for (one INSERT column list each). */
-function groupByColumns (mapper: EntityMapper, entities: readonly Entity[]): Entity[][] {
-  const groups = new Map<number | string, Entity[]>()
-  for (const entity of entities) append(groups, mapper.insertSignature(entity), entity)
-  return [...groups.values()]
-}
-
-/** The new objects of one table in a flush, with what each looked like before it. */
-interface InsertedBatch {
-  readonly mapper: EntityMapper
-  readonly entities: readonly Entity[]
-  readonly undo: readonly InsertUndo[]
-}
-
-/** A new object's state before a flush: its column values and its loaded relationships. */
-interface InsertUndo {
-  readonly values: readonly unknown[]
-  readonly relations: Readonly<Record<string, unknown>> | undefined
-}
-
-function undoOf (mapper: EntityMapper, entity: Entity): InsertUndo {
-  let relations: Record<string, unknown> | undefined
-  for (const relation of mapper.relations) {
-    if (mapper.isLoaded(entity, relation.name)) (relations ??= {})[relation.name] = entity[relation.name]
-  }
-  return { values: mapper.columnValues(entity), relations }
-}
-
-/** Puts back what a failed flush changed on a new object (keys, defaults, foreign keys, parents). */
-function restore (mapper: EntityMapper, entity: Entity, undo: InsertUndo): void {
-  mapper.columns.forEach((column, i) => {
-    const value = undo.values[i]
-    if (value === undefined) delete entity[column.property]
-    else entity[column.property] = value
-  })
-  for (const relation of mapper.relations) {
-    if (undo.relations !== undefined && relation.name in undo.relations) entity[relation.name] = undo.relations[relation.name]
-    else if (mapper.isLoaded(entity, relation.name)) delete entity[relation.name]
-  }
-}
-
-/** `pk = value [and …]` for an entity's primary key. */
-export function keyCondition (mapper: EntityMapper, entity: Entity): RawBuilder<SqlBool> {
-  return sql<SqlBool>`${sql.join(mapper.keyColumns.map((column) => sql`${sql.ref(column.name)} = ${entity[column.property]}`), sql` and `)}`
-}
-
-async function deleteRows (target: FlushTarget, mapper: EntityMapper, entities: readonly Entity[]): Promise<void> {
-  const [single] = mapper.keyColumns
-  if (mapper.keyColumns.length === 1 && single) {
-    for (let start = 0; start < entities.length; start += MAX_PARAMETERS) {
-      const keys = entities.slice(start, start + MAX_PARAMETERS).map((entity) => entity[single.property])
-      await target.execute(target.builder.deleteFrom(mapper.table.tableName).where(sql.ref(single.name), 'in', keys).compile())
-    }
-    return
-  }
-  for (const entity of entities) {
-    await target.execute(target.builder.deleteFrom(mapper.table.tableName).where(keyCondition(mapper, entity)).compile())
-  }
-}
-
-function countChange (counts: Map<string, ModelChanges>, model: string, kind: 'new' | 'changed' | 'deleted', by = 1): void {
-  let entry = counts.get(model)
-  if (entry === undefined) counts.set(model, entry = { model, new: 0, changed: 0, deleted: 0 })
-  entry[kind] += by
+/** A loaded object whose columns changed, with the changes. */
+interface PendingUpdate {
+  readonly entity: Entity
+  readonly state: EntityState
+  readonly changes: Record<string, unknown>
 }

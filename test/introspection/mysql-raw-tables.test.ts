@@ -4,7 +4,7 @@
 // unique keys (MySQL makes no difference).
 import { sql } from 'kysely'
 import t from 'tap'
-import { expectedTable } from '../../src/schema/expected-schema.ts'
+import { expectedTable } from '../../src/migration/autogenerate/expected-schema.ts'
 import { eachDb } from '../helpers/databases.ts'
 import { column, execute, openDb, Rating, registered, tableNamed } from './support.ts'
 

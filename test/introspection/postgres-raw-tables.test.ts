@@ -2,7 +2,7 @@
 // character varying, timestamp … without time zone, now(), unnamed constraints): the
 // introspector reports them in the vocabulary of sqlType() with canonical defaults.
 import t from 'tap'
-import { expectedTable } from '../../src/schema/expected-schema.ts'
+import { expectedTable } from '../../src/migration/autogenerate/expected-schema.ts'
 import { eachDb } from '../helpers/databases.ts'
 import { column, execute, openDb, Rating, registered, tableNamed } from './support.ts'
 

@@ -4,8 +4,8 @@
 // wrong answer.
 import t from 'tap'
 import type { DialectName } from '../../src/index.ts'
-import { expectedTable } from '../../src/schema/expected-schema.ts'
-import { VERSION_TABLE } from '../../src/schema/introspected-schema.ts'
+import { expectedTable } from '../../src/migration/autogenerate/expected-schema.ts'
+import { VERSION_TABLE } from '../../src/introspection/introspected-schema.ts'
 import { everyTypeModels as models } from '../fixtures/every-type-models.ts'
 import { eachDb } from '../helpers/databases.ts'
 import { execute, openDb, tableNamed } from './support.ts'

@@ -2,7 +2,7 @@
 // constraint names and CHECKs from the CREATE TABLE text, maps automatic indexes to the
 // UNIQUE constraints they implement, and treats an INTEGER primary key as the rowid.
 import t from 'tap'
-import { expectedTable } from '../../src/schema/expected-schema.ts'
+import { expectedTable } from '../../src/migration/autogenerate/expected-schema.ts'
 import { eachDb } from '../helpers/databases.ts'
 import { column, execute, openDb, Rating, registered, tableNamed } from './support.ts'
 

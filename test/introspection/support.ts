@@ -6,7 +6,7 @@ import type { ColumnTypes } from '../../src/dialect/orm-dialect.ts'
 import { mysqlColumnTypes } from '../../src/dialect/mysql/mysql-column-types.ts'
 import { postgresColumnTypes } from '../../src/dialect/postgres/postgres-column-types.ts'
 import { sqliteColumnTypes } from '../../src/dialect/sqlite/sqlite-column-types.ts'
-import type { IntrospectedColumn, IntrospectedTable } from '../../src/schema/introspected-schema.ts'
+import type { IntrospectedColumn, IntrospectedTable } from '../../src/introspection/introspected-schema.ts'
 import { buildApp } from '../helpers/app.ts'
 import type { TapTest, TestDatabase } from '../helpers/databases.ts'
 

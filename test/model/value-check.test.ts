@@ -2,7 +2,7 @@
 // so that every database refuses the same values with the same message. Pure: no database.
 import t from 'tap'
 import { c } from '../../src/index.ts'
-import { valueCheck } from '../../src/model/value-check.ts'
+import { valueCheck } from '../../src/mapping/value-check.ts'
 import type { Column } from '../../src/model/column.ts'
 
 function problems (column: Column<unknown, boolean, boolean>, values: readonly unknown[], use: 'write' | 'compare' = 'write'): Array<string | undefined> {

@@ -2,7 +2,7 @@
 // get/getOr404 (composite keys too), objects loaded by queries and by track() joining the
 // map, reads never overwriting what the session holds, refresh and expunge.
 import t from 'tap'
-import { NotFoundError, SessionStateError } from '../../src/index.ts'
+import { InvalidArgumentError, NotFoundError, SessionStateError, UntrackedObjectError } from '../../src/index.ts'
 import { Post, Tag, User, postTag } from '../fixtures/seed-models.ts'
 import { as, eachDb, emptyTables, plain, raw, seedApp, type PostTagRow, type UserRow } from './support.ts'
 
@@ -83,9 +83,9 @@ t.test('identity map', async (t) => {
       t.equal(byObject, byArray, 'the object form finds the same object')
       t.equal(log.statements.length, 1, 'without a second query')
       t.equal(await s.get(postTag, [post.id, tag.id + 1000]), undefined, 'another pair is not there')
-      await t.rejects(s.get(postTag, post.id as never), SessionStateError, 'a single value for a composite key is refused')
-      await t.rejects(s.get(postTag, [post.id]), SessionStateError, 'so is a value short')
-      await t.rejects(s.get(postTag, { postId: post.id }), SessionStateError, 'or a property missing')
+      await t.rejects(s.get(postTag, post.id as never), InvalidArgumentError, 'a single value for a composite key is refused')
+      await t.rejects(s.get(postTag, [post.id]), InvalidArgumentError, 'so is a value short')
+      await t.rejects(s.get(postTag, { postId: post.id }), InvalidArgumentError, 'or a property missing')
     })
 
     await t.test('objects loaded by queries join the map', async (t) => {
@@ -176,7 +176,7 @@ t.test('identity map', async (t) => {
       const again = await s.get(User, id)
       t.not(again, user, 'get loads a new object')
       t.equal(again?.username, 'ada')
-      t.throws(() => s.delete(user), SessionStateError, 'an untracked object cannot be deleted')
+      t.throws(() => s.delete(user), UntrackedObjectError, 'an untracked object cannot be deleted')
     })
 
     await t.test('refresh discards unflushed changes', async (t) => {

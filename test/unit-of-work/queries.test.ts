@@ -2,7 +2,7 @@
 // expression builder, ordering by several keys, limit/offset, the single-row helpers and
 // their 404s, count/exists, immutability, and autoflush making pending objects visible.
 import t from 'tap'
-import { NotFoundError, SessionStateError } from '../../src/index.ts'
+import { MultipleResultsError, NotFoundError, UnknownPropertyError } from '../../src/index.ts'
 import { Post, User } from '../fixtures/seed-models.ts'
 import { eachDb, emptyTables, plain, seedApp, type UserRow } from './support.ts'
 
@@ -48,7 +48,7 @@ t.test('queries', async (t) => {
       t.equal(log.statements[0]?.params, 0)
       t.same(sorted(await s.query(User).filterBy({ username: undefined }).all()), sorted(created), 'undefined values are ignored')
       t.same(names(await s.query(User).filterBy({ username: 'ada' }).filterBy({ email: 'ada@math.org' }).all()), ['ada'], 'filters add up')
-      t.throws(() => s.query(User).filterBy({ nope: 1 } as never), SessionStateError, 'an unknown property is refused before any query')
+      t.throws(() => s.query(User).filterBy({ nope: 1 } as never), UnknownPropertyError, 'an unknown property is refused before any query')
     })
 
     await t.test('where: =, <>, <, >=, in, not in, like, is null, is not null', async (t) => {
@@ -111,12 +111,12 @@ t.test('queries', async (t) => {
       t.equal((await s.query(User).filterBy({ username: 'alan' }).one()).email, 'alan@math.org')
       await t.rejects(s.query(User).filterBy({ username: 'nobody' }).one(), NotFoundError)
       const several = await s.query(User).filterBy({ passwordHash: null }).one().then(() => undefined, (e: unknown) => e)
-      t.type(several, SessionStateError, 'several rows is not a 404: the query is wrong')
-      t.equal((several as SessionStateError).statusCode, 500)
+      t.type(several, MultipleResultsError, 'several rows is not a 404: the query is wrong')
+      t.equal((several as MultipleResultsError).statusCode, 500)
       t.match((several as Error).message, /several/)
       t.equal((await s.query(User).filterBy({ username: 'ada' }).oneOr404()).username, 'ada')
       await t.rejects(s.query(User).filterBy({ username: 'nobody' }).oneOr404('Who?'), { statusCode: 404, message: 'Who?' })
-      await t.rejects(s.query(User).filterBy({ passwordHash: null }).oneOr404('Who?'), SessionStateError, 'several is still an error with oneOr404')
+      await t.rejects(s.query(User).filterBy({ passwordHash: null }).oneOr404('Who?'), MultipleResultsError, 'several is still an error with oneOr404')
     })
 
     await t.test('count and exists', async (t) => {

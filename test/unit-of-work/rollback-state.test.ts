@@ -3,7 +3,7 @@
 // (README, "Unit of work"). The same after rollback(), a failed savepoint, and close().
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { SessionStateError, UniqueViolationError, type Session } from '../../src/index.ts'
+import { UniqueViolationError, UntrackedObjectError, type Session } from '../../src/index.ts'
 import { Post, Tag, User } from '../fixtures/seed-models.ts'
 import { as, countRows, eachDb, emptyTables, raw, seedApp, type PostE, type SqlLog, type UserRow, sessionOpener } from './support.ts'
 
@@ -19,8 +19,8 @@ async function seedUsers (app: FastifyInstance): Promise<{ ada: number, alan: nu
 
 /** The object is no longer tracked: get() loads another one, delete/refresh refuse it, edits are not written. */
 async function assertDetached (t: Test, s: Session, log: SqlLog, user: UserRow): Promise<void> {
-  t.throws(() => s.delete(user), SessionStateError, 'delete() refuses a detached object')
-  await t.rejects(s.refresh(user), SessionStateError, 'refresh() too')
+  t.throws(() => s.delete(user), UntrackedObjectError, 'delete() refuses a detached object')
+  await t.rejects(s.refresh(user), UntrackedObjectError, 'refresh() too')
   log.clear()
   const again = await s.get(User, user.id)
   t.same(log.kinds, ['select'], 'get() has to read the row again')

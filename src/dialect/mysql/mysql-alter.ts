@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
-import type { MigrationOperations, MigrationTypes } from '../../migration/migration-context.ts'
-import { withActions } from '../../schema/table-ddl.ts'
+import type { MigrationOperations, MigrationTypes } from '../migration-operations.ts'
+import { withActions } from '../ddl-fragments.ts'
 
 /**
  * A revision's `op` on MySQL and MariaDB: `MODIFY COLUMN` with the column's whole new

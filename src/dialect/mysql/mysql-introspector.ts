@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { normalizeCheckExpression } from '../../schema/check-expression.ts'
+import { normalizeCheckExpression } from '../../introspection/check-expression.ts'
 import {
   normalizeSqlType,
   referentialAction,
@@ -11,9 +11,9 @@ import {
   type IntrospectedIndex,
   type IntrospectedTable,
   type IntrospectionLimits
-} from '../../schema/introspected-schema.ts'
-import { normalizeServerDefault } from '../../schema/server-default.ts'
-import { quoteLiteral } from '../../schema/sql-tokens.ts'
+} from '../../introspection/introspected-schema.ts'
+import { normalizeServerDefault } from '../../introspection/server-default.ts'
+import { quoteLiteral } from '../../introspection/sql-tokens.ts'
 
 /**
  * MySQL names every primary key PRIMARY, makes no difference between a unique index and

@@ -1,6 +1,6 @@
 import { sql, type AlterColumnBuilder, type AlterColumnBuilderCallback, type Kysely } from 'kysely'
-import type { MigrationOperations } from '../../migration/migration-context.ts'
-import { serverDefaultValue, withActions } from '../../schema/table-ddl.ts'
+import type { MigrationOperations } from '../migration-operations.ts'
+import { serverDefaultValue, withActions } from '../ddl-fragments.ts'
 import { postgresColumnTypes } from './postgres-column-types.ts'
 
 /**

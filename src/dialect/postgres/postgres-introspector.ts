@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { normalizeCheckExpression } from '../../schema/check-expression.ts'
+import { normalizeCheckExpression } from '../../introspection/check-expression.ts'
 import {
   normalizeSqlType,
   referentialAction,
@@ -9,8 +9,8 @@ import {
   type IntrospectedColumn,
   type IntrospectedTable,
   type IntrospectionLimits
-} from '../../schema/introspected-schema.ts'
-import { normalizeServerDefault } from '../../schema/server-default.ts'
+} from '../../introspection/introspected-schema.ts'
+import { normalizeServerDefault } from '../../introspection/server-default.ts'
 
 /** PostgreSQL keeps every name and distinguishes unique indexes from constraints, RESTRICT from NO ACTION. */
 export const postgresIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { normalizeCheckExpression } from '../../schema/check-expression.ts'
+import { normalizeCheckExpression } from '../../introspection/check-expression.ts'
 import {
   normalizeSqlType,
   referentialAction,
@@ -11,8 +11,8 @@ import {
   type IntrospectedKey,
   type IntrospectedTable,
   type IntrospectionLimits
-} from '../../schema/introspected-schema.ts'
-import { normalizeServerDefault } from '../../schema/server-default.ts'
+} from '../../introspection/introspected-schema.ts'
+import { normalizeServerDefault } from '../../introspection/server-default.ts'
 import { parseSqliteConstraints, SQLITE_SYNTAX, type SqliteConstraint } from './sqlite-table-sql.ts'
 
 /** SQLite keeps the names written in CREATE TABLE and tells RESTRICT from NO ACTION. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { MigrationError } from '../../migration/migration-error.ts'
+import { MigrationError } from '../../errors.ts'
 import { createSqliteTable, readSqliteTable, type SqliteTableShape } from './sqlite-table-shape.ts'
 
 // The new table's name until it replaces the old one.

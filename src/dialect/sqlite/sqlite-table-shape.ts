@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import { MigrationError } from '../../migration/migration-error.ts'
-import type { IntrospectedForeignKey, IntrospectedKey } from '../../schema/introspected-schema.ts'
-import { tokenizeSql } from '../../schema/sql-tokens.ts'
+import { MigrationError } from '../../errors.ts'
+import type { IntrospectedForeignKey, IntrospectedKey } from '../../introspection/introspected-schema.ts'
+import { tokenizeSql } from '../../introspection/sql-tokens.ts'
 import { sqliteColumnTypes } from './sqlite-column-types.ts'
 import { parseSqliteConstraints, SQLITE_SYNTAX } from './sqlite-table-sql.ts'
 

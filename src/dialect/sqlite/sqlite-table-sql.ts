@@ -1,4 +1,4 @@
-import { tokenizeSql, type SqlToken, type TokenizeOptions } from '../../schema/sql-tokens.ts'
+import { tokenizeSql, type SqlToken, type TokenizeOptions } from '../../introspection/sql-tokens.ts'
 
 /** A constraint of a CREATE TABLE, table-level or written on a column. */
 export interface SqliteConstraint {

@@ -1,7 +1,7 @@
 import type { ColumnTypes } from '../../dialect/orm-dialect.ts'
 import type { RegisteredTable } from '../../model/registry.ts'
-import { expectedTable } from '../../schema/expected-schema.ts'
-import type { IntrospectedTable } from '../../schema/introspected-schema.ts'
+import { expectedTable } from './expected-schema.ts'
+import type { IntrospectedTable } from '../../introspection/introspected-schema.ts'
 import { columnChanges, type Operation } from './operations.ts'
 import { databaseColumnSpec, modelTableSpec } from './table-spec.ts'
 

@@ -1,6 +1,6 @@
 import type { ColumnTypes } from '../../dialect/orm-dialect.ts'
 import type { RegisteredTable } from '../../model/registry.ts'
-import type { IntrospectedForeignKey, IntrospectedTable } from '../../schema/introspected-schema.ts'
+import type { IntrospectedForeignKey, IntrospectedTable } from '../../introspection/introspected-schema.ts'
 import { compareTable } from './compare-table.ts'
 import type { Operation, TableSpec } from './operations.ts'
 import { applyRenames, type Renames } from './renames.ts'

@@ -1,5 +1,5 @@
 import type { ColumnConfig } from '../../model/column.ts'
-import type { IntrospectedColumn, IntrospectedForeignKey, IntrospectedIndex, IntrospectedKey } from '../../schema/introspected-schema.ts'
+import type { IntrospectedColumn, IntrospectedForeignKey, IntrospectedIndex, IntrospectedKey } from '../../introspection/introspected-schema.ts'
 
 /**
  * A column in an operation: the state compare saw (this database's folded form) and the

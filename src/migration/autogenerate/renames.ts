@@ -1,6 +1,6 @@
-import { normalizeCheckExpression } from '../../schema/check-expression.ts'
-import type { IntrospectedTable } from '../../schema/introspected-schema.ts'
-import { tokenizeSql } from '../../schema/sql-tokens.ts'
+import { normalizeCheckExpression } from '../../introspection/check-expression.ts'
+import type { IntrospectedTable } from '../../introspection/introspected-schema.ts'
+import { tokenizeSql } from '../../introspection/sql-tokens.ts'
 
 /**
  * Renames declared by the user; autogenerate never guesses one (a dropped column and an

@@ -1,5 +1,5 @@
 import { constraintName } from '../../model/naming.ts'
-import type { IntrospectedForeignKey, IntrospectedIndex } from '../../schema/introspected-schema.ts'
+import type { IntrospectedForeignKey, IntrospectedIndex } from '../../introspection/introspected-schema.ts'
 import { describeOperation, type CheckSpec, type ColumnSpec, type Operation, type TableSpec } from './operations.ts'
 import { columnExpression, stringArray, stringLiteral } from './source-text.ts'
 

@@ -1,9 +1,9 @@
 import type { ColumnTypes } from '../../dialect/orm-dialect.ts'
-import type { ColumnConfig, ServerDefault } from '../../model/column.ts'
-import type { CheckDefinition, ModelColumn } from '../../model/define-model.ts'
+import type { ColumnConfig, ModelColumn, ServerDefault } from '../../model/column.ts'
+import type { CheckDefinition } from '../../model/define-model.ts'
 import type { RegisteredTable } from '../../model/registry.ts'
-import { expectedCheckExpression, expectedServerDefault, expectedTable } from '../../schema/expected-schema.ts'
-import type { IntrospectedColumn, IntrospectedTable } from '../../schema/introspected-schema.ts'
+import { expectedCheckExpression, expectedServerDefault, expectedTable } from './expected-schema.ts'
+import type { IntrospectedColumn, IntrospectedTable } from '../../introspection/introspected-schema.ts'
 import type { CheckSpec, ColumnSpec, TableSpec } from './operations.ts'
 
 /**

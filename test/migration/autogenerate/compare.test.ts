@@ -10,8 +10,8 @@ import { sqliteColumnTypes } from '../../../src/dialect/sqlite/sqlite-column-typ
 import { compareSchema } from '../../../src/migration/autogenerate/compare.ts'
 import { describeOperation, reverseOperations, type Operation } from '../../../src/migration/autogenerate/operations.ts'
 import { portableColumnConfig } from '../../../src/migration/autogenerate/table-spec.ts'
-import { expectedServerDefault, expectedTable } from '../../../src/schema/expected-schema.ts'
-import type { IntrospectedTable } from '../../../src/schema/introspected-schema.ts'
+import { expectedServerDefault, expectedTable } from '../../../src/migration/autogenerate/expected-schema.ts'
+import type { IntrospectedTable } from '../../../src/introspection/introspected-schema.ts'
 import { everyTypeModels } from '../../fixtures/every-type-models.ts'
 import { tablesOf } from './support.ts'
 

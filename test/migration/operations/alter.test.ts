@@ -4,7 +4,7 @@
 import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { c, CheckViolationError, defineModel, type AnyModel, type DialectName } from '../../../src/index.ts'
-import { expectedTable } from '../../../src/schema/expected-schema.ts'
+import { expectedTable } from '../../../src/migration/autogenerate/expected-schema.ts'
 import { eachDb, type TapTest } from '../../helpers/databases.ts'
 import { openDb, tableNamed } from '../../introspection/support.ts'
 import { contextDialect, migrate, tableOf } from './support.ts'

@@ -4,7 +4,7 @@
 import { sql } from 'kysely'
 import t from 'tap'
 import { c, defineModel, MigrationError, type MigrationContext } from '../../../src/index.ts'
-import { expectedTable } from '../../../src/schema/expected-schema.ts'
+import { expectedTable } from '../../../src/migration/autogenerate/expected-schema.ts'
 import { eachDb } from '../../helpers/databases.ts'
 import { openDb, tableNamed } from '../../introspection/support.ts'
 import { contextDialect, offlineContext, tableOf } from './support.ts'

@@ -5,7 +5,7 @@
 import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { c, CheckViolationError, defineModel, MigrationError } from '../../../src/index.ts'
-import { expectedTable } from '../../../src/schema/expected-schema.ts'
+import { expectedTable } from '../../../src/migration/autogenerate/expected-schema.ts'
 import { sqliteColumnTypes as columnTypes } from '../../../src/dialect/sqlite/sqlite-column-types.ts'
 import { eachDb } from '../../helpers/databases.ts'
 import { execute, openDb, tableNamed } from '../../introspection/support.ts'

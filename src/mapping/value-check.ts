@@ -1,4 +1,4 @@
-import type { ColumnConfig } from './column.ts'
+import type { ColumnConfig } from '../model/column.ts'
 
 /**
  * Why a value cannot be stored in (or compared with) a column, or undefined when it can.

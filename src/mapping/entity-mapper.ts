@@ -1,6 +1,6 @@
 import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
-import type { ModelColumn } from '../model/define-model.ts'
-import { valueCheck, type ValueCheck } from '../model/value-check.ts'
+import type { ModelColumn } from '../model/column.ts'
+import { valueCheck, type ValueCheck } from './value-check.ts'
 import type { RegisteredTable, ResolvedRelation } from '../model/registry.ts'
 
 /** What a column's value is compared by, to find changed columns at flush. */

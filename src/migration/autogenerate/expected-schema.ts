@@ -1,11 +1,11 @@
-import type { ColumnTypes } from '../dialect/orm-dialect.ts'
-import type { ColumnConfig, ReferentialAction } from '../model/column.ts'
-import type { CheckDefinition } from '../model/define-model.ts'
-import type { RegisteredTable } from '../model/registry.ts'
-import { normalizeCheckExpression } from './check-expression.ts'
-import { referentialAction, sortIntrospectedTable, type IntrospectedTable, type IntrospectionLimits } from './introspected-schema.ts'
-import { normalizeServerDefault } from './server-default.ts'
-import { quoteLiteral } from './sql-tokens.ts'
+import type { ColumnTypes } from '../../dialect/orm-dialect.ts'
+import type { ColumnConfig, ReferentialAction } from '../../model/column.ts'
+import type { CheckDefinition } from '../../model/define-model.ts'
+import type { RegisteredTable } from '../../model/registry.ts'
+import { normalizeCheckExpression } from '../../introspection/check-expression.ts'
+import { referentialAction, sortIntrospectedTable, type IntrospectedTable, type IntrospectionLimits } from '../../introspection/introspected-schema.ts'
+import { normalizeServerDefault } from '../../introspection/server-default.ts'
+import { quoteLiteral } from '../../introspection/sql-tokens.ts'
 
 /**
  * The {@link IntrospectedTable} a registered model implies on one database: what

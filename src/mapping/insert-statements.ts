@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import type { AnyDatabase } from '../types.ts'
+import type { AnyDatabase } from '../model/infer.ts'
 import type { InsertPlan } from './entity-mapper.ts'
 
 /**
