@@ -9,6 +9,7 @@ import ts from 'typescript'
  */
 export const LAYERS: ReadonlyArray<{ readonly name: string, readonly paths: readonly string[] }> = [
   { name: 'errors', paths: ['errors.ts'] },
+  { name: 'runtime (supported Node.js versions)', paths: ['runtime/'] },
   { name: 'config', paths: ['config/'] },
   { name: 'model', paths: ['model/'] },
   { name: 'introspection vocabulary', paths: ['introspection/'] },
