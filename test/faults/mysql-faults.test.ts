@@ -14,7 +14,7 @@ import { FAULT_TIMING } from './fault-timing.ts'
 import {
   runHeldConnectionsKilledCase, runIdlePoolConnectionsClosedCase, runKilledSessionCase, runPoolExhaustionCase
 } from './session-and-pool-cases.ts'
-import { runClientAbortCase, runFaultCase } from './under-load-cases.ts'
+import { runClientAbortCase, runFaultCase, runRestartCase } from './under-load-cases.ts'
 
 /** `idle_transaction_timeout` of the idle-transaction case (MariaDB counts whole seconds). */
 const IDLE_TRANSACTION_TIMEOUT_S = 1
@@ -49,29 +49,11 @@ function defineCases (server: PrivateMariadb): void {
   const appOf = (database: string): string => `user = '${APP_USER}' and db = '${database}'`
 
   t.test('1a. clean shutdown (SIGTERM) and start under load', async (t) => {
-    await runFaultCase(t, server, 'restart (SIGTERM) under load', {
-      async inject ({ fault, recovery }) {
-        for (let i = 0; i < 2; i++) {
-          await server.restart({ mode: 'fast' })
-          fault('mariadbd restarted after SIGTERM')
-          await recovery(`restart ${i + 1}`)
-          await sleep(FAULT_TIMING.afterFaultMs)
-        }
-      }
-    })
+    await runRestartCase(t, server, 'restart (SIGTERM) under load', 'fast', 'mariadbd restarted after SIGTERM')
   })
 
   t.test('1b. SIGKILL and start under load', async (t) => {
-    await runFaultCase(t, server, 'restart (SIGKILL) under load', {
-      async inject ({ fault, recovery }) {
-        for (let i = 0; i < 2; i++) {
-          await server.restart({ mode: 'immediate' })
-          fault('mariadbd restarted after SIGKILL')
-          await recovery(`restart ${i + 1}`)
-          await sleep(FAULT_TIMING.afterFaultMs)
-        }
-      }
-    })
+    await runRestartCase(t, server, 'restart (SIGKILL) under load', 'immediate', 'mariadbd restarted after SIGKILL')
   })
 
   t.test('1c. stopped for a second under load, then started', async (t) => {

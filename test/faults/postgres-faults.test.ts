@@ -14,7 +14,7 @@ import { FAULT_TIMING } from './fault-timing.ts'
 import {
   runHeldConnectionsKilledCase, runIdlePoolConnectionsClosedCase, runKilledSessionCase, runPoolExhaustionCase
 } from './session-and-pool-cases.ts'
-import { runClientAbortCase, runFaultCase } from './under-load-cases.ts'
+import { runClientAbortCase, runFaultCase, runRestartCase } from './under-load-cases.ts'
 
 /** `idle_in_transaction_session_timeout` of the idle-transaction case. */
 const IDLE_TRANSACTION_TIMEOUT_MS = 200
@@ -50,29 +50,11 @@ function defineCases (server: PrivatePostgres): void {
   const appOf = (database: string): string => `usename = '${APP_USER}' and datname = '${database}'`
 
   t.test('1a. pg_ctl restart -m fast under load', async (t) => {
-    await runFaultCase(t, server, 'restart -m fast under load', {
-      async inject ({ fault, recovery }) {
-        for (let i = 0; i < 2; i++) {
-          await server.restart({ mode: 'fast' })
-          fault('pg_ctl restart -m fast')
-          await recovery(`restart ${i + 1}`)
-          await sleep(FAULT_TIMING.afterFaultMs)
-        }
-      }
-    })
+    await runRestartCase(t, server, 'restart -m fast under load', 'fast', 'pg_ctl restart -m fast')
   })
 
   t.test('1b. pg_ctl restart -m immediate under load', async (t) => {
-    await runFaultCase(t, server, 'restart -m immediate under load', {
-      async inject ({ fault, recovery }) {
-        for (let i = 0; i < 2; i++) {
-          await server.restart({ mode: 'immediate' })
-          fault('pg_ctl restart -m immediate')
-          await recovery(`restart ${i + 1}`)
-          await sleep(FAULT_TIMING.afterFaultMs)
-        }
-      }
-    })
+    await runRestartCase(t, server, 'restart -m immediate under load', 'immediate', 'pg_ctl restart -m immediate')
   })
 
   t.test('1c. stopped for a second under load, then started', async (t) => {

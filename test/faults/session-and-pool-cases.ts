@@ -161,11 +161,7 @@ export async function runPoolExhaustionCase (t: Test, server: PrivateServer, tit
   const load = new HttpLoad(baseUrl, { 'list-movies': 1, 'get-movie': 1, 'create-movie': 1 })
   try {
     await load.seed(0, 2)
-    const holders = [app.db.session(), app.db.session()]
-    for (const session of holders) {
-      await session.begin()
-      await readThrough(session)
-    }
+    const holders = await holdEveryConnection(app)
     t.match(app.db.poolStatus(), { inUse: 2 }, 'two sessions hold both connections')
     const before = load.results.length
     const ops = ['list-movies', 'get-movie', 'create-movie'] as const
@@ -224,11 +220,7 @@ export async function runHeldConnectionsKilledCase (t: Test, server: PrivateServ
   const load = new HttpLoad(baseUrl, { 'list-movies': 1, 'get-movie': 1, 'create-movie': 1 })
   try {
     await load.seed(0, 2)
-    const holders = [app.db.session(), app.db.session()]
-    for (const session of holders) {
-      await session.begin()
-      await readThrough(session)
-    }
+    const holders = await holdEveryConnection(app)
     const ops = ['list-movies', 'get-movie', 'create-movie'] as const
     const waiting = Array.from({ length: 10 }, (_, i) => load.perform(ops[i % 3]!))
     await until(() => app.db.poolStatus().waiting >= 10, 2_000)
@@ -263,4 +255,14 @@ export async function runHeldConnectionsKilledCase (t: Test, server: PrivateServ
     await app.close().catch(() => undefined)
     await database.drop()
   }
+}
+
+/** Two sessions that each hold a connection of the small pool, in an open transaction. */
+async function holdEveryConnection (app: FastifyInstance): Promise<Array<ReturnType<FastifyInstance['db']['session']>>> {
+  const holders = [app.db.session(), app.db.session()]
+  for (const session of holders) {
+    await session.begin()
+    await readThrough(session)
+  }
+  return holders
 }

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
-import type { AppDatabase, PrivateServer } from '../helpers/private-servers.ts'
+import type { AppDatabase, PrivateServer, StopMode } from '../helpers/private-servers.ts'
 import { noProblems, printFigures, responseProblems, serverReplyProblems, settle, tally, verifyRows } from './checks.ts'
 import { CLIENT_ABORTS, FAULT_TIMING } from './fault-timing.ts'
 import { HttpLoad, type HttpResult, type Operation } from './http-load.ts'
@@ -43,6 +43,20 @@ export interface FaultCaseOptions {
  * of each recovery point, no connection is held, and the committed rows are exactly the
  * acknowledged ones. Prints the figures.
  */
+/** The server restarted twice under load (`mode`: a clean shutdown or a kill), recovery measured after each. */
+export async function runRestartCase (t: Test, server: PrivateServer, title: string, mode: StopMode, fault: string): Promise<void> {
+  await runFaultCase(t, server, title, {
+    async inject (context) {
+      for (let i = 0; i < 2; i++) {
+        await server.restart({ mode })
+        context.fault(fault)
+        await context.recovery(`restart ${i + 1}`)
+        await sleep(FAULT_TIMING.afterFaultMs)
+      }
+    }
+  })
+}
+
 export async function runFaultCase (t: Test, server: PrivateServer, title: string, options: FaultCaseOptions): Promise<void> {
   const database = await server.createDatabase()
   const { app, baseUrl, log, serverLog } = await startExampleApp(database)
