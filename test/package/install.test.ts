@@ -4,7 +4,7 @@
 // the CLI, all run in that app. Packs the dist/ that `npm run build` made (`npm test` builds
 // first) without running `prepare`, so that no other test sees dist/ rewritten under it.
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { promisify } from 'node:util'
@@ -159,6 +159,37 @@ console.log(JSON.stringify({ names: Object.keys(orm), same: orm.default === orm.
 t.test('the CLI runs without tsx', async (t) => {
   const { stdout } = await sh(npm, ['exec', '--no', '--', 'fastify-orm', '--help'], app)
   t.match(stdout, /^Usage: fastify-orm COMMAND/, 'npx fastify-orm --help prints the usage')
+})
+
+t.test('a .ts app module without tsx installed', async (t) => {
+  // `upgrade --sql` loads the app and prints SQL without connecting to the database.
+  mkdirSync(join(app, 'no-revisions'))
+  const offlineSql = (module: string) => run(join(app, 'node_modules/.bin/fastify-orm'), ['upgrade', '--sql', '--app', module, '--dir', 'no-revisions', '--url', 'postgresql://app@127.0.0.1:1/app'], { cwd: app, env: appEnv() })
+    .then(({ stdout }) => ({ code: 0, stdout, stderr: '' }), (error: { code?: number, stdout?: string, stderr?: string }) => ({ code: error.code, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }))
+  writeFileSync(join(app, 'typed-models.ts'), `import { c, defineModel } from 'fastify-orm'
+const length: number = 200
+export const Note = defineModel('Note', { id: c.integer().primaryKey(), body: c.string(length) })
+export const models = { Note }
+`)
+  writeFileSync(join(app, 'enum-models.ts'), `import { c, defineModel } from 'fastify-orm'
+enum Size { Body = 200 }
+export const Note = defineModel('Note', { id: c.integer().primaryKey(), body: c.string(Size.Body) })
+export const models = { Note }
+`)
+  const stripsTypes = ['strip', 'transform'].includes(String((process.features as { typescript?: unknown }).typescript))
+  const typed = await offlineSql('typed-models.ts')
+  const withEnum = await offlineSql('enum-models.ts')
+  if (stripsTypes) {
+    t.equal(typed.code, 0, `Node.js ${process.versions.node} strips the types itself: ${typed.stderr}`)
+    t.equal(withEnum.code, 2, 'an enum needs more than stripping: a usage error')
+    t.match(withEnum.stderr, /strips TypeScript types but cannot load .*enum-models\.ts .*Install tsx \(npm install -D tsx\)/)
+  } else {
+    for (const result of [typed, withEnum]) {
+      t.equal(result.code, 2, `Node.js ${process.versions.node} cannot strip types: a usage error`)
+      t.match(result.stderr, /Loading a \.ts app or revision here needs tsx: npm install -D tsx/)
+    }
+  }
+  t.notMatch(typed.stderr + withEnum.stderr, /\n\s+at /, 'no stack trace')
 })
 
 const database = await createTestDatabase('postgres')
