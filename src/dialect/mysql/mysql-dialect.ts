@@ -7,6 +7,8 @@ import type { OrmDialect } from '../orm-dialect.ts'
 import { mysqlMigrationOperations } from './mysql-alter.ts'
 import { mysqlColumnTypes } from './mysql-column-types.ts'
 import { translateMysqlError } from './mysql-errors.ts'
+import { mysqlIntrospector } from './mysql-introspector.ts'
+import { mysqlSqlLiterals } from './mysql-sql-literals.ts'
 
 /**
  * MySQL and MariaDB through a mysql2 pool. Dates are exchanged in UTC (`timezone: 'Z'`)
@@ -52,6 +54,8 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     capabilities: { supportsReturning: false, supportsTransactionalDdl: false, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined },
     kyselyDialect: new BinaryCollationMysqlDialect({ pool }, tables),
     columnTypes: mysqlColumnTypes,
+    introspector: mysqlIntrospector,
+    sqlLiterals: mysqlSqlLiterals,
     normalizeParameters: toMysqlParameters,
     refineCapabilities: (version) => {
       tables.collation = binaryCollation(version)
