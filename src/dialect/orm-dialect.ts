@@ -1,10 +1,11 @@
 import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { OrmError } from '../errors.ts'
-import type { IntrospectedTable, IntrospectionLimits } from '../introspection/introspected-schema.ts'
 import type { ColumnConfig } from '../model/column.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import type { MigrationOperations, MigrationTypes } from './migration-operations.ts'
+import type { SchemaIntrospector } from './schema-introspector.ts'
+import type { SqlLiterals } from './sql-literals.ts'
 
 /**
  * What the core may ask of a database. The core tests these flags, never the dialect's name.
@@ -34,34 +35,27 @@ export interface ColumnTypes {
   autoincrement (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder
   /** What this database cannot store of a table, as messages naming the column; empty when fine. */
   unsupported (table: RegisteredTable): string[]
-  /** Names of the tables in the connection's current schema/database. */
-  tableNames (db: Kysely<unknown>): Promise<Set<string>>
-  /**
-   * Every table of the current schema/database (but the migrations' version table), with
-   * the columns, keys, indexes, foreign keys and checks autogenerate compares, sorted by name.
-   */
-  introspect (db: Kysely<unknown>): Promise<IntrospectedTable[]>
-  /** What this database's catalog cannot tell apart; `expectedTable` folds models the same way. */
-  readonly introspectionLimits: IntrospectionLimits
   /** A raw server default as this database needs it written for the column, when it differs. */
   serverDefaultSql?: (config: ColumnConfig, expression: string) => string
-  /**
-   * For a database that cannot drop a foreign key (SQLite): lets the current transaction
-   * drop tables whose foreign keys form a cycle, checking foreign keys at COMMIT instead.
-   */
-  deferForeignKeyChecks?: (db: Kysely<unknown>) => Promise<void>
 }
 
 /**
  * Everything fastify-orm needs from one database: Kysely's dialect (driver, compiler,
- * adapter, introspector) plus what Kysely lacks — error translation and pool counters.
- * Made by {@link createOrmDialect}; one file per database under `dialect/<name>/`.
+ * adapter) plus what Kysely lacks, one named part per concern — column types for DDL,
+ * schema introspection, migration operations, literals for printed SQL, error
+ * translation and pool counters. Made by {@link createOrmDialect}; one folder per
+ * database under `dialect/<name>/`, one file per part.
  */
 export interface OrmDialect {
   readonly name: DialectName
   readonly capabilities: DialectCapabilities
   readonly kyselyDialect: Dialect
+  /** How the portable column types are declared in DDL (createAll, revisions' `t`). */
   readonly columnTypes: ColumnTypes
+  /** How the schema is read back: existing tables, and every table for autogenerate. */
+  readonly introspector: SchemaIntrospector
+  /** How a bound value is written inline, for the scripts `upgrade --sql` prints. */
+  readonly sqlLiterals: SqlLiterals
   /** Rewrites bound parameters the driver would misread (MySQL: objects and arrays as JSON). */
   normalizeParameters?: (parameters: readonly unknown[]) => readonly unknown[]
   /** Turns a driver error into an {@link OrmError}; constraint violations become 4xx errors. */
@@ -90,6 +84,11 @@ export interface OrmDialect {
    * `foreign_key_check` before the commit, and back on after.
    */
   readonly revisionGuards?: RevisionGuards
+  /**
+   * For a database that cannot drop a foreign key (SQLite): lets the current transaction
+   * drop tables whose foreign keys form a cycle, checking foreign keys at COMMIT instead.
+   */
+  deferForeignKeyChecks?: (db: Kysely<unknown>) => Promise<void>
   /**
    * The schema unqualified names resolve to, where a database has several (PostgreSQL's
    * search_path). Kysely's Migrator looks for its tables in every schema unless told which.

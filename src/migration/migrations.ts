@@ -175,7 +175,7 @@ export class Migrations {
     if (direction === 'up' ? end < start : end > start) {
       throw new MigrationError(`${target} is ${direction === 'up' ? 'below' : 'above'} ${from ?? 'the start'}: nothing to ${direction === 'up' ? 'upgrade' : 'downgrade'}.`)
     }
-    const recorder = new SqlRecorder(this.#dialect.kyselyDialect, this.#dialect.name)
+    const recorder = new SqlRecorder(this.#dialect.kyselyDialect, this.#dialect.sqlLiterals)
     const { db } = recorder
     if (start === 0 && direction === 'up') {
       await db.schema.createTable(VERSION_TABLE).ifNotExists()
@@ -269,7 +269,7 @@ export class Migrations {
    */
   async #appliedCount (chain: readonly Revision[], options: { lenient?: boolean } = {}): Promise<number> {
     const db = this.#requireDb()
-    if (!(await this.#dialect.columnTypes.tableNames(db)).has(VERSION_TABLE)) return 0
+    if (!(await this.#dialect.introspector.tableNames(db)).has(VERSION_TABLE)) return 0
     const rows = await db.selectFrom(VERSION_TABLE as never).select('name' as never).execute() as Array<{ name: string }>
     const applied = new Set(rows.map((row) => revisionIdOf(row.name)))
     const count = chain.findIndex((revision) => !applied.has(revision.revision))
@@ -304,7 +304,7 @@ export class Migrations {
   }
 
   async #ensureVersionTable (db: Kysely<unknown>): Promise<void> {
-    if ((await this.#dialect.columnTypes.tableNames(db)).has(VERSION_TABLE)) return
+    if ((await this.#dialect.introspector.tableNames(db)).has(VERSION_TABLE)) return
     // The same table Kysely's Migrator creates, so that either may come first.
     await db.schema.createTable(VERSION_TABLE).ifNotExists()
       .addColumn('name', 'varchar(255)', (column) => column.notNull().primaryKey())

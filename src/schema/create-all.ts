@@ -19,7 +19,7 @@ import { createTableBuilder } from './table-ddl.ts'
 export async function createAll (db: Kysely<unknown>, dialect: OrmDialect, tables: readonly RegisteredTable[]): Promise<string[]> {
   assertStorable(dialect, tables)
   const run = async (db: Kysely<unknown>): Promise<string[]> => {
-    const existing = await dialect.columnTypes.tableNames(db)
+    const existing = await dialect.introspector.tableNames(db)
     const missing = tables.filter((table) => !existing.has(table.tableName))
     const pending = new Set(missing.map((table) => table.tableName))
     const deferred: Array<{ table: RegisteredTable, fk: ForeignKeyDefinition }> = []

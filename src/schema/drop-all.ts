@@ -15,11 +15,11 @@ import type { RegisteredTable } from '../model/registry.ts'
  */
 export async function dropAll (db: Kysely<unknown>, dialect: OrmDialect, tables: readonly RegisteredTable[]): Promise<string[]> {
   const run = async (db: Kysely<unknown>): Promise<string[]> => {
-    const existing = await dialect.columnTypes.tableNames(db)
+    const existing = await dialect.introspector.tableNames(db)
     const present = [...tables].reverse().filter((table) => existing.has(table.tableName))
     // After reversing, a table's parents come later; a parent that came earlier is a cycle.
     const seen = new Set<string>()
-    const defer = dialect.columnTypes.deferForeignKeyChecks
+    const defer = dialect.deferForeignKeyChecks
     let deferred = false
     for (const table of present) {
       for (const fk of table.foreignKeys) {

@@ -8,7 +8,7 @@ import ts from 'typescript'
  * to `src/` (a folder ends with `/`); a file belongs to the layer of its longest matching path.
  */
 export const LAYERS: ReadonlyArray<{ readonly name: string, readonly paths: readonly string[] }> = [
-  { name: 'errors', paths: ['errors.ts'] },
+  { name: 'errors', paths: ['errors.ts', 'errors/'] },
   { name: 'runtime (supported Node.js versions)', paths: ['runtime/'] },
   { name: 'config', paths: ['config/'] },
   { name: 'model', paths: ['model/'] },

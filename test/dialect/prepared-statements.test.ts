@@ -6,7 +6,9 @@ import { sql, type Kysely } from 'kysely'
 import t, { type Test } from 'tap'
 import type { FastifyOrmOptions } from '../../src/index.ts'
 import { StatementNames, isStalePreparedStatement } from '../../src/dialect/postgres/statement-names.ts'
-import { buildApp, createItemTable, eachDb, type TestDatabase } from '../session/support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb, type TestDatabase } from '../helpers/databases.ts'
+import { createItemTable } from '../session/support.ts'
 
 const BY_ID = 'select * from "item" where "id" = $1'
 

@@ -10,9 +10,9 @@ import { sql } from 'kysely'
 import type { Test } from 'tap'
 import t from 'tap'
 import fastifyOrm, { ConnectionLostError } from '../../src/index.ts'
-import type { TestDatabase } from '../helpers/databases.ts'
+import { eachDb, type TestDatabase } from '../helpers/databases.ts'
 import { PASSWORD_SPELLINGS, withPasswordUser } from '../helpers/password-user.ts'
-import { eachDb, until } from '../session/support.ts'
+import { until } from '../session/support.ts'
 
 type Admin = (text: string) => Promise<Array<Record<string, unknown>>>
 

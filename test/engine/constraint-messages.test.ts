@@ -4,7 +4,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
 import fastifyOrm, { c, defineModel, type OrmError } from '../../src/index.ts'
-import { eachDb } from '../session/support.ts'
+import { eachDb } from '../helpers/databases.ts'
 
 const Author = defineModel('Author', {
   id: c.integer().primaryKey(),

@@ -6,8 +6,9 @@
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { Post, Profile, Tag, User } from '../../example-app/models.ts'
+import { eachDb } from '../helpers/databases.ts'
 import {
-  EMPTY_PAGE, ISO_DATE_TIME, PASSWORD, assertNoSecrets, eachDb, notFound, startApp, validation, withSession,
+  EMPTY_PAGE, ISO_DATE_TIME, PASSWORD, assertNoSecrets, notFound, startApp, validation, withSession,
   type App, type Client
 } from './support.ts'
 

@@ -3,7 +3,8 @@
 // (or null) and `reports`, and what a managerId naming nobody does.
 import t, { type Test } from 'tap'
 import { Employee } from '../../example-app/models.ts'
-import { assertNoSecrets, eachDb, notFound, startApp, validation, withSession, type Client } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { assertNoSecrets, notFound, startApp, validation, withSession, type Client } from './support.ts'
 
 interface EmployeeJson { id: number, name: string, managerId: number | null }
 interface TeamJson extends EmployeeJson { manager: EmployeeJson | null, reports: EmployeeJson[] }

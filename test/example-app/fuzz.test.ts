@@ -16,11 +16,12 @@ import { writeFileSync } from 'node:fs'
 import { isDeepStrictEqual } from 'node:util'
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
+import { eachDb } from '../helpers/databases.ts'
 import {
   REFUSED_CODES, bodyCases, collisionCases, idCases, queryCases, tagCases,
   type Column, type Expectation, type FuzzCase, type Seeds
 } from './fuzz-inputs.ts'
-import { PASSWORD, assertNoSecrets, eachDb, startApp, type Client } from './support.ts'
+import { PASSWORD, assertNoSecrets, startApp, type Client } from './support.ts'
 
 type Method = FuzzCase['method']
 

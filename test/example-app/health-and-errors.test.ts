@@ -4,7 +4,8 @@
 // failing requests, and no password or hash in any response or log line.
 import t from 'tap'
 import { User } from '../../example-app/models.ts'
-import { PASSWORD, assertNoSecrets, eachDb, errorBody, startApp, withSession } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { PASSWORD, assertNoSecrets, errorBody, startApp, withSession } from './support.ts'
 
 t.test('health and errors', async (t) => {
   await eachDb(t, async (t, database) => {

@@ -2,8 +2,9 @@
 // dialect: create (201 / 400), the paginated list (its JSON and errorOut edges),
 // read, partial update and delete.
 import t, { type Test } from 'tap'
+import { eachDb } from '../helpers/databases.ts'
 import {
-  EMPTY_PAGE, assertNoSecrets, eachDb, errorBody, invalidPage, notFound, startApp, validation,
+  EMPTY_PAGE, assertNoSecrets, errorBody, invalidPage, notFound, startApp, validation,
   type Client
 } from './support.ts'
 

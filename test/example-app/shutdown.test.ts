@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../example-app/app.ts'
 import { User } from '../../example-app/models.ts'
-import { eachDb } from '../helpers/databases.ts'
-import { PASSWORD, withSession, type TestDatabase } from './support.ts'
+import { eachDb, type TestDatabase } from '../helpers/databases.ts'
+import { PASSWORD, withSession } from './support.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const HOST = '127.0.0.1'

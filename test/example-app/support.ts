@@ -8,8 +8,6 @@ import type { Test } from 'tap'
 import { buildApp } from '../../example-app/app.ts'
 import type { TestDatabase } from '../helpers/databases.ts'
 
-export type { TestDatabase }
-export { eachDb } from '../helpers/databases.ts'
 export type App = Awaited<ReturnType<typeof buildApp>>
 
 /** The plain password every test user gets; no response body or log line may contain it. */

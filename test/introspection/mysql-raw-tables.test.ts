@@ -10,7 +10,7 @@ import { column, execute, openDb, Rating, registered, tableNamed } from './suppo
 
 t.test('usual MySQL spellings are normalised', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { db, columnTypes } = await openDb(t, database)
+    const { db, dialect } = await openDb(t, database)
     await execute(db, [
       'create table owner (id int(11) not null auto_increment primary key, name text)',
       `create table gadget (
@@ -36,7 +36,7 @@ t.test('usual MySQL spellings are normalised', async (t) => {
       'create unique index made_unique on gadget (made)',
       'create index price_idx on gadget (price)'
     ])
-    const tables = await columnTypes.introspect(db)
+    const tables = await dialect.introspector.introspect(db)
     t.strictSame(tables.map((table) => table.name), ['gadget', 'owner'])
     t.strictSame(tableNamed(tables, 'gadget'), {
       name: 'gadget',
@@ -77,7 +77,7 @@ t.test('usual MySQL spellings are normalised', async (t) => {
 
 t.test('a hand-written table equal to a model compares equal', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { app, db, columnTypes } = await openDb(t, database, { Rating })
+    const { app, db, dialect } = await openDb(t, database, { Rating })
     await execute(db, [`CREATE TABLE rating (
       id int(11) NOT NULL AUTO_INCREMENT,
       kind varchar(1) NOT NULL,
@@ -92,7 +92,7 @@ t.test('a hand-written table equal to a model compares equal', async (t) => {
       CONSTRAINT ck_rating_kind_enum CHECK (kind in ('b','a')),
       CONSTRAINT ck_rating_positive CHECK (score > 0)
     )`])
-    const [rating] = await columnTypes.introspect(db)
-    t.strictSame(rating, expectedTable(registered(app.db.tables, 'rating'), columnTypes))
+    const [rating] = await dialect.introspector.introspect(db)
+    t.strictSame(rating, expectedTable(registered(app.db.tables, 'rating'), dialect))
   }, ['mysql'])
 })

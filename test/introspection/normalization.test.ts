@@ -9,7 +9,7 @@ import { normalizeCheckExpression } from '../../src/introspection/check-expressi
 import { expectedCheckExpression, expectedServerDefault, expectedTable } from '../../src/migration/autogenerate/expected-schema.ts'
 import { normalizeSqlType, referentialAction, sortIntrospectedTable } from '../../src/introspection/introspected-schema.ts'
 import { normalizeServerDefault } from '../../src/introspection/server-default.ts'
-import { COLUMN_TYPES, registered } from './support.ts'
+import { COLUMN_TYPES, DIALECTS, registered } from './support.ts'
 
 t.test('CHECK expressions: each database\'s echo and the model\'s text meet', async (t) => {
   const same = (variants: string[], canonical: string, backslashEscapes = false): void => {
@@ -71,8 +71,8 @@ t.test('server defaults: every spelling of one value is one text', async (t) => 
 t.test('type spelling and referential actions', async (t) => {
   t.equal(normalizeSqlType('NUMERIC (12,2)'), 'numeric(12, 2)')
   t.equal(normalizeSqlType('  VARCHAR( 20 ) '), 'varchar(20)')
-  const pg = COLUMN_TYPES.postgres.introspectionLimits
-  const mysql = COLUMN_TYPES.mysql.introspectionLimits
+  const pg = DIALECTS.postgres.introspector.limits
+  const mysql = DIALECTS.mysql.introspector.limits
   t.equal(referentialAction('NO ACTION', pg), undefined)
   t.equal(referentialAction(undefined, pg), undefined)
   t.equal(referentialAction('RESTRICT', pg), 'restrict')
@@ -105,7 +105,7 @@ t.test('expectedTable folds a model the way each database reports it', async (t)
   }, { naming: 'snake_case', indexes: [{ columns: ['code', 'size'], unique: true }] })
   const shop = registered(new ModelRegistry({ Shop }).tablesOf('default'), 'shop')
 
-  const pg = expectedTable(shop, COLUMN_TYPES.postgres)
+  const pg = expectedTable(shop, DIALECTS.postgres)
   t.equal(pg.primaryKey.name, 'pk_shop')
   t.strictSame(pg.uniques, [{ name: 'uq_shop_code', columns: ['code'] }])
   t.strictSame(pg.indexes, [{ name: 'uq_shop_code_size', columns: ['code', 'size'], unique: true }])
@@ -113,7 +113,7 @@ t.test('expectedTable folds a model the way each database reports it', async (t)
   t.strictSame(pg.checks, [{ name: 'ck_shop_size_enum', expression: 'size in (\'M\', \'S\')' }])
   t.strictSame(pg.columns.map((column) => column.serverDefault), [undefined, undefined, 'true', '\'M\'', undefined])
 
-  const mysql = expectedTable(shop, COLUMN_TYPES.mysql)
+  const mysql = expectedTable(shop, DIALECTS.mysql)
   t.equal(mysql.primaryKey.name, undefined, 'MySQL: every primary key is PRIMARY')
   t.strictSame(mysql.uniques, [{ name: 'uq_shop_code', columns: ['code'] }, { name: 'uq_shop_code_size', columns: ['code', 'size'] }], 'MySQL: a unique index is a unique key')
   t.strictSame(mysql.indexes, [])

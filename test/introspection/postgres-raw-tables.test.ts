@@ -8,7 +8,7 @@ import { column, execute, openDb, Rating, registered, tableNamed } from './suppo
 
 t.test('usual PostgreSQL spellings are normalised', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { db, columnTypes } = await openDb(t, database)
+    const { db, dialect } = await openDb(t, database)
     await execute(db, [
       'create table owner (id bigserial primary key, name text)',
       `create table gadget (
@@ -31,7 +31,7 @@ t.test('usual PostgreSQL spellings are normalised', async (t) => {
       'create unique index gadget_lower_code on gadget (lower(code))',
       'create index gadget_made on gadget (made desc, qty)'
     ])
-    const tables = await columnTypes.introspect(db)
+    const tables = await dialect.introspector.introspect(db)
     t.strictSame(tables.map((table) => table.name), ['gadget', 'owner'])
     t.strictSame(tableNamed(tables, 'gadget'), {
       name: 'gadget',
@@ -71,7 +71,7 @@ t.test('usual PostgreSQL spellings are normalised', async (t) => {
 
 t.test('a hand-written table equal to a model compares equal', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { app, db, columnTypes } = await openDb(t, database, { Rating })
+    const { app, db, dialect } = await openDb(t, database, { Rating })
     await execute(db, [`CREATE TABLE rating (
       id serial CONSTRAINT pk_rating PRIMARY KEY,
       kind character varying(1) NOT NULL,
@@ -85,7 +85,7 @@ t.test('a hand-written table equal to a model compares equal', async (t) => {
       CONSTRAINT ck_rating_kind_enum CHECK (kind = ANY (ARRAY['b', 'a'])),
       CONSTRAINT ck_rating_positive CHECK ((score > (0)::numeric))
     )`])
-    const [rating] = await columnTypes.introspect(db)
-    t.strictSame(rating, expectedTable(registered(app.db.tables, 'rating'), columnTypes))
+    const [rating] = await dialect.introspector.introspect(db)
+    t.strictSame(rating, expectedTable(registered(app.db.tables, 'rating'), dialect))
   }, ['postgres'])
 })

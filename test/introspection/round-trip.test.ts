@@ -25,13 +25,13 @@ const ACCOUNT_TYPES: Record<DialectName, string[]> = {
 
 t.test('createAll then introspect: every table equals what its model declares', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { app, db, columnTypes } = await openDb(t, database, models)
+    const { app, db, dialect } = await openDb(t, database, models)
     await app.db.createAll()
-    const tables = await columnTypes.introspect(db)
+    const tables = await dialect.introspector.introspect(db)
 
     t.strictSame(tables.map((table) => table.name), app.db.tables.map((table) => table.tableName).sort(), 'exactly the registered tables, sorted by name')
     for (const registered of app.db.tables) {
-      t.strictSame(tableNamed(tables, registered.tableName), expectedTable(registered, columnTypes), `${registered.tableName} round-trips`)
+      t.strictSame(tableNamed(tables, registered.tableName), expectedTable(registered, dialect), `${registered.tableName} round-trips`)
     }
 
     const account = tableNamed(tables, 'account')
@@ -78,8 +78,8 @@ t.test('createAll then introspect: every table equals what its model declares', 
 
 t.test('the migrations version table is never introspected', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { db, columnTypes } = await openDb(t, database)
+    const { db, dialect } = await openDb(t, database)
     await execute(db, [`create table ${VERSION_TABLE} (version_num varchar(32) not null primary key)`, 'create table other (id integer primary key)'])
-    t.strictSame((await columnTypes.introspect(db)).map((table) => table.name), ['other'])
+    t.strictSame((await dialect.introspector.introspect(db)).map((table) => table.name), ['other'])
   })
 })

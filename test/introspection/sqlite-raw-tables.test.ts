@@ -8,7 +8,7 @@ import { column, execute, openDb, Rating, registered, tableNamed } from './suppo
 
 t.test('usual SQLite spellings are normalised', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { db, columnTypes } = await openDb(t, database)
+    const { db, dialect } = await openDb(t, database)
     await execute(db, [
       'create table owner (id INTEGER PRIMARY KEY AUTOINCREMENT, name text)',
       `create table gadget (
@@ -32,7 +32,7 @@ t.test('usual SQLite spellings are normalised', async (t) => {
       'create table pairs (a integer not null, b integer not null, primary key (a, b))',
       'create table big (id bigint primary key)'
     ])
-    const tables = await columnTypes.introspect(db)
+    const tables = await dialect.introspector.introspect(db)
     t.strictSame(tables.map((table) => table.name), ['big', 'gadget', 'kv', 'owner', 'pairs'], 'sqlite_sequence is not a table of the app')
     t.strictSame(tableNamed(tables, 'gadget'), {
       name: 'gadget',
@@ -80,7 +80,7 @@ t.test('usual SQLite spellings are normalised', async (t) => {
 
 t.test('a hand-written table equal to a model compares equal', async (t) => {
   await eachDb(t, async (t, database) => {
-    const { app, db, columnTypes } = await openDb(t, database, { Rating })
+    const { app, db, dialect } = await openDb(t, database, { Rating })
     await execute(db, [`CREATE TABLE rating (
       id INTEGER NOT NULL CONSTRAINT pk_rating PRIMARY KEY,
       kind varchar(1) NOT NULL CONSTRAINT ck_rating_kind_enum CHECK (kind IN ('b','a')),
@@ -91,7 +91,7 @@ t.test('a hand-written table equal to a model compares equal', async (t) => {
       parent_id INTEGER CONSTRAINT fk_rating_parent_id_rating REFERENCES rating ON DELETE CASCADE ON UPDATE NO ACTION,
       CONSTRAINT ck_rating_positive CHECK ((score > 0))
     )`])
-    const [rating] = await columnTypes.introspect(db)
-    t.strictSame(rating, expectedTable(registered(app.db.tables, 'rating'), columnTypes))
+    const [rating] = await dialect.introspector.introspect(db)
+    t.strictSame(rating, expectedTable(registered(app.db.tables, 'rating'), dialect))
   }, ['sqlite'])
 })

@@ -2,7 +2,8 @@
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import t from 'tap'
-import { buildReadyApp, eachDb, untyped } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp, untyped } from '../schema/support.ts'
 import { cli, movieModule, writeRevision } from './support.ts'
 
 t.test('two upgrades at once apply each revision exactly once', async (t) => {

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
-import { eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
 import { CLI, cli, movieModule } from './support.ts'
 
 t.test('the shell: models, db and top-level await', async (t) => {

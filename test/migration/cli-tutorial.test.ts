@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
 import t from 'tap'
-import { buildReadyApp, eachDb, untyped } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp, untyped } from '../schema/support.ts'
 import { cli, movieModule, runInProcess } from './support.ts'
 
 async function titles (db: Kysely<unknown>): Promise<string[]> {

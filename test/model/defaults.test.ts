@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely'
 import t from 'tap'
 import { c, defineModel, NotNullViolationError, type DatabaseOf } from '../../src/index.ts'
 import { Movie, User } from '../fixtures/seed-models.ts'
-import { buildReadyApp, eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp } from '../schema/support.ts'
 
 t.test('client defaults are configuration on the column', async (t) => {
   const theatre = Movie.columns.theatre.config.clientDefault

@@ -7,7 +7,8 @@ import fastifyOrm, { c, ConfigurationError, defineModel, defineTable, ModelDefin
 import { ModelRegistry } from '../../src/model/registry.ts'
 import { User } from '../fixtures/seed-models.ts'
 import { catalogTableNames } from '../schema/catalog.ts'
-import { buildReadyApp, eachDb, untyped } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp, untyped } from '../schema/support.ts'
 
 /** Runs `fn`, expecting a ModelDefinitionError about `modelName` whose message contains every one of `parts`. */
 function expectDefinitionError (t: Test, fn: () => unknown, modelName: string, parts: readonly string[], message: string): void {

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import t, { type Test } from 'tap'
 import { c, CheckViolationError, defineModel, type DatabaseOf, type DialectName } from '../../src/index.ts'
-import { buildReadyApp, eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp } from '../schema/support.ts'
 
 const Sample = defineModel('Sample', {
   id: c.integer().primaryKey(),

@@ -9,7 +9,8 @@ import { expectTypeOf } from 'expect-type'
 import t from 'tap'
 import { c, defineModel, type DatabaseOf } from '../../src/index.ts'
 import { Movie, User } from '../fixtures/seed-models.ts'
-import { buildReadyApp, eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp } from '../schema/support.ts'
 
 /** A database-less app whose routes echo the validated body through the given response schemas. */
 async function echoApp (): Promise<FastifyInstance> {

@@ -7,7 +7,8 @@ process.env.TZ = 'America/Sao_Paulo'
 import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { c, defineModel, type DatabaseOf } from '../../src/index.ts'
-import { buildReadyApp, eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp } from '../schema/support.ts'
 
 const Stamp = defineModel('Stamp', {
   id: c.integer().primaryKey(),

@@ -6,8 +6,9 @@ import t from 'tap'
 import { c, CheckViolationError, defineModel, ForeignKeyViolationError, UniqueViolationError, type DialectName } from '../../src/index.ts'
 import { constraintName } from '../../src/model/naming.ts'
 import { seedModels } from '../fixtures/seed-models.ts'
+import { eachDb } from '../helpers/databases.ts'
 import { catalogTableNames, readCatalog, type CatalogCheck, type CatalogColumn, type CatalogForeignKey, type CatalogIndex, type CatalogKey, type CatalogTable } from './catalog.ts'
-import { buildReadyApp, eachDb, mysqlFlavor, untyped } from './support.ts'
+import { buildReadyApp, mysqlFlavor, untyped } from './support.ts'
 
 type Flavor = 'sqlite' | 'postgres' | 'mariadb' | 'mysql'
 

@@ -5,9 +5,9 @@ import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { c, defineModel, defineTable, ForeignKeyViolationError, type DatabaseOf } from '../../src/index.ts'
 import { Employee, seedModels } from '../fixtures/seed-models.ts'
-import { createTestDatabase } from '../helpers/databases.ts'
+import { createTestDatabase, eachDb } from '../helpers/databases.ts'
 import { catalogTableNames, readCatalog } from './catalog.ts'
-import { buildReadyApp, eachDb, untyped } from './support.ts'
+import { buildReadyApp, untyped } from './support.ts'
 
 const seedTables = Object.values(seedModels).map((model) => model.tableName)
 

@@ -6,8 +6,6 @@ import type { FastifyOrmOptions } from '../../src/index.ts'
 import { buildApp } from '../helpers/app.ts'
 import type { TestDatabase } from '../helpers/databases.ts'
 
-export type { TestDatabase }
-export { eachDb } from '../helpers/databases.ts'
 
 /** A ready app with fastify-orm on `db` ({@link buildApp} with `ready`), closed at the end of the test. */
 export function buildReadyApp (t: Test, db: TestDatabase, options: Omit<FastifyOrmOptions, 'url'> = {}): Promise<FastifyInstance> {

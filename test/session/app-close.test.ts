@@ -3,7 +3,9 @@
 import Fastify from 'fastify'
 import t from 'tap'
 import fastifyOrm from '../../src/index.ts'
-import { buildApp, createItemTable, eachDb, gate, httpRequest, itemIds, listen, trackEndedRequests, until, type TestDatabase } from './support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb, type TestDatabase } from '../helpers/databases.ts'
+import { createItemTable, gate, httpRequest, itemIds, listen, trackEndedRequests, until } from './support.ts'
 
 /** The item ids, read through a new app (the one under test is closed by then). */
 async function itemIdsAfterClose (db: TestDatabase): Promise<number[]> {

@@ -3,7 +3,9 @@
 import Fastify, { type FastifyRequest } from 'fastify'
 import t from 'tap'
 import fastifyOrm, { RequestAbortedError, SessionStateError } from '../../src/index.ts'
-import { buildApp, createItemTable, eachDb, gate, httpRequest, itemIds, listen, trackEndedRequests, until } from './support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { createItemTable, gate, httpRequest, itemIds, listen, trackEndedRequests, until } from './support.ts'
 
 async function writeInTransaction (request: FastifyRequest, id: number): Promise<void> {
   await request.db.begin()

@@ -3,7 +3,9 @@
 // and only committed work stays.
 import t from 'tap'
 import { RequestAbortedError } from '../../src/index.ts'
-import { buildApp, createItemTable, eachDb, gate, httpRequest, itemIds, listen, trackEndedRequests, until, type Gate } from './support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { createItemTable, gate, httpRequest, itemIds, listen, trackEndedRequests, until, type Gate } from './support.ts'
 
 const REQUESTS = 500
 const POOL_MAX = 10

@@ -8,7 +8,9 @@ import type { Test } from 'tap'
 import t from 'tap'
 import { RequestAbortedError } from '../../src/index.ts'
 import { Movie, Post, User, seedModels } from '../fixtures/seed-models.ts'
-import { buildApp, eachDb, gate, httpRequest, listen, until } from './support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { gate, httpRequest, listen, until } from './support.ts'
 
 interface LogLine { level: number, msg: string, err?: { type?: string }, uncommitted?: unknown, res?: { statusCode?: number } }
 

@@ -1,7 +1,9 @@
 // config: { db: { transaction: true } } wraps the whole handler in one transaction.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import t from 'tap'
-import { buildApp, createDeferredFkTables, createItemTable, eachDb, itemIds, trackEndedRequests } from './support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { createDeferredFkTables, createItemTable, itemIds, trackEndedRequests } from './support.ts'
 
 const inTransaction = { config: { db: { transaction: true } } }
 

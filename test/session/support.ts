@@ -3,11 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { TestDatabase } from '../helpers/databases.ts'
 
-export type { TestDatabase }
-export { eachDb } from '../helpers/databases.ts'
-export { buildApp } from '../helpers/app.ts'
 
 /** `create table item (id integer primary key, tag varchar(64))`. */
 export async function createItemTable (app: FastifyInstance): Promise<void> {

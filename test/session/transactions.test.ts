@@ -2,7 +2,9 @@
 // the guard on session.kysely.transaction(), closed sessions and a failing COMMIT.
 import t from 'tap'
 import { ForeignKeyViolationError, SessionStateError, UniqueViolationError, type Session } from '../../src/index.ts'
-import { buildApp, createDeferredFkTables, createItemTable, eachDb, itemIds, trackEndedRequests } from './support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { createDeferredFkTables, createItemTable, itemIds, trackEndedRequests } from './support.ts'
 
 type AnySession = Session<Record<string, Record<string, unknown>>>
 

@@ -2,7 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import type { PoolStatus } from '../../src/index.ts'
-import { buildApp, createItemTable, eachDb, gate, itemIds, trackEndedRequests, until } from './support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { createItemTable, gate, itemIds, trackEndedRequests, until } from './support.ts'
 
 const CONCURRENT = 50
 

@@ -5,8 +5,9 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
+import { eachDb } from '../helpers/databases.ts'
 import {
-  as, countRows, eachDb, emptyTables, fresh, plain, raw, seedApp,
+  as, countRows, emptyTables, fresh, plain, raw, seedApp,
   type EmployeeE, type PostE, type ProfileE, type TagE, type UserE, sessionOpener
 } from './support.ts'
 

@@ -4,7 +4,8 @@
 import { sql } from 'kysely'
 import t from 'tap'
 import { Employee, Movie, Post, User } from '../fixtures/seed-models.ts'
-import { as, eachDb, emptyTables, fresh, plain, raw, seedApp, type EmployeeE, type MovieRow, type PostE, type UserRow } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { as, emptyTables, fresh, plain, raw, seedApp, type EmployeeE, type MovieRow, type PostE, type UserRow } from './support.ts'
 
 t.test('flush', async (t) => {
   await eachDb(t, async (t, db) => {

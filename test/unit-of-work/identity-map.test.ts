@@ -4,7 +4,8 @@
 import t from 'tap'
 import { InvalidArgumentError, NotFoundError, SessionStateError, UntrackedObjectError } from '../../src/index.ts'
 import { Post, Tag, User, postTag } from '../fixtures/seed-models.ts'
-import { as, eachDb, emptyTables, plain, raw, seedApp, type PostTagRow, type UserRow } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { as, emptyTables, plain, raw, seedApp, type PostTagRow, type UserRow } from './support.ts'
 
 t.test('identity map', async (t) => {
   await eachDb(t, async (t, db) => {

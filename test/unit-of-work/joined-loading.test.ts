@@ -5,7 +5,8 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { Session } from '../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
-import { as, eachDb, emptyTables, fresh, raw, seedApp, type EmployeeE, type PostE, type TagE, type UserE, seedEmployees, sessionOpener } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { as, emptyTables, fresh, raw, seedApp, type EmployeeE, type PostE, type TagE, type UserE, seedEmployees, sessionOpener } from './support.ts'
 
 /** ada: posts p1 (tags x, y), p2 (tag y), a profile; alan: post p3 (no tag); bob: nothing. Tag z unused. */
 async function seedBlog (app: FastifyInstance): Promise<void> {

@@ -3,7 +3,8 @@
 // (without ORDER BY), the page, and one per eager-loaded relationship.
 import t from 'tap'
 import { Post, Tag, User } from '../fixtures/seed-models.ts'
-import { as, eachDb, emptyTables, plain, seedApp, type PostE } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { as, emptyTables, plain, seedApp, type PostE } from './support.ts'
 
 interface PageJson {
   items: Array<{ id: number, title: string, tags: Array<{ name: string }> }>

@@ -4,7 +4,8 @@
 import t from 'tap'
 import { MultipleResultsError, NotFoundError, UnknownPropertyError } from '../../src/index.ts'
 import { Post, User } from '../fixtures/seed-models.ts'
-import { eachDb, emptyTables, plain, seedApp, type UserRow } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { emptyTables, plain, seedApp, type UserRow } from './support.ts'
 
 const PEOPLE = [
   { username: 'ada', email: 'ada@math.org', passwordHash: 'h1' },

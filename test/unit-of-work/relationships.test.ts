@@ -4,8 +4,9 @@
 import t from 'tap'
 import { RelationNotLoadedError } from '../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
+import { eachDb } from '../helpers/databases.ts'
 import {
-  as, countRows, eachDb, emptyTables, fresh, plain, raw, seedApp,
+  as, countRows, emptyTables, fresh, plain, raw, seedApp,
   type EmployeeE, type PostE, type ProfileE, type TagE, type UserE, seedEmployees, sessionOpener
 } from './support.ts'
 import type { FastifyInstance } from 'fastify'

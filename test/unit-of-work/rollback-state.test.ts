@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { UniqueViolationError, UntrackedObjectError, type Session } from '../../src/index.ts'
 import { Post, Tag, User } from '../fixtures/seed-models.ts'
-import { as, countRows, eachDb, emptyTables, raw, seedApp, type PostE, type SqlLog, type UserRow, sessionOpener } from './support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { as, countRows, emptyTables, raw, seedApp, type PostE, type SqlLog, type UserRow, sessionOpener } from './support.ts'
 
 async function seedUsers (app: FastifyInstance): Promise<{ ada: number, alan: number }> {
   await emptyTables(app)

@@ -4,8 +4,9 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { Employee, Movie, Post, Tag, User } from '../fixtures/seed-models.ts'
+import { eachDb } from '../helpers/databases.ts'
 import {
-  as, countRows, eachDb, emptyTables, fresh, raw, seedApp,
+  as, countRows, emptyTables, fresh, raw, seedApp,
   type EmployeeE, type MovieRow, type PostE, type TagE, type UserE
 } from './support.ts'
 

@@ -10,8 +10,6 @@ import { seedModelsWithRelations } from '../fixtures/seed-relations.ts'
 import { buildApp } from '../helpers/app.ts'
 import type { TestDatabase } from '../helpers/databases.ts'
 
-export type { TestDatabase }
-export { eachDb } from '../helpers/databases.ts'
 
 /** One echoed statement. */
 export interface Statement {

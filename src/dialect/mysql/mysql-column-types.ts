@@ -1,8 +1,6 @@
-import { sql, type Kysely } from 'kysely'
 import type { ColumnConfig } from '../../model/column.ts'
 import type { RegisteredTable } from '../../model/registry.ts'
 import type { ColumnTypes } from '../orm-dialect.ts'
-import { introspectMysql, mysqlIntrospectionLimits } from './mysql-introspector.ts'
 
 function sqlType (config: ColumnConfig): string {
   switch (config.kind) {
@@ -54,11 +52,5 @@ export const mysqlColumnTypes: ColumnTypes = {
   },
   // MySQL rejects CURRENT_TIMESTAMP as the default of a datetime(3): the precisions must match.
   serverDefaultSql: (config, expression) =>
-    config.kind === 'dateTime' && CURRENT_TIMESTAMP.test(expression) ? 'CURRENT_TIMESTAMP(3)' : expression,
-  introspect: introspectMysql,
-  introspectionLimits: mysqlIntrospectionLimits,
-  async tableNames (db: Kysely<unknown>): Promise<Set<string>> {
-    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'`.execute(db)
-    return new Set(rows.map((row) => row.name))
-  }
+    config.kind === 'dateTime' && CURRENT_TIMESTAMP.test(expression) ? 'CURRENT_TIMESTAMP(3)' : expression
 }

@@ -7,6 +7,9 @@ import type { OrmDialect } from '../orm-dialect.ts'
 import { mysqlMigrationOperations } from './mysql-alter.ts'
 import { mysqlColumnTypes } from './mysql-column-types.ts'
 import { translateMysqlError } from './mysql-errors.ts'
+import { mysqlIntrospector } from './mysql-introspector.ts'
+import { mysqlSqlLiterals } from './mysql-sql-literals.ts'
+import { forwardConnectionLossToStreams } from './mysql-stream-loss.ts'
 
 /**
  * MySQL and MariaDB through a mysql2 pool. Dates are exchanged in UTC (`timezone: 'Z'`)
@@ -45,6 +48,8 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     // mysql2's pool listens to a connection's first 'error' only (to drop it); a closed
     // connection can emit another, which with no listener would crash the process.
     connection.on('error', onConnectionError)
+    // A stream on a connection that is lost fails instead of waiting forever.
+    forwardConnectionLossToStreams(connection)
   })
   const tables = { collation: 'utf8mb4_bin' }
   return {
@@ -52,6 +57,8 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     capabilities: { supportsReturning: false, supportsTransactionalDdl: false, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined },
     kyselyDialect: new BinaryCollationMysqlDialect({ pool }, tables),
     columnTypes: mysqlColumnTypes,
+    introspector: mysqlIntrospector,
+    sqlLiterals: mysqlSqlLiterals,
     normalizeParameters: toMysqlParameters,
     refineCapabilities: (version) => {
       tables.collation = binaryCollation(version)

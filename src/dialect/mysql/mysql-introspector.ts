@@ -13,6 +13,7 @@ import {
   type IntrospectionLimits
 } from '../../introspection/introspected-schema.ts'
 import { normalizeServerDefault } from '../../introspection/server-default.ts'
+import type { SchemaIntrospector } from '../schema-introspector.ts'
 import { quoteLiteral } from '../../introspection/sql-tokens.ts'
 
 /**
@@ -23,6 +24,16 @@ import { quoteLiteral } from '../../introspection/sql-tokens.ts'
 export const mysqlIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: true, uniqueIndexesAreConstraints: true, restrictIsDefault: true }
 
 type Db = Kysely<unknown>
+
+/** MySQL's and MariaDB's information_schema, in the connection's database. */
+export const mysqlIntrospector: SchemaIntrospector = {
+  async tableNames (db: Db): Promise<Set<string>> {
+    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'`.execute(db)
+    return new Set(rows.map((row) => row.name))
+  },
+  introspect: introspectMysql,
+  limits: mysqlIntrospectionLimits
+}
 
 interface ColumnRow { table_name: string, name: string, column_type: string, data_type: string, nullable: string, default_value: string | null, extra: string }
 interface IndexRow { table_name: string, name: string, non_unique: number | string, column_name: string | null }

@@ -1,7 +1,5 @@
-import { sql, type Kysely } from 'kysely'
 import type { ColumnConfig } from '../../model/column.ts'
 import type { ColumnTypes } from '../orm-dialect.ts'
-import { introspectPostgres, postgresIntrospectionLimits } from './postgres-introspector.ts'
 
 function sqlType (config: ColumnConfig): string {
   switch (config.kind) {
@@ -26,11 +24,5 @@ function sqlType (config: ColumnConfig): string {
 export const postgresColumnTypes: ColumnTypes = {
   sqlType,
   autoincrement: (column) => column.generatedByDefaultAsIdentity(),
-  unsupported: () => [],
-  introspect: introspectPostgres,
-  introspectionLimits: postgresIntrospectionLimits,
-  async tableNames (db: Kysely<unknown>): Promise<Set<string>> {
-    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)
-    return new Set(rows.map((row) => row.name))
-  }
+  unsupported: () => []
 }

@@ -6,6 +6,8 @@ import { loadDriver } from '../load-driver.ts'
 import type { OrmDialect } from '../orm-dialect.ts'
 import { postgresMigrationOperations } from './postgres-alter.ts'
 import { postgresColumnTypes } from './postgres-column-types.ts'
+import { postgresIntrospector } from './postgres-introspector.ts'
+import { postgresSqlLiterals } from './postgres-sql-literals.ts'
 import { PreparingPostgresDriver } from './postgres-driver.ts'
 import { StatementNames } from './statement-names.ts'
 import { translatePostgresError } from './postgres-errors.ts'
@@ -44,6 +46,8 @@ export async function createPostgresDialect (
     capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined },
     kyselyDialect: new PreparingPostgresDialect(pool, config.preparedStatements ? new StatementNames(PREPARED_STATEMENT_LIMIT) : undefined),
     columnTypes: postgresColumnTypes,
+    introspector: postgresIntrospector,
+    sqlLiterals: postgresSqlLiterals,
     normalizeParameters: toPostgresParameters,
     translateError: translatePostgresError,
     migrationOperations: postgresMigrationOperations,

@@ -11,11 +11,22 @@ import {
   type IntrospectionLimits
 } from '../../introspection/introspected-schema.ts'
 import { normalizeServerDefault } from '../../introspection/server-default.ts'
+import type { SchemaIntrospector } from '../schema-introspector.ts'
 
 /** PostgreSQL keeps every name and distinguishes unique indexes from constraints, RESTRICT from NO ACTION. */
 export const postgresIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false }
 
 type Db = Kysely<unknown>
+
+/** PostgreSQL's catalog (pg_catalog), in the connection's current schema. */
+export const postgresIntrospector: SchemaIntrospector = {
+  async tableNames (db: Db): Promise<Set<string>> {
+    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)
+    return new Set(rows.map((row) => row.name))
+  },
+  introspect: introspectPostgres,
+  limits: postgresIntrospectionLimits
+}
 
 interface ColumnRow { table: string, name: string, type: string, notnull: boolean, default: string | null, identity: string }
 interface ConstraintRow {

@@ -1,7 +1,5 @@
-import { sql, type Kysely } from 'kysely'
 import type { ColumnConfig } from '../../model/column.ts'
 import type { ColumnTypes } from '../orm-dialect.ts'
-import { introspectSqlite, sqliteIntrospectionLimits } from './sqlite-introspector.ts'
 
 /**
  * Declared types are chosen for SQLite's type affinity and for reading values back: the
@@ -32,16 +30,5 @@ export const sqliteColumnTypes: ColumnTypes = {
   // Only a column declared exactly "integer" becomes the rowid, so a bigint key is declared integer.
   sqlType: (config, autoincrement) => autoincrement ? 'integer' : sqlType(config),
   autoincrement: (column) => column,
-  unsupported: () => [],
-  introspect: introspectSqlite,
-  introspectionLimits: sqliteIntrospectionLimits,
-  async tableNames (db: Kysely<unknown>): Promise<Set<string>> {
-    const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
-    return new Set(rows.map((row) => row.name))
-  },
-  // SQLite cannot drop a foreign key, and DROP TABLE deletes the rows first: in a cycle
-  // that delete would violate the other table's key. Deferred, it is checked at COMMIT.
-  async deferForeignKeyChecks (db: Kysely<unknown>): Promise<void> {
-    await sql`pragma defer_foreign_keys = on`.execute(db)
-  }
+  unsupported: () => []
 }

@@ -5,9 +5,12 @@ import { loadDriver } from '../load-driver.ts'
 import type { OrmDialect } from '../orm-dialect.ts'
 import { sqliteMigrationOperations } from './sqlite-alter.ts'
 import { sqliteColumnTypes } from './sqlite-column-types.ts'
+import { deferSqliteForeignKeyChecks } from './sqlite-deferred-foreign-keys.ts'
 import { SqliteDriver } from './sqlite-driver.ts'
 import { translateSqliteError } from './sqlite-errors.ts'
+import { sqliteIntrospector } from './sqlite-introspector.ts'
 import { sqliteRevisionGuards } from './sqlite-revision-guards.ts'
+import { sqliteSqlLiterals } from './sqlite-sql-literals.ts'
 
 /**
  * Kysely's SQLite adapter says DDL is not transactional, so its Migrator would run
@@ -59,10 +62,13 @@ export async function createSqliteDialect (url: SqliteUrl): Promise<OrmDialect> 
     capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: true, forwardForeignKeys: true, rowsPerInsert: SQLITE_ROWS_PER_INSERT },
     kyselyDialect,
     columnTypes: sqliteColumnTypes,
+    introspector: sqliteIntrospector,
+    sqlLiterals: sqliteSqlLiterals,
     translateError: translateSqliteError,
     migrationOperations: sqliteMigrationOperations,
     closeUnused: async () => {}, // nothing is open before the driver opens the file
     openConnections: () => (opened ? 1 : 0),
-    revisionGuards: sqliteRevisionGuards
+    revisionGuards: sqliteRevisionGuards,
+    deferForeignKeyChecks: deferSqliteForeignKeyChecks
   }
 }

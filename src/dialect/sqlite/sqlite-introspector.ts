@@ -13,12 +13,23 @@ import {
   type IntrospectionLimits
 } from '../../introspection/introspected-schema.ts'
 import { normalizeServerDefault } from '../../introspection/server-default.ts'
+import type { SchemaIntrospector } from '../schema-introspector.ts'
 import { parseSqliteConstraints, SQLITE_SYNTAX, type SqliteConstraint } from './sqlite-table-sql.ts'
 
 /** SQLite keeps the names written in CREATE TABLE and tells RESTRICT from NO ACTION. */
 export const sqliteIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false }
 
 type Db = Kysely<unknown>
+
+/** SQLite's catalog: sqlite_master and its PRAGMAs. */
+export const sqliteIntrospector: SchemaIntrospector = {
+  async tableNames (db: Db): Promise<Set<string>> {
+    const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
+    return new Set(rows.map((row) => row.name))
+  },
+  introspect: introspectSqlite,
+  limits: sqliteIntrospectionLimits
+}
 
 interface ColumnRow { name: string, type: string, notnull: number, dflt_value: string | null, pk: number }
 interface IndexListRow { name: string, unique: number, origin: 'c' | 'u' | 'pk' }

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely'
 import { MigrationError } from '../../errors.ts'
 import type { IntrospectedForeignKey, IntrospectedKey } from '../../introspection/introspected-schema.ts'
 import { tokenizeSql } from '../../introspection/sql-tokens.ts'
-import { sqliteColumnTypes } from './sqlite-column-types.ts'
+import { sqliteIntrospector } from './sqlite-introspector.ts'
 import { parseSqliteConstraints, SQLITE_SYNTAX } from './sqlite-table-sql.ts'
 
 /** A column as a table rebuild writes it again. */
@@ -64,7 +64,7 @@ export async function readSqliteTable (db: Kysely<unknown>, table: string): Prom
     select name, sql from sqlite_master where type = 'table' and name = ${table} collate nocase`.execute(db)
   if (master === undefined) throw new MigrationError(`SQLite has no table "${table}"; check the table name in the revision.`)
   const name = master.name
-  const introspected = (await sqliteColumnTypes.introspect(db)).find((candidate) => candidate.name === name)
+  const introspected = (await sqliteIntrospector.introspect(db)).find((candidate) => candidate.name === name)
   const { rows: columns } = await sql<{ name: string, type: string, notnull: number, dflt_value: string | null, hidden: number }>`
     select name, type, "notnull", dflt_value, hidden from pragma_table_xinfo(${name}) order by cid`.execute(db)
   if (introspected === undefined || /^\s*create\s+virtual\b/i.test(master.sql) || columns.some((column) => column.hidden !== 0)) {

@@ -40,7 +40,7 @@ export interface AutogenerateResult {
  */
 export async function autogenerate (db: Kysely<unknown>, dialect: OrmDialect, tables: readonly RegisteredTable[], options: AutogenerateOptions = {}): Promise<AutogenerateResult> {
   assertStorable(dialect, tables)
-  const actual = await dialect.columnTypes.introspect(db)
-  const operations = compareSchema(tables, actual, { columnTypes: dialect.columnTypes, renames: options.renames })
+  const actual = await dialect.introspector.introspect(db)
+  const operations = compareSchema(tables, actual, { dialect, renames: options.renames })
   return { operations, changes: operations.map((op) => ({ text: describeOperation(op), destructive: isDestructive(op) })) }
 }

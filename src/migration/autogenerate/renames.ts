@@ -26,7 +26,7 @@ export interface Renames {
  *
  * @example
  * ```ts
- * const renamed = applyRenames(await columnTypes.introspect(db), { tables: { film: 'movie' } }, modelNames)
+ * const renamed = applyRenames(await dialect.introspector.introspect(db), { tables: { film: 'movie' } }, modelNames)
  * ```
  */
 export function applyRenames (actual: readonly IntrospectedTable[], renames: Renames, modelTables: ReadonlySet<string>): IntrospectedTable[] {

@@ -7,6 +7,7 @@ import ts from 'typescript'
 import { c, defineModel } from '../../../src/index.ts'
 import { ModelRegistry, type RegisteredTable } from '../../../src/model/registry.ts'
 import { sqliteColumnTypes } from '../../../src/dialect/sqlite/sqlite-column-types.ts'
+import { sqliteIntrospector } from '../../../src/dialect/sqlite/sqlite-introspector.ts'
 import type { Operation } from '../../../src/migration/autogenerate/operations.ts'
 import { renderRevision } from '../../../src/migration/autogenerate/render.ts'
 import { databaseTableSpec, modelTableSpec } from '../../../src/migration/autogenerate/table-spec.ts'
@@ -85,8 +86,9 @@ const Movie = defineModel('Movie', {
   directorId: c.integer().references(() => Director, { onDelete: 'cascade', onUpdate: 'restrict' }),
   tags: c.array(c.string(20)).nullable()
 }, { naming: 'snake_case', checks: { title: 'title <> \'\'' }, unique: [['title', 'directorId']], indexes: [{ columns: ['directorId', 'title'], unique: true }] })
+const sqlite = { columnTypes: sqliteColumnTypes, introspector: sqliteIntrospector }
 const [director, movie] = new ModelRegistry({ Director, Movie }).tablesOf('default') as [RegisteredTable, RegisteredTable]
-const directorName = modelTableSpec(director, sqliteColumnTypes).columns[1]
+const directorName = modelTableSpec(director, sqlite).columns[1]
 const legacy = databaseTableSpec({
   name: 'legacy',
   columns: [
@@ -109,7 +111,7 @@ const operations: Operation[] = [
   { kind: 'dropCheck', table: 'movie', check: { name: 'ck_movie_year', expression: 'year >= 1888', definition: 'year >= 1888' } },
   { kind: 'dropTable', table: legacy },
   { kind: 'alterColumn', table: 'director', from: { ...directorName!, sqlType: 'varchar(40)', config: c.string(40).config }, to: directorName! },
-  { kind: 'createTable', table: modelTableSpec(movie, sqliteColumnTypes) },
+  { kind: 'createTable', table: modelTableSpec(movie, sqlite) },
   { kind: 'addUnique', table: 'director', unique: { name: 'uq_director_name', columns: ['name'] } },
   { kind: 'addCheck', table: 'movie', check: { name: 'ck_movie_mpa_enum', expression: 'mpa in (\'G\', \'PG\')', definition: { column: 'mpa', values: ['G', 'PG'] } } },
   { kind: 'addForeignKey', table: 'movie', foreignKey: fk }

@@ -48,10 +48,10 @@ async function films (db: Kysely<unknown>, columns: readonly string[]): Promise<
 }
 
 async function assertTables (t: TapTest, db: Kysely<unknown>, dialect: DialectName, film: AnyModel, step: string): Promise<void> {
-  const { columnTypes } = contextDialect(dialect)
-  const tables = await columnTypes.introspect(db)
-  t.strictSame(tableNamed(tables, 'film'), expectedTable(tableOf(film, { Studio }), columnTypes), `${step}: film reads back as its model`)
-  t.strictSame(tableNamed(tables, 'studio'), expectedTable(tableOf(Studio), columnTypes), `${step}: studio untouched`)
+  const context = contextDialect(dialect)
+  const tables = await context.introspector.introspect(db)
+  t.strictSame(tableNamed(tables, 'film'), expectedTable(tableOf(film, { Studio }), context), `${step}: film reads back as its model`)
+  t.strictSame(tableNamed(tables, 'studio'), expectedTable(tableOf(Studio), context), `${step}: studio untouched`)
 }
 
 t.test('every operation, step by step, on every database', async (t) => {
@@ -140,8 +140,8 @@ t.test('alterColumn changes a type that needs a conversion, keeping the values',
     await db.insertInto('counter' as never).values([{ hits: '12' }, { hits: '7' }] as never).execute()
     await migrate(db, database.dialect, async ({ op }) => { await op.alterColumn('counter', 'hits', c.integer().serverDefault(0)) })
     const Changed = defineModel('Counter', { id: c.integer().primaryKey(), hits: c.integer().serverDefault(0) })
-    const { columnTypes } = contextDialect(database.dialect)
-    t.strictSame(tableNamed(await columnTypes.introspect(db), 'counter'), expectedTable(tableOf(Changed), columnTypes))
+    const context = contextDialect(database.dialect)
+    t.strictSame(tableNamed(await context.introspector.introspect(db), 'counter'), expectedTable(tableOf(Changed), context))
     t.strictSame((await sql<{ hits: number }>`select hits from counter order by id`.execute(db)).rows, [{ hits: 12 }, { hits: 7 }])
   })
 })

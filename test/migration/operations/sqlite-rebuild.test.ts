@@ -6,10 +6,11 @@ import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { c, CheckViolationError, defineModel, MigrationError } from '../../../src/index.ts'
 import { expectedTable } from '../../../src/migration/autogenerate/expected-schema.ts'
-import { sqliteColumnTypes as columnTypes } from '../../../src/dialect/sqlite/sqlite-column-types.ts'
 import { eachDb } from '../../helpers/databases.ts'
-import { execute, openDb, tableNamed } from '../../introspection/support.ts'
+import { DIALECTS, execute, openDb, tableNamed } from '../../introspection/support.ts'
 import { migrate, tableOf } from './support.ts'
+
+const sqlite = DIALECTS.sqlite
 
 const Studio = defineModel('Studio', { id: c.integer().primaryKey(), name: c.string(50) })
 const Film = defineModel('Film', {
@@ -52,11 +53,11 @@ t.test('rebuilding parents keeps every child row under ON DELETE CASCADE, and th
     t.strictSame(await rows(db, 'select * from studio order by id'), before.studio, 'studio: every row, with its ids')
     t.strictSame(await rows(db, 'select * from film order by id'), before.film, 'film: every row, none cascaded away')
     t.strictSame(await rows(db, 'select * from award order by id'), before.award, 'award: every row, none cascaded away')
-    const tables = await columnTypes.introspect(db)
+    const tables = await sqlite.introspector.introspect(db)
     const StudioAfter = defineModel('Studio', { id: c.integer().primaryKey(), name: c.string(200) })
-    t.strictSame(tableNamed(tables, 'studio'), expectedTable(tableOf(StudioAfter), columnTypes), 'studio as changed')
-    t.strictSame(tableNamed(tables, 'film'), { ...expectedTable(tableOf(Film, { Studio }), columnTypes), checks: [{ name: 'ck_film_title', expression: 'title <> \'\'' }] }, 'film as changed, its foreign key kept')
-    t.strictSame(tableNamed(tables, 'award').foreignKeys, expectedTable(tableOf(Award, { Film, Studio }), columnTypes).foreignKeys, 'award keeps both foreign keys')
+    t.strictSame(tableNamed(tables, 'studio'), expectedTable(tableOf(StudioAfter), sqlite), 'studio as changed')
+    t.strictSame(tableNamed(tables, 'film'), { ...expectedTable(tableOf(Film, { Studio }), sqlite), checks: [{ name: 'ck_film_title', expression: 'title <> \'\'' }] }, 'film as changed, its foreign key kept')
+    t.strictSame(tableNamed(tables, 'award').foreignKeys, expectedTable(tableOf(Award, { Film, Studio }), sqlite).foreignKeys, 'award keeps both foreign keys')
 
     // The foreign keys still act: deleting studio 5 cascades to its films and their awards.
     await sql`delete from studio where id = 5`.execute(db)
@@ -91,11 +92,11 @@ t.test('a rebuild reproduces a hand-written table: constraints, indexes and trig
       'insert into gadget (id, code, price, qty, owner_id, [odd name], "order") values (3, \'a\', 5, 1, 1, \'z\', 2), (9, \'b\', 50, 2, null, null, null)'
     ])
     const schema = (): Promise<unknown[]> => rows(db, 'select type, name, sql from sqlite_master where type in (\'index\', \'trigger\', \'view\') and sql is not null order by name')
-    const before = { table: tableNamed(await columnTypes.introspect(db), 'gadget'), schema: await schema(), rows: await rows(db, 'select * from gadget order by id') }
+    const before = { table: tableNamed(await sqlite.introspector.introspect(db), 'gadget'), schema: await schema(), rows: await rows(db, 'select * from gadget order by id') }
 
     await migrate(db, 'sqlite', async ({ op }) => { await op.addCheck('gadget', 'ck_qty_small', 'qty < 1000') })
 
-    t.strictSame(tableNamed(await columnTypes.introspect(db), 'gadget'),
+    t.strictSame(tableNamed(await sqlite.introspector.introspect(db), 'gadget'),
       { ...before.table, checks: [{ name: 'ck_qty_small', expression: 'qty < 1000' }, ...before.table.checks] }, // sorted by name
       'every column, default, key, unique (named or not), foreign key and check, plus the new check')
     t.strictSame(await schema(), before.schema, 'indexes (partial, on expressions, descending), triggers and views, as written')
@@ -160,7 +161,7 @@ t.test('a rebuild refuses to run while foreign keys are on', async (t) => {
     const rebuild = migrate(db, 'sqlite', async ({ op }) => { await op.alterColumn('studio', 'name', c.string(200)) }, { foreignKeysOn: true })
     await t.rejects(rebuild, new MigrationError('Rebuilding SQLite table "studio" needs PRAGMA foreign_keys off, or dropping the old table would delete or change rows of the tables that reference it. ' +
       'Run the revision through fastify-orm upgrade/downgrade, which switches foreign keys off around it, or run PRAGMA foreign_keys = OFF outside the transaction first.'))
-    t.strictSame(tableNamed(await columnTypes.introspect(db), 'studio'), expectedTable(tableOf(Studio), columnTypes), 'studio unchanged')
+    t.strictSame(tableNamed(await sqlite.introspector.introspect(db), 'studio'), expectedTable(tableOf(Studio), sqlite), 'studio unchanged')
     t.equal((await rows(db, 'select * from film')).length, 4, 'no child row lost')
   }, ['sqlite'])
 })
@@ -171,7 +172,7 @@ t.test('a rebuild that breaks a foreign key, or a constraint, fails and rolls ba
     const { app, db } = await openDb(t, database, { Studio, Loose })
     await app.db.createAll()
     await execute(db, ['insert into studio (id, name) values (1, \'A\')', 'insert into film (id, title, studio_id) values (1, \'a\', 1), (2, null, 9), (3, \'c\', 8)'])
-    const before = { film: tableNamed(await columnTypes.introspect(db), 'film'), rows: await rows(db, 'select * from film order by id') }
+    const before = { film: tableNamed(await sqlite.introspector.introspect(db), 'film'), rows: await rows(db, 'select * from film order by id') }
 
     await t.rejects(migrate(db, 'sqlite', async ({ op }) => {
       await op.addForeignKey('film', 'fk_film_studio_id_studio', ['studio_id'], 'studio', ['id'])
@@ -179,7 +180,7 @@ t.test('a rebuild that breaks a foreign key, or a constraint, fails and rolls ba
     await t.rejects(migrate(db, 'sqlite', async ({ op }) => { await op.alterColumn('film', 'title', c.string(50)) }),
       new MigrationError('Rebuilding SQLite table "film" failed: its rows do not fit the new definition (Not-null constraint violated: film.title must have a value); fix them earlier in the revision.'),
       'a NULL in a column made NOT NULL')
-    t.strictSame(tableNamed(await columnTypes.introspect(db), 'film'), before.film, 'the old table, unchanged')
+    t.strictSame(tableNamed(await sqlite.introspector.introspect(db), 'film'), before.film, 'the old table, unchanged')
     t.strictSame(await rows(db, 'select * from film order by id'), before.rows, 'every row')
     t.strictSame(await rows(db, 'select name from sqlite_master where name like \'fastify_orm_rebuild_%\''), [], 'no temporary table left')
   }, ['sqlite'])

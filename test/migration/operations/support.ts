@@ -6,11 +6,14 @@ import { mysqlMigrationOperations } from '../../../src/dialect/mysql/mysql-alter
 import type { OrmDialect } from '../../../src/dialect/orm-dialect.ts'
 import { postgresMigrationOperations } from '../../../src/dialect/postgres/postgres-alter.ts'
 import { sqliteMigrationOperations } from '../../../src/dialect/sqlite/sqlite-alter.ts'
+import { mysqlSqlLiterals } from '../../../src/dialect/mysql/mysql-sql-literals.ts'
+import { postgresSqlLiterals } from '../../../src/dialect/postgres/postgres-sql-literals.ts'
+import { sqliteSqlLiterals } from '../../../src/dialect/sqlite/sqlite-sql-literals.ts'
 import { createMigrationContext, type MigrationContext } from '../../../src/migration/migration-context.ts'
 import { SqlRecorder } from '../../../src/migration/offline-sql.ts'
-import { COLUMN_TYPES } from '../../introspection/support.ts'
+import { DIALECTS } from '../../introspection/support.ts'
 
-type ContextDialect = Pick<OrmDialect, 'name' | 'columnTypes' | 'migrationOperations'>
+type ContextDialect = Pick<OrmDialect, 'name' | 'columnTypes' | 'introspector' | 'migrationOperations' | 'sqlLiterals'>
 
 const OPERATIONS: Record<DialectName, OrmDialect['migrationOperations']> = {
   sqlite: sqliteMigrationOperations,
@@ -18,9 +21,15 @@ const OPERATIONS: Record<DialectName, OrmDialect['migrationOperations']> = {
   mysql: mysqlMigrationOperations
 }
 
-/** What createMigrationContext needs of a dialect, without opening a second pool. */
+const SQL_LITERALS: Record<DialectName, OrmDialect['sqlLiterals']> = {
+  sqlite: sqliteSqlLiterals,
+  postgres: postgresSqlLiterals,
+  mysql: mysqlSqlLiterals
+}
+
+/** What createMigrationContext (and the tests, to read the schema back) need of a dialect, without opening a second pool. */
 export function contextDialect (name: DialectName): ContextDialect {
-  return { name, columnTypes: COLUMN_TYPES[name], migrationOperations: OPERATIONS[name] }
+  return { name, ...DIALECTS[name], migrationOperations: OPERATIONS[name], sqlLiterals: SQL_LITERALS[name] }
 }
 
 /**
@@ -47,7 +56,7 @@ const KYSELY_DIALECTS: Record<DialectName, () => Dialect> = {
 
 /** An offline context (`--sql`) and the recorder of the SQL it prints. */
 export function offlineContext (name: DialectName): { context: MigrationContext, recorder: SqlRecorder } {
-  const recorder = new SqlRecorder(KYSELY_DIALECTS[name](), name)
+  const recorder = new SqlRecorder(KYSELY_DIALECTS[name](), SQL_LITERALS[name])
   return { context: createMigrationContext(recorder.db, contextDialect(name), { offline: true }), recorder }
 }
 

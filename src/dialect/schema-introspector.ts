@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely'
+import type { IntrospectedTable, IntrospectionLimits } from '../introspection/introspected-schema.ts'
+
+/**
+ * How a dialect reads its database's schema back: the tables that exist (createAll,
+ * dropAll, the migrations runner) and every table in the comparable form autogenerate
+ * uses. One file per database: `<db>-introspector.ts`. (Kysely's own `DatabaseIntrospector`
+ * lists tables and columns only; this reads keys, indexes, foreign keys and checks too.)
+ */
+export interface SchemaIntrospector {
+  /** Names of the tables in the connection's current schema/database. */
+  tableNames (db: Kysely<unknown>): Promise<Set<string>>
+  /**
+   * Every table of the current schema/database (but the migrations' version table), with
+   * the columns, keys, indexes, foreign keys and checks autogenerate compares, sorted by name.
+   */
+  introspect (db: Kysely<unknown>): Promise<IntrospectedTable[]>
+  /** What this database's catalog cannot tell apart; `expectedTable` folds models the same way. */
+  readonly limits: IntrospectionLimits
+}
