@@ -18,30 +18,35 @@ type JsonSchema = Record<string, unknown>
  * drop the model schemas' `additionalProperties: false`, and a primary key sent to a route
  * whose body omits it must be refused, not stored.
  */
+const BRANCH_KEYWORDS = ['pattern', 'enum', 'const', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'required', 'minItems', 'maxItems'] as const
+
 function typeSkeleton (schema: unknown, branch = false): unknown {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return typeof schema === 'boolean' ? schema : {}
   const source = schema as JsonSchema
   const skeleton: JsonSchema = {}
   if (typeof source.type === 'string' || Array.isArray(source.type)) skeleton.type = source.type
   // In an alternative, these decide which branch a value belongs to, as they do for Ajv, which
-  // would otherwise coerce the value into the next branch ("1e3" into 1000 for a numeric).
+  // would otherwise coerce a value another branch refused into the next one (0 into null for
+  // an id ≥ 1 or null, "1e3" into 1000 for a numeric).
   if (branch) {
-    for (const keyword of ['pattern', 'enum', 'const'] as const) if (source[keyword] !== undefined) skeleton[keyword] = source[keyword]
+    for (const keyword of BRANCH_KEYWORDS) {
+      if (source[keyword] !== undefined) skeleton[keyword] = source[keyword]
+    }
   }
   if (isSchemaMap(source.properties)) {
-    skeleton.properties = Object.fromEntries(Object.entries(source.properties).map(([name, value]) => [name, typeSkeleton(value)]))
+    skeleton.properties = Object.fromEntries(Object.entries(source.properties).map(([name, value]) => [name, typeSkeleton(value, branch)]))
   }
   // patternProperties also admit properties: leave those objects' extra keys to Fastify.
   const additional = source.additionalProperties ?? (hasModelProperty(source.properties) ? false : undefined)
   if (source.patternProperties === undefined && additional !== undefined && additional !== true) {
-    skeleton.additionalProperties = additional === false ? false : typeSkeleton(additional)
+    skeleton.additionalProperties = additional === false ? false : typeSkeleton(additional, branch)
   }
-  if (typeof source.items === 'object' && source.items !== null && !Array.isArray(source.items)) skeleton.items = typeSkeleton(source.items)
+  if (typeof source.items === 'object' && source.items !== null && !Array.isArray(source.items)) skeleton.items = typeSkeleton(source.items, branch)
   for (const keyword of ['anyOf', 'oneOf', 'allOf'] as const) {
     const branches = source[keyword]
     if (!Array.isArray(branches)) continue
     const target = keyword === 'allOf' ? 'allOf' : 'anyOf'
-    const projected = branches.map((value) => typeSkeleton(value, keyword !== 'allOf'))
+    const projected = branches.map((value) => typeSkeleton(value, branch || keyword !== 'allOf'))
     skeleton[target] = Array.isArray(skeleton[target]) ? [...skeleton[target] as unknown[], ...projected] : projected
   }
   return skeleton
