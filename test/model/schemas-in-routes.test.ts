@@ -63,7 +63,7 @@ async function count (app: FastifyInstance, model: typeof Movie | typeof User): 
   return (await app.db.kysely.selectFrom(model.tableName as never).selectAll().execute()).length
 }
 
-function assertValidationError (t: Test, response: { statusCode: number, json: () => any }, message: RegExp, what: string): void {
+function assertValidationError (t: Test, response: { statusCode: number, json: () => { code?: string, error?: string, message?: string } }, message: RegExp, what: string): void {
   t.equal(response.statusCode, 400, `400 for ${what}`)
   const body = response.json()
   t.equal(body.code, 'FST_ERR_VALIDATION', `Fastify's validation code for ${what}`)
