@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifySchemaValidationError, RouteOptions, preValidationHookHandler } from 'fastify'
-
-type SchemaErrorFormatter = NonNullable<RouteOptions['schemaErrorFormatter']>
 import { Compile } from 'typebox/compile'
 import { containsModelSchema, isModelSchema } from './schema-marks.ts'
 
 type JsonSchema = Record<string, unknown>
+type SchemaErrorFormatter = NonNullable<RouteOptions['schemaErrorFormatter']>
+
+/** Keywords kept inside alternatives (anyOf, oneOf), where they decide the branch. */
+const BRANCH_KEYWORDS = ['pattern', 'enum', 'const', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'required', 'minItems', 'maxItems'] as const
 
 /**
  * The part of a JSON Schema that Fastify's default Ajv options (`coerceTypes: 'array'`,
@@ -16,11 +18,10 @@ type JsonSchema = Record<string, unknown>
  * An object with a model's column among its properties admits no other property unless it
  * says so (`additionalProperties: true` or a schema): TypeBox's `Omit`, `Pick` and `Partial`
  * drop the model schemas' `additionalProperties: false`, and a primary key sent to a route
- * whose body omits it must be refused, not stored.
+ * whose body omits it must be refused, not stored. Not so for a member of an `allOf`
+ * (`Type.Intersect` without `Type.Evaluate`), whose other members declare more properties.
  */
-const BRANCH_KEYWORDS = ['pattern', 'enum', 'const', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'required', 'minItems', 'maxItems'] as const
-
-function typeSkeleton (schema: unknown, branch = false): unknown {
+function typeSkeleton (schema: unknown, branch = false, intersected = false): unknown {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return typeof schema === 'boolean' ? schema : {}
   const source = schema as JsonSchema
   const skeleton: JsonSchema = {}
@@ -37,7 +38,7 @@ function typeSkeleton (schema: unknown, branch = false): unknown {
     skeleton.properties = Object.fromEntries(Object.entries(source.properties).map(([name, value]) => [name, typeSkeleton(value, branch)]))
   }
   // patternProperties also admit properties: leave those objects' extra keys to Fastify.
-  const additional = source.additionalProperties ?? (hasModelProperty(source.properties) ? false : undefined)
+  const additional = source.additionalProperties ?? (!intersected && hasModelProperty(source.properties) ? false : undefined)
   if (source.patternProperties === undefined && additional !== undefined && additional !== true) {
     skeleton.additionalProperties = additional === false ? false : typeSkeleton(additional, branch)
   }
@@ -46,7 +47,7 @@ function typeSkeleton (schema: unknown, branch = false): unknown {
     const branches = source[keyword]
     if (!Array.isArray(branches)) continue
     const target = keyword === 'allOf' ? 'allOf' : 'anyOf'
-    const projected = branches.map((value) => typeSkeleton(value, branch || keyword !== 'allOf'))
+    const projected = branches.map((value) => typeSkeleton(value, branch || keyword !== 'allOf', keyword === 'allOf'))
     skeleton[target] = Array.isArray(skeleton[target]) ? [...skeleton[target] as unknown[], ...projected] : projected
   }
   return skeleton

@@ -32,12 +32,15 @@ async function routesApp (t: Test, database: TestDatabase, exactBodies?: boolean
     return reply.code(201).send(user)
   })
   const Signup = Type.Evaluate(Type.Intersect([Type.Pick(User.schemas.insert, ['username', 'email']), Type.Object({ password: Type.String() })]))
-  app.post('/users/evaluate', { schema: { body: Signup } }, async (request, reply) => {
+  const signUp = async (request: FastifyRequest, reply: FastifyReply) => {
     const { username, email, password } = request.body as { username: string, email: string, password: string }
     const user = request.db.add(User, { username, email, passwordHash: `hash:${password}` })
     await request.db.commit()
     return reply.code(201).send(user)
-  })
+  }
+  app.post('/users/evaluate', { schema: { body: Signup } }, signUp)
+  // An allOf: each member declares part of the properties, so neither is closed on its own.
+  app.post('/users/intersect', { schema: { body: Type.Intersect([Type.Pick(User.schemas.insert, ['username', 'email']), Type.Object({ password: Type.String() })]) } }, signUp)
   app.put('/users/:id', { schema: { params: IdParams, body: User.schemas.update } }, async (request) => {
     const { id } = request.params as { id: number }
     const user = await request.db.getOr404(User, id)
@@ -94,7 +97,9 @@ t.test('a body built from a model schema is refused when a value has the wrong J
       ['/users/spread', 'null for a column, through a spread of properties', { ...ann, username: null, password: 'secret' }, /^body\/username must be string$/],
       ['/users/spread', 'null for the route\'s own field beside model columns', { ...ann, password: null }, /^body\/password must be string$/],
       ['/users/evaluate', 'null through Type.Evaluate(Type.Intersect(…))', { ...ann, email: null, password: 'secret' }, /^body\/email must be string$/],
-      ['/users/evaluate', 'null for the route\'s own field there', { ...ann, password: null }, /^body\/password must be string$/]
+      ['/users/evaluate', 'null for the route\'s own field there', { ...ann, password: null }, /^body\/password must be string$/],
+      ['/users/intersect', 'null through Type.Intersect(…)', { ...ann, username: null, password: 'secret' }, /^body\/username must be string$/],
+      ['/users/intersect', 'an array for a string there', { ...ann, password: ['secret'] }, /^body\/password must be string$/]
     ]
     for (const [url, what, payload, message] of wrong) assertValidationError(t, await post(url, payload), message, `${what} (${url})`)
     t.equal(await count(app, Movie), 0, 'no movie was stored')
@@ -106,6 +111,7 @@ t.test('a body built from a model schema is refused when a value has the wrong J
     t.equal((await post('/movies/omit', { ...alien, mpa: null, theatre: true })).statusCode, 201, 'null where the column allows it')
     t.equal((await post('/users/spread', { ...ann, password: 'secret' })).json().passwordHash, 'hash:secret')
     t.equal((await post('/users/evaluate', { username: 'bob', email: 'bob@example.com', password: 'secret' })).statusCode, 201)
+    t.equal((await post('/users/intersect', { username: 'cy', email: 'cy@example.com', password: 'secret' })).statusCode, 201, 'an allOf admits the properties of all its members')
     t.equal(await count(app, Movie), 2)
   })
 })
