@@ -1,8 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, type BinaryLike } from 'node:crypto'
 import { promisify } from 'node:util'
-import AjvCompiler from '@fastify/ajv-compiler'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
+import { Type } from 'typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import fastifyOrm, { NotFoundError } from 'fastify-orm'
 import { Employee, Movie, Post, Profile, Tag, User, models } from './models.ts'
@@ -41,12 +40,8 @@ function postJson (post: typeof Post.$row & { tags: Array<typeof Tag.$row> }) {
 export async function buildApp (options: FastifyServerOptions & { databaseUrl?: string } = {}) {
   const { databaseUrl: _url, ...fastifyOptions } = options
   const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>()
-  // Fastify coerces types everywhere by default, which turns a JSON body's null into "" or
-  // 0. Path and query strings need coercion ("7" → 7); bodies are JSON and are taken as sent.
-  const ajv = AjvCompiler()
-  const coercing = ajv({}, { customOptions: {} })
-  const exact = ajv({}, { customOptions: { coerceTypes: false } })
-  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? exact : coercing)(route))
+  // Bodies built from model schemas are taken as sent (no null → "" coercion): fastify-orm
+  // checks their types before Fastify's validator, which still coerces path and query strings.
   // The committed migrations bring the database to head when the app starts.
   await app.register(fastifyOrm, {
     url: options.databaseUrl ?? process.env.DATABASE_URL ?? databaseUrl,

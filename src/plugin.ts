@@ -5,6 +5,7 @@ import { Engine } from './database/engine.ts'
 import { ConfigurationError } from './errors.ts'
 import type { AnyModel } from './model/define-model.ts'
 import { ModelRegistry } from './model/registry.ts'
+import { installExactBodies } from './model/exact-bodies.ts'
 import { assertSupportedNode } from './runtime/supported-node.ts'
 import type { ModelRelations } from './model/relations.ts'
 import { installRequestSessions } from './session/request-sessions.ts'
@@ -22,6 +23,13 @@ export interface FastifyOrmOptions extends DatabaseOptions {
    * `fastify-orm upgrade` (a failing revision fails `ready()`).
    */
   migrations?: { dir?: string, upgrade?: boolean }
+  /**
+   * Route bodies built from model schemas are taken as sent (default `true`): a JSON `null`
+   * for a NOT NULL column, `"7"` for an integer, an array for a string, a scalar for an
+   * array or a property the schema does not declare is a 400, which Fastify's default Ajv
+   * options would otherwise coerce or drop. `false` leaves those bodies to Fastify alone.
+   */
+  exactBodies?: boolean
 }
 
 async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Promise<void> {
@@ -58,6 +66,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
     await Promise.all(engines.map((engine) => engine.close()))
   })
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
+  if (options.exactBodies !== false) installExactBodies(app)
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
   }

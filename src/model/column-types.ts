@@ -1,4 +1,4 @@
-import type { Static, TSchema } from '@sinclair/typebox'
+import type { Static, TSchema } from 'typebox'
 import { Column, type ColumnConfig } from './column.ts'
 
 const base = { nullable: false, primaryKey: false } as const

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox'
+import type { TSchema } from 'typebox'
 
 /** The portable column types; each dialect maps them to its native type in `dialect/<db>/`. */
 export type ColumnKind =

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox'
+import type { TSchema } from 'typebox'
 import type { AnyColumn, ColumnConfig, ModelColumn, ReferenceOptions, ReferenceTarget } from './column.ts'
 import { ModelDefinitionError } from './model-definition-error.ts'
 import { constraintName, snakeCase, type Naming, type SnakeCase } from './naming.ts'
@@ -138,7 +138,7 @@ export function defineModel<
     columns: Object.freeze({ ...columns }),
     primaryKey: Object.freeze(table.columns.filter((column) => table.primaryKey.columns.includes(column.name)).map((column) => column.property)),
     table,
-    schemas: buildModelSchemas(name, byProperty)
+    schemas: buildModelSchemas(name, byProperty, table.primaryKey.columns)
   }
   return Object.freeze(model) as unknown as Model<Name, TableName, C, N>
 }

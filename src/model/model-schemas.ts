@@ -1,6 +1,7 @@
-import { Type, type TObject, type TOptional, type TSchema, type TUnsafe } from '@sinclair/typebox'
+import { Type, type TObject, type TOptional, type TSchema, type TUnsafe } from 'typebox'
 import type { AnyColumn, ColumnConfig, ModelColumn } from './column.ts'
 import type { OptionalOnInsert, SelectValue, WriteValue } from './infer.ts'
+import { markModelSchema } from './schema-marks.ts'
 
 /**
  * A model's TypeBox schemas, usable as Fastify route schemas (validation with Ajv, fast
@@ -11,7 +12,11 @@ export interface ModelSchemas<C extends Record<string, AnyColumn>> {
   readonly row: TObject<{ [K in keyof C]: TUnsafe<SelectValue<C[K]>> }>
   /** A new row; columns with defaults, autoincrement or NULL allowed are optional. For `schema.body`. */
   readonly insert: TObject<{ [K in keyof C]: OptionalOnInsert<C[K]> extends true ? TOptional<TUnsafe<WriteValue<C[K]>>> : TUnsafe<WriteValue<C[K]>> }>
-  /** A partial update: every column optional. For PATCH bodies. */
+  /**
+   * A partial update: every column optional, the primary key left out (a body that sends it
+   * is refused, not ignored). For PATCH bodies. Its static type still lists the key, optional:
+   * column types do not record which columns form the key.
+   */
   readonly update: TObject<{ [K in keyof C]: TOptional<TUnsafe<WriteValue<C[K]>>> }>
 }
 
@@ -49,7 +54,8 @@ function withNull (schema: Record<string, unknown>): Record<string, unknown> {
 
 function columnSchema (column: ModelColumn, mode: 'read' | 'write'): TSchema {
   const schema = valueSchema(column.config, mode)
-  return Type.Unsafe(column.config.nullable ? withNull(schema) : schema)
+  // Marked so that a route body built from it, even through Type.Omit or a spread, is type-checked exactly.
+  return markModelSchema(Type.Unsafe(column.config.nullable ? withNull(schema) : schema))
 }
 
 function optionalOnInsert (column: ModelColumn): boolean {
@@ -57,8 +63,12 @@ function optionalOnInsert (column: ModelColumn): boolean {
   return nullable || clientDefault !== undefined || serverDefault !== undefined || column.autoincrement
 }
 
-/** @internal Builds the three schemas of a model from its resolved columns. */
-export function buildModelSchemas<C extends Record<string, AnyColumn>> (modelName: string, columns: ReadonlyMap<string, ModelColumn>): ModelSchemas<C> {
+/**
+ * @internal Builds the three schemas of a model from its resolved columns. `primaryKey`
+ * holds the database names of the key's columns, which `update` leaves out: a key is what
+ * finds the row, never what a client changes.
+ */
+export function buildModelSchemas<C extends Record<string, AnyColumn>> (modelName: string, columns: ReadonlyMap<string, ModelColumn>, primaryKey: readonly string[]): ModelSchemas<C> {
   const row: Record<string, TSchema> = {}
   const insert: Record<string, TSchema> = {}
   const update: Record<string, TSchema> = {}
@@ -66,11 +76,11 @@ export function buildModelSchemas<C extends Record<string, AnyColumn>> (modelNam
     row[property] = columnSchema(column, 'read')
     const write = columnSchema(column, 'write')
     insert[property] = optionalOnInsert(column) ? Type.Optional(write) : write
-    update[property] = Type.Optional(write)
+    if (!primaryKey.includes(column.name)) update[property] = Type.Optional(write)
   }
   return Object.freeze({
-    row: Type.Object(row, { title: modelName }),
-    insert: Type.Object(insert, { title: `${modelName}Insert`, additionalProperties: false }),
-    update: Type.Object(update, { title: `${modelName}Update`, additionalProperties: false })
+    row: markModelSchema(Type.Object(row, { title: modelName })),
+    insert: markModelSchema(Type.Object(insert, { title: `${modelName}Insert`, additionalProperties: false })),
+    update: markModelSchema(Type.Object(update, { title: `${modelName}Update`, additionalProperties: false }))
   }) as unknown as ModelSchemas<C>
 }

@@ -31,7 +31,7 @@ export interface RequestLike {
 export interface PaginateOptions {
   /** The page number, from 1. Default: the request's `page` parameter, else 1. */
   page?: number | string | null
-  /** Items per page. Default: the request's `perPage` parameter, else 20. */
+  /** Items per page. Default: the request's `perPage` (or Flask's `per_page`) parameter, else 20. */
   perPage?: number | string | null
   /** Larger `perPage` values are lowered to this. Default 100. */
   maxPerPage?: number
@@ -82,6 +82,8 @@ export interface PageRequest {
  * - A missing value (absent, `undefined`, `null`, an empty array) takes the default:
  *   page 1, perPage 20. A repeated query parameter (`?page=2&page=5`, an array) uses its
  *   first value, as Flask's `request.args.get` does.
+ * - The query string may spell perPage as Flask does, `per_page`. Both at once is invalid
+ *   (which one was meant?), even with equal values.
  * - An invalid value is a 404 ({@link NotFoundError}) when `errorOut` is true (default);
  *   otherwise page falls back to 1 and perPage to 20.
  * - perPage is then lowered to `maxPerPage` (default 100); the fallback of 20 too.
@@ -106,7 +108,9 @@ export function resolvePageRequest (input: PageRequestInput = {}): PageRequest {
   const query = options.request?.query
 
   const perPage = Math.min(
-    resolveNumber('perPage', options.perPage ?? queryParameter(query, 'perPage'), DEFAULT_PER_PAGE, errorOut),
+    options.perPage !== undefined && options.perPage !== null
+      ? resolveNumber('perPage', options.perPage, DEFAULT_PER_PAGE, errorOut)
+      : perPageOfQuery(query, errorOut),
     maxPerPage
   )
   let page = resolveNumber('page', options.page ?? queryParameter(query, 'page'), DEFAULT_PAGE, errorOut)
@@ -125,6 +129,17 @@ function queryParameter (query: unknown, name: string): unknown {
   if (typeof query !== 'object' || query === null) return undefined
   const value: unknown = (query as Record<string, unknown>)[name]
   return Array.isArray(value) ? value[0] : value
+}
+
+/** `perPage` from a query string, or its Flask spelling `per_page`; both at once is invalid. */
+function perPageOfQuery (query: unknown, errorOut: boolean): number {
+  const camel = queryParameter(query, 'perPage')
+  const snake = queryParameter(query, 'per_page')
+  if (camel !== undefined && camel !== null && snake !== undefined && snake !== null) {
+    if (errorOut) throw new NotFoundError('Give perPage or per_page, not both')
+    return DEFAULT_PER_PAGE
+  }
+  return resolveNumber(camel !== undefined && camel !== null ? 'perPage' : 'per_page', camel ?? snake, DEFAULT_PER_PAGE, errorOut)
 }
 
 function resolveNumber (name: string, value: unknown, defaultValue: number, errorOut: boolean): number {

@@ -63,10 +63,14 @@ t.test('blog', async (t) => {
       t.notOk(hash.includes(PASSWORD), 'the hash does not contain the password')
       t.ok(stored?.createdAt instanceof Date, 'createdAt defaulted')
 
-      // A passwordHash sent by the client is dropped, never stored.
+      // A passwordHash sent by the client is refused by name, never stored nor silently dropped.
       const sneaky = await http.post('/users', { username: 'mallory', email: 'mallory@example.com', password: PASSWORD, passwordHash: 'plain' })
-      t.equal(sneaky.statusCode, 201)
-      const mallory = sneaky.json as UserJson
+      t.equal(sneaky.statusCode, 400)
+      t.match(sneaky.json, { code: 'FST_ERR_VALIDATION', message: /passwordHash/ })
+      t.equal(await withSession(app, (db) => db.query(User).filterBy({ username: 'mallory' }).count()), 0, 'nothing stored')
+      const honest = await http.post('/users', { username: 'mallory', email: 'mallory@example.com', password: PASSWORD })
+      t.equal(honest.statusCode, 201)
+      const mallory = honest.json as UserJson
       t.strictSame(mallory, { id: mallory.id, username: 'mallory', email: 'mallory@example.com' })
       const malloryHash = (await withSession(app, (db) => db.get(User, mallory.id)))?.passwordHash ?? ''
       storedHashes.push(malloryHash)

@@ -2,7 +2,8 @@
 // what each one must give. Cases are generated from tables — fields × values — and every
 // expectation is derived, never written case by case:
 // - a body the route schema rejects is predicted by compiling that schema with the same
-//   Ajv setup as the example app (exact types for bodies, coercion for params), so the
+//   Ajv setup the example app ends up with (bodies built from model schemas taken as sent:
+//   no type coercion, no property silently removed; coercion for params), so the
 //   prediction follows the app instead of restating it;
 // - a body the schema accepts is then checked against what the column can hold: a NUL byte
 //   (PostgreSQL cannot store one in text), an integer outside the 32-bit range of
@@ -10,7 +11,7 @@
 //   naming the column, before any SQL is sent, the same way on every dialect;
 // - anything else must be stored and read back exactly as sent.
 import AjvCompiler from '@fastify/ajv-compiler'
-import type { TSchema } from '@sinclair/typebox'
+import type { TSchema } from 'typebox'
 import { IdParams, MovieBody, MoviePatch, NewEmployee, NewPost, NewUser, ProfileBody } from '../../example-app/schemas.ts'
 
 /** Fastify's default bodyLimit: a larger body is a legitimate 413. */
@@ -49,7 +50,7 @@ export interface FuzzCase {
   readonly body?: string
   readonly expect: Expectation
   readonly readBack: ReadBack
-  /** The body after the route schema ran (additional properties removed), when it passed: what must be stored. */
+  /** The body after the route schema ran, when it passed: what must be stored. */
   readonly effective?: Record<string, unknown>
   /** The columns of the route's table that the body writes, for reading back. */
   readonly columns: readonly Column[]
@@ -328,9 +329,10 @@ function bodyRoutes (seeds: Seeds): BodyRoute[] {
   ]
 }
 
-// The app's validators: bodies exact, params and query strings coerced (example-app/app.ts).
+// The app's validators: bodies exact (fastify-orm's check of model-schema bodies), params and
+// query strings coerced (Fastify's defaults).
 const compilers = AjvCompiler()
-const bodyCompiler = compilers({}, { customOptions: { coerceTypes: false } })
+const bodyCompiler = compilers({}, { customOptions: { coerceTypes: false, removeAdditional: false } })
 const paramsCompiler = compilers({}, { customOptions: {} })
 const validators = new Map<TSchema, (data: unknown) => boolean>()
 

@@ -4,11 +4,11 @@
 // text, bigint → an exact integer, arrays, null). They compose with TypeBox.
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static } from 'typebox'
 import { expectTypeOf } from 'expect-type'
 import t from 'tap'
 import { c, defineModel, type DatabaseOf } from '../../src/index.ts'
-import { Movie, User } from '../fixtures/seed-models.ts'
+import { Movie, User, postTag } from '../fixtures/seed-models.ts'
 import { eachDb } from '../helpers/databases.ts'
 import { buildReadyApp } from '../schema/support.ts'
 
@@ -52,7 +52,8 @@ t.test('Movie.schemas.insert validates request bodies', async (t) => {
   }
 
   t.equal((await post({ ...valid, mpa: null })).statusCode, 201, 'a nullable field accepts null')
-  // Fastify's default Ajv options coerce types: null becomes '' for a string (see below).
+  // Fastify's default Ajv options coerce types: null becomes '' for a string (see below). This
+  // app has no fastify-orm plugin; with it, such bodies are a 400 (schemas-in-routes.test.ts).
   t.equal((await post({ ...valid, title: null })).json().title, '', 'Fastify coerces null to \'\' for a NOT NULL string')
   t.equal((await post({ ...valid, year: null })).json().year, 0, '… and to 0 for a NOT NULL integer')
   const optional = await post({ title: 'Alien', year: 1979, directors: [] })
@@ -88,9 +89,11 @@ t.test('Movie.schemas.update accepts partial bodies', async (t) => {
 })
 
 t.test('schemas are plain JSON Schema and compose with TypeBox', async (t) => {
-  t.equal(Movie.schemas.row.title, 'Movie')
+  t.equal((Movie.schemas.row as { title?: string }).title, 'Movie')
   t.same(Movie.schemas.insert.required?.slice().sort(), ['directors', 'title', 'year'], 'insert: only fields without default or NULL are required')
   t.same(Movie.schemas.update.required ?? [], [], 'update: nothing is required')
+  t.same(Object.keys(Movie.schemas.update.properties).sort(), ['directors', 'mpa', 'theatre', 'title', 'year'], 'update: every column but the primary key')
+  t.same(Object.keys(postTag.schemas.update.properties), [], 'update: a composite key is left out too')
   t.same(Movie.schemas.row.required?.slice().sort(), Object.keys(Movie.columns).sort(), 'row: every column is present')
   t.same(JSON.parse(JSON.stringify(User.schemas.row.properties.passwordHash)), { type: ['string', 'null'], maxLength: 128 }, 'a nullable string')
 
@@ -103,14 +106,14 @@ t.test('schemas are plain JSON Schema and compose with TypeBox', async (t) => {
   app.get('/me', { schema: { response: { 200: PublicUser } } }, async () => ({
     id: 1, username: 'ann', email: 'ann@example.com', passwordHash: 'secret-hash', createdAt: new Date('2024-02-29T13:45:56.789Z')
   }))
-  const Signup = Type.Composite([Type.Pick(User.schemas.insert, ['username', 'email']), Type.Object({ password: Type.String({ minLength: 8 }) })])
+  const Signup = Type.Evaluate(Type.Intersect([Type.Pick(User.schemas.insert, ['username', 'email']), Type.Object({ password: Type.String({ minLength: 8 }) })]))
   app.post('/signup', { schema: { body: Signup } }, async (request) => ({ ok: Object.keys(request.body as object).sort() }))
   const me = await app.inject('/me')
   t.same(me.json(), { id: 1, username: 'ann', email: 'ann@example.com', createdAt: '2024-02-29T13:45:56.789Z' }, 'Type.Omit drops passwordHash from the response')
   t.notMatch(me.body, 'secret-hash')
   t.equal((await app.inject({ method: 'POST', url: '/signup', payload: { username: 'ann', email: 'a@b.c', password: 'short' } })).statusCode, 400)
   t.same((await app.inject({ method: 'POST', url: '/signup', payload: { username: 'ann', email: 'a@b.c', password: 'long enough' } })).json(),
-    { ok: ['email', 'password', 'username'] }, 'Type.Pick and Type.Composite compose an insert schema')
+    { ok: ['email', 'password', 'username'] }, 'Type.Pick and Type.Evaluate(Type.Intersect(…)) compose an insert schema')
 })
 
 const Record_ = defineModel('Record', {

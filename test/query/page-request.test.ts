@@ -31,8 +31,17 @@ t.test('reads page and perPage from a request-like object (Flask: request.args)'
   t.equal(fromQuery.offset, 10)
   // Other query parameters and request properties are ignored.
   t.equal(resolvePageRequest({ query: { page: '4', sort: 'title' }, params: { id: '9' } } as PageRequestInput).page, 4)
-  // per_page is Flask's spelling; the contract's parameter is perPage.
-  t.equal(resolvePageRequest({ query: { per_page: '5' } }).perPage, 20)
+})
+
+t.test('per_page, Flask\'s spelling, is read as perPage; both at once is invalid', async (t) => {
+  t.strictSame(resolvePageRequest({ query: { page: '2', per_page: '5' } }), { page: 2, perPage: 5, offset: 5, limit: 5, errorOut: true })
+  t.equal(resolvePageRequest({ query: { per_page: ['7', '9'] } }).perPage, 7, 'a repeated per_page uses its first value')
+  t.equal(resolvePageRequest({ query: { per_page: '500' } }).perPage, 100, 'lowered to maxPerPage like perPage')
+  t.throws(() => resolvePageRequest({ query: { per_page: 'abc' } }), { ...notFound, message: /Invalid per_page/ }, 'validated like perPage, named as sent')
+  t.throws(() => resolvePageRequest({ query: { perPage: '10', per_page: '5' } }), { ...notFound, message: /perPage or per_page, not both/ })
+  t.throws(() => resolvePageRequest({ query: { perPage: '10', per_page: '10' } }), notFound, 'even with equal values')
+  t.equal(resolvePageRequest({ request: { query: { perPage: '10', per_page: '5' } }, errorOut: false }).perPage, 20, 'errorOut: false falls back to 20')
+  t.equal(resolvePageRequest({ request: { query: { perPage: '10', per_page: '5' } }, perPage: 3 }).perPage, 3, 'an explicit perPage option wins over the query string')
 })
 
 t.test('values already coerced to numbers by a querystring schema are accepted', async (t) => {

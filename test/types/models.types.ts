@@ -1,6 +1,6 @@
 // Type tests: compiled by `npm run typecheck` (part of `npm test`); a regression in
 // inference fails the build. Never executed.
-import type { Static } from '@sinclair/typebox'
+import type { Static } from 'typebox'
 import type { Kysely } from 'kysely'
 import { expectTypeOf } from 'expect-type'
 import { c, defineModel, type DatabaseOf, type InsertOf, type RowOf } from '../../src/index.ts'
