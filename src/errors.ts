@@ -455,3 +455,45 @@ export class CircularDependencyError extends OrmError {
     super(`New ${modelName} objects reference each other in a cycle; flush one of them first, then link the rest`, 'ORM_CIRCULAR_DEPENDENCY', 500)
   }
 }
+
+/**
+ * A deleted object still has related objects whose foreign key cannot be null, and its
+ * relationship says neither to delete them nor to leave them to the database: the flush
+ * would orphan them. Replies 409.
+ *
+ * @example
+ * ```ts
+ * db.delete(user)
+ * await db.commit() // DependentObjectsError: User relationship "posts" still holds Post objects whose userId cannot be null: …
+ * ```
+ */
+export class DependentObjectsError extends OrmError {
+  readonly model: string
+  readonly relationship: string
+  constructor (model: string, relationship: string, target: string, property: string) {
+    super(`Cannot delete ${model}: its relationship "${relationship}" still holds ${target} objects whose ${property} cannot be null. ` +
+      `Add cascade: { delete: true } to the relationship (or onDelete: 'cascade' to the foreign key), or delete those ${target} objects first`,
+    'ORM_DEPENDENT_OBJECTS', 409)
+    this.model = model
+    this.relationship = relationship
+  }
+}
+
+/**
+ * At startup, a table or column the registered models need is missing from the database:
+ * a model change that was never migrated. Raised by `ready()`; turn the check off with
+ * `checkSchema: false`.
+ *
+ * @example
+ * ```ts
+ * await app.ready() // SchemaMismatchError: … table "post" has no column "summary" … run `fastify-orm upgrade`
+ * ```
+ */
+export class SchemaMismatchError extends OrmError {
+  /** What is missing, one line each: `table "post"`, `column post.summary`. */
+  readonly missing: readonly string[]
+  constructor (message: string, missing: readonly string[]) {
+    super(message, 'ORM_SCHEMA_MISMATCH', 500)
+    this.missing = missing
+  }
+}

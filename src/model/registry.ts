@@ -20,6 +20,8 @@ export interface ResolvedRelation {
   }
   readonly inverse: string | undefined
   readonly cascade: CascadeOptions
+  /** hasMany/hasOne: deleting the parent leaves the children to the database's ON DELETE. */
+  readonly passiveDeletes: boolean
 }
 
 /** A foreign key with its target resolved to database names. */
@@ -104,13 +106,13 @@ export class ModelRegistry {
       const column = table.columns.find((candidate) => candidate.property === property)
       return column ? { column: column.name, property } : fail(`names "${property}", which is not a property of ${table.modelName}`)
     }
-    const base = { name, kind: relation.kind, source, target, inverse: relation.inverse }
+    const base = { name, kind: relation.kind, source, target, inverse: relation.inverse, passiveDeletes: false }
     switch (relation.kind) {
       case 'belongsTo':
         return { ...base, foreignKey: columnOf(source, relation.foreignKey), cascade: {} }
       case 'hasMany':
       case 'hasOne':
-        return { ...base, foreignKey: columnOf(target, relation.foreignKey), cascade: relation.cascade }
+        return { ...base, foreignKey: columnOf(target, relation.foreignKey), cascade: relation.cascade, passiveDeletes: relation.passiveDeletes === true }
       case 'manyToMany': {
         const through = this.#byModel.get(relation.through()) ?? fail(`goes through ${relation.through().name}, which is not registered`)
         return {
