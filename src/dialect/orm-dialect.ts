@@ -46,6 +46,8 @@ export interface ColumnTypes {
   unsupported (table: RegisteredTable): string[]
   /** Names of the tables in the connection's current schema/database. */
   tableNames (db: Kysely<unknown>): Promise<Set<string>>
+  /** The column names of every table in the current schema/database, in one catalog query. */
+  tableColumns (db: Kysely<unknown>): Promise<Map<string, Set<string>>>
   /**
    * Every table of the current schema/database (but the migrations' version table), with
    * the columns, keys, indexes, foreign keys and checks autogenerate compares, sorted by name.

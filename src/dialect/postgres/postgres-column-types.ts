@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { ColumnConfig } from '../../model/column.ts'
 import type { ColumnTypes } from '../orm-dialect.ts'
 import { introspectPostgres, postgresIntrospectionLimits } from './postgres-introspector.ts'
+import { columnsByTable } from '../catalog-columns.ts'
 
 function sqlType (config: ColumnConfig): string {
   switch (config.kind) {
@@ -32,5 +33,9 @@ export const postgresColumnTypes: ColumnTypes = {
   async tableNames (db: Kysely<unknown>): Promise<Set<string>> {
     const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)
     return new Set(rows.map((row) => row.name))
+  },
+  async tableColumns (db: Kysely<unknown>): Promise<Map<string, Set<string>>> {
+    const { rows } = await sql<{ table_name: string, column_name: string }>`select c.table_name as table_name, c.column_name as column_name from information_schema.columns c join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'`.execute(db)
+    return columnsByTable(rows)
   }
 }

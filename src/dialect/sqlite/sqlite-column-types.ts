@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { ColumnConfig } from '../../model/column.ts'
 import type { ColumnTypes } from '../orm-dialect.ts'
 import { introspectSqlite, sqliteIntrospectionLimits } from './sqlite-introspector.ts'
+import { columnsByTable } from '../catalog-columns.ts'
 
 /**
  * Declared types are chosen for SQLite's type affinity and for reading values back: the
@@ -38,6 +39,10 @@ export const sqliteColumnTypes: ColumnTypes = {
   async tableNames (db: Kysely<unknown>): Promise<Set<string>> {
     const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
     return new Set(rows.map((row) => row.name))
+  },
+  async tableColumns (db: Kysely<unknown>): Promise<Map<string, Set<string>>> {
+    const { rows } = await sql<{ table_name: string, column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table' and m.name not like 'sqlite_%'`.execute(db)
+    return columnsByTable(rows)
   },
   // SQLite cannot drop a foreign key, and DROP TABLE deletes the rows first: in a cycle
   // that delete would violate the other table's key. Deferred, it is checked at COMMIT.
