@@ -400,9 +400,14 @@ export class UnknownPropertyError extends OrmError {
 export class UnknownRelationshipError extends OrmError {
   readonly model: string
   readonly relationship: string
-  constructor (model: string, relationship: string, known: readonly string[]) {
-    super(`${model} has no relationship "${relationship}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`,
-      'ORM_UNKNOWN_RELATIONSHIP', 500)
+  /** `unregistered`: the relations() call that declares it, whose result is not in the plugin's models option. */
+  constructor (model: string, relationship: string, known: readonly string[], unregistered?: { readonly declaredAt: string | undefined }) {
+    super(unregistered !== undefined
+      ? `${model} has no registered relationship "${relationship}": it is declared by relations(${model}, …)${unregistered.declaredAt === undefined ? '' : ` at ${unregistered.declaredAt}`}, ` +
+        'but that object was not passed in the plugin\'s models option; add the relations() export there, e.g. models: { ' + model + ', …, ' +
+        `${model.charAt(0).toLowerCase()}${model.slice(1)}Relations }`
+      : `${model} has no relationship "${relationship}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`,
+    'ORM_UNKNOWN_RELATIONSHIP', 500)
     this.model = model
     this.relationship = relationship
   }

@@ -134,7 +134,35 @@ export function relations<M extends AnyModel, R extends Record<string, Relation>
   for (const name of Object.keys(declared)) {
     if (name in model.columns) throw new ModelDefinitionError(model.name, `has a relationship "${name}" with the name of a column; rename one of them`)
   }
-  return Object.freeze({ kind: 'relations', model, relations: Object.freeze(declared) })
+  const result: ModelRelations<M, R> = Object.freeze({ kind: 'relations', model, relations: Object.freeze(declared) })
+  // Recorded, so that using a relationship whose declaration was never registered says so.
+  const list = declarations.get(model)
+  const declaration = { relations: result as ModelRelations, declaredAt: callerLocation() }
+  if (list) list.push(declaration)
+  else declarations.set(model, [declaration])
+  return result
+}
+
+/** A `relations()` call: its result and where it was made (`models.ts:52`), when the stack tells. */
+export interface RelationsDeclaration {
+  readonly relations: ModelRelations
+  readonly declaredAt: string | undefined
+}
+
+const declarations = new WeakMap<AnyModel, RelationsDeclaration[]>()
+
+/** Every `relations(model, …)` call made so far for a model, registered or not. */
+export function declarationsOf (model: AnyModel): readonly RelationsDeclaration[] {
+  return declarations.get(model) ?? []
+}
+
+/** `file:line` of the code that called `relations()` (once per declaration, at definition). */
+function callerLocation (): string | undefined {
+  const line = new Error().stack?.split('\n')[3]
+  const match = line === undefined ? null : /\(?(?:file:\/\/)?([^\s()]+):(\d+):\d+\)?\s*$/.exec(line)
+  if (!match) return undefined
+  const file = match[1] as string
+  return `${file.slice(file.lastIndexOf('/') + 1)}:${match[2] as string}`
 }
 
 /** Tells relation declarations apart from models in the plugin's `models` option. */
