@@ -46,7 +46,7 @@ export interface ColumnTypes {
   unsupported (table: RegisteredTable): string[]
   /** Names of the tables in the connection's current schema/database. */
   tableNames (db: Kysely<unknown>): Promise<Set<string>>
-  /** The column names of every table in the current schema/database, in one catalog query. */
+  /** The column names of every table and view in the current schema/database, in one catalog query. */
   tableColumns (db: Kysely<unknown>): Promise<Map<string, Set<string>>>
   /**
    * Every table of the current schema/database (but the migrations' version table), with

@@ -54,5 +54,14 @@ t.test('schema check at ready()', async (t) => {
       await app.db.checkSchema()
       t.equal(await ready(t, database, { models: { UserWithEmail } }), undefined, 'once migrated, ready() passes')
     })
+
+    await t.test('a model mapped onto a view counts as present', async (t) => {
+      const app = Fastify({ logger: false })
+      t.teardown(() => app.close())
+      await app.register(fastifyOrm, { url: database.url, checkSchema: false })
+      await sql`create view user_name as select id, name from ${sql.table('user')}`.execute(app.db.kysely)
+      const UserName = defineModel('UserName', { id: c.integer().primaryKey(), name: c.string(50) })
+      t.equal(await ready(t, database, { models: { UserWithEmail, UserName } }), undefined)
+    })
   })
 })

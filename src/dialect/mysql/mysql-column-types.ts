@@ -63,7 +63,7 @@ export const mysqlColumnTypes: ColumnTypes = {
     return new Set(rows.map((row) => row.name))
   },
   async tableColumns (db: Kysely<unknown>): Promise<Map<string, Set<string>>> {
-    const { rows } = await sql<{ table_name: string, column_name: string }>`select c.table_name as table_name, c.column_name as column_name from information_schema.columns c join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name where c.table_schema = database() and t.table_type = 'BASE TABLE'`.execute(db)
+    const { rows } = await sql<{ table_name: string, column_name: string }>`select table_name as table_name, column_name as column_name from information_schema.columns where table_schema = database()`.execute(db)
     return columnsByTable(rows)
   }
 }

@@ -41,7 +41,7 @@ export const sqliteColumnTypes: ColumnTypes = {
     return new Set(rows.map((row) => row.name))
   },
   async tableColumns (db: Kysely<unknown>): Promise<Map<string, Set<string>>> {
-    const { rows } = await sql<{ table_name: string, column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table' and m.name not like 'sqlite_%'`.execute(db)
+    const { rows } = await sql<{ table_name: string, column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type in ('table', 'view') and m.name not like 'sqlite_%'`.execute(db)
     return columnsByTable(rows)
   },
   // SQLite cannot drop a foreign key, and DROP TABLE deletes the rows first: in a cycle
