@@ -198,9 +198,14 @@ export class UnknownPropertyError extends OrmError {
 export class UnknownRelationshipError extends OrmError {
   readonly model: string
   readonly relationship: string
-  constructor (model: string, relationship: string, known: readonly string[]) {
-    super(`${model} has no relationship "${relationship}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`,
-      'ORM_UNKNOWN_RELATIONSHIP', 500)
+  /** `unregistered`: the relations() call that declares it, whose result is not in the plugin's models option. */
+  constructor (model: string, relationship: string, known: readonly string[], unregistered?: { readonly declaredAt: string | undefined }) {
+    super(unregistered !== undefined
+      ? `${model} has no registered relationship "${relationship}": it is declared by relations(${model}, …)${unregistered.declaredAt === undefined ? '' : ` at ${unregistered.declaredAt}`}, ` +
+        'but that object was not passed in the plugin\'s models option; add the relations() export there, e.g. models: { ' + model + ', …, ' +
+        `${model.charAt(0).toLowerCase()}${model.slice(1)}Relations }`
+      : `${model} has no relationship "${relationship}"${known.length > 0 ? ` (relationships: ${known.join(', ')})` : '; declare it with relations()'}`,
+    'ORM_UNKNOWN_RELATIONSHIP', 500)
     this.model = model
     this.relationship = relationship
   }
@@ -251,5 +256,47 @@ export class UntrackedObjectError extends OrmError {
 export class CircularDependencyError extends OrmError {
   constructor (modelName: string) {
     super(`New ${modelName} objects reference each other in a cycle; flush one of them first, then link the rest`, 'ORM_CIRCULAR_DEPENDENCY', 500)
+  }
+}
+
+/**
+ * A deleted object still has related objects whose foreign key cannot be null, and its
+ * relationship says neither to delete them nor to leave them to the database: the flush
+ * would orphan them. Replies 409.
+ *
+ * @example
+ * ```ts
+ * db.delete(user)
+ * await db.commit() // DependentObjectsError: User relationship "posts" still holds Post objects whose userId cannot be null: …
+ * ```
+ */
+export class DependentObjectsError extends OrmError {
+  readonly model: string
+  readonly relationship: string
+  constructor (model: string, relationship: string, target: string, property: string) {
+    super(`Cannot delete ${model}: its relationship "${relationship}" still holds ${target} objects whose ${property} cannot be null. ` +
+      `Add cascade: { delete: true } to the relationship (or onDelete: 'cascade' to the foreign key), or delete those ${target} objects first`,
+    'ORM_DEPENDENT_OBJECTS', 409)
+    this.model = model
+    this.relationship = relationship
+  }
+}
+
+/**
+ * At startup, a table or column the registered models need is missing from the database:
+ * a model change that was never migrated. Raised by `ready()`; turn the check off with
+ * `checkSchema: false`.
+ *
+ * @example
+ * ```ts
+ * await app.ready() // SchemaMismatchError: … table "post" has no column "summary" … run `fastify-orm upgrade`
+ * ```
+ */
+export class SchemaMismatchError extends OrmError {
+  /** What is missing, one line each: `table "post"`, `column post.summary`. */
+  readonly missing: readonly string[]
+  constructor (message: string, missing: readonly string[]) {
+    super(message, 'ORM_SCHEMA_MISMATCH', 500)
+    this.missing = missing
   }
 }

@@ -35,7 +35,7 @@ export { defineModel, defineTable, type AnyModel, type CheckDefinition, type Ind
 export type { Naming } from './model/naming.ts'
 export type { AnyDatabase, DatabaseOf, InsertOf, KyselyTableOf, RowOf, SelectValue, UpdateOf, WriteValue } from './model/infer.ts'
 export type { ModelSchemas } from './model/model-schemas.ts'
-export { relations, type BelongsTo, type CascadeOptions, type HasMany, type HasOne, type ManyToMany, type ModelRelations, type Relation, type RelationBuilders } from './model/relations.ts'
+export { relations, type BelongsTo, type CascadeOptions, type HasMany, type HasOne, type ManyToMany, type ModelRelations, type ParentSideOptions, type Relation, type RelationBuilders } from './model/relations.ts'
 
 // Queries and pagination
 
@@ -54,6 +54,7 @@ export {
   ConnectionLostError,
   ConstraintViolationError,
   DatabaseError,
+  DependentObjectsError,
   DriverNotInstalledError,
   ForeignKeyViolationError,
   InvalidArgumentError,
@@ -66,6 +67,7 @@ export {
   PoolTimeoutError,
   RelationNotLoadedError,
   RequestAbortedError,
+  SchemaMismatchError,
   SessionStateError,
   UniqueViolationError,
   UnknownPropertyError,

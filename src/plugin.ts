@@ -30,6 +30,12 @@ export interface FastifyOrmOptions extends DatabaseOptions {
    * options would otherwise coerce or drop. `false` leaves those bodies to Fastify alone.
    */
   exactBodies?: boolean
+  /**
+   * Check at `ready()` (after `createAll` and `migrations.upgrade`) that the tables and
+   * columns the models need exist, failing startup with a `SchemaMismatchError` naming what
+   * is missing. Default true; a database without any of the tables passes.
+   */
+  checkSchema?: boolean
 }
 
 async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Promise<void> {
@@ -78,6 +84,10 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
       const applied = await db.migrations().upgrade()
       if (applied.length > 0) app.log.info({ revisions: applied }, 'fastify-orm: database upgraded')
     })
+  }
+  // Added last: onReady hooks run in order, so the tables createAll or upgrade make are there.
+  if (options.checkSchema !== false) {
+    app.addHook('onReady', async () => { await db.checkSchema() })
   }
 }
 

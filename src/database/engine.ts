@@ -12,6 +12,7 @@ import type { RegisteredTable } from '../model/registry.ts'
 import { createAll } from '../schema/create-all.ts'
 import { dropAll } from '../schema/drop-all.ts'
 import { Session, type SessionOptions } from '../session/session.ts'
+import { assertSchemaMatches } from './schema-check.ts'
 
 declare module '../session/session.ts' {
   // `session.engine` is the Engine that made the session; the session layer below only
@@ -170,6 +171,22 @@ export class Engine<DB = unknown> {
    */
   migrations (options: MigrationsOptions = {}): Migrations {
     return new Migrations(this.kysely as Kysely<unknown>, this.#pool.ormDialect, this.tables, { dir: options.dir ?? this.#migrationsDir })
+  }
+
+  /**
+   * Checks that the tables and columns of the registered models exist, here and in every
+   * bind, with one catalog query per database; throws a `SchemaMismatchError` naming what
+   * is missing. A database without any of the tables passes (not created yet). The plugin
+   * runs it at `ready()` unless `checkSchema: false`.
+   *
+   * @example
+   * ```ts
+   * await app.db.checkSchema()
+   * ```
+   */
+  async checkSchema (): Promise<void> {
+    await assertSchemaMatches(this.kysely as Kysely<unknown>, this.#pool.ormDialect, this.tables, this.name)
+    for (const bind of this.#binds.values()) await bind.checkSchema()
   }
 
   /** Connection counters: open connections, checked out, callers waiting. */

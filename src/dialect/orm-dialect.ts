@@ -25,7 +25,17 @@ export interface DialectCapabilities {
    * prepared once and run again beats one huge statement that must be parsed every time.
    */
   readonly rowsPerInsert: number | undefined
+  /**
+   * How an INSERT gives no column at all (every value from a default): `defaultValues`,
+   * one row per statement (`INSERT INTO t DEFAULT VALUES`, SQLite); `defaultKeyword`,
+   * `INSERT INTO t (col) VALUES (DEFAULT), (DEFAULT)` (PostgreSQL); `emptyTuples`,
+   * `INSERT INTO t () VALUES (), ()` (MySQL, MariaDB).
+   */
+  readonly emptyInsert: EmptyInsertForm
 }
+
+/** See {@link DialectCapabilities.emptyInsert}. */
+export type EmptyInsertForm = 'defaultValues' | 'defaultKeyword' | 'emptyTuples'
 
 /** How a dialect stores the portable column types. One file per database: `<db>-column-types.ts`. */
 export interface ColumnTypes {

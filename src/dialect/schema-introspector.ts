@@ -10,6 +10,8 @@ import type { IntrospectedTable, IntrospectionLimits } from '../introspection/in
 export interface SchemaIntrospector {
   /** Names of the tables in the connection's current schema/database. */
   tableNames (db: Kysely<unknown>): Promise<Set<string>>
+  /** The column names of every table and view in the current schema/database, in one catalog query (the schema check). */
+  tableColumns (db: Kysely<unknown>): Promise<Map<string, Set<string>>>
   /**
    * Every table of the current schema/database (but the migrations' version table), with
    * the columns, keys, indexes, foreign keys and checks autogenerate compares, sorted by name.

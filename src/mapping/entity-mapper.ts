@@ -1,5 +1,6 @@
 import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
+import { readerOf, type ColumnReader } from './column-readers.ts'
 import { valueCheck, type ValueCheck } from './value-check.ts'
 import type { RegisteredTable, ResolvedRelation } from '../model/registry.ts'
 
@@ -56,6 +57,7 @@ export class EntityMapper {
   readonly relations: readonly ResolvedRelation[]
   readonly #snapshots: readonly Snapshot[]
   readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
+  readonly #readers: ReadonlyArray<ColumnReader | undefined>
   readonly #checks: ReadonlyArray<ValueCheck | undefined>
   readonly #checkByProperty: ReadonlyMap<string, ValueCheck>
   readonly #prototype: object
@@ -69,6 +71,7 @@ export class EntityMapper {
     this.relations = [...table.relations.values()]
     this.#snapshots = table.columns.map(snapshotOf)
     this.#writers = table.columns.map(writerOf)
+    this.#readers = table.columns.map(readerOf)
     this.#checks = table.columns.map((column) => valueCheck(column.config))
     this.#checkByProperty = new Map(table.columns.flatMap((column, i) => this.#checks[i] === undefined ? [] : [[column.property, this.#checks[i] as ValueCheck]]))
     this.#prototype = relationPrototype(table)
@@ -85,11 +88,16 @@ export class EntityMapper {
     return Object.prototype.hasOwnProperty.call(entity, relation)
   }
 
-  /** Copies a row's columns onto an entity (a new one unless given). */
+  /** Copies a row's columns onto an entity (a new one unless given), as the JS types the model declares. */
   hydrate (row: Readonly<Record<string, unknown>>, entity: Record<string, unknown> = this.create()): Record<string, unknown> {
-    for (const column of this.columns) {
+    const columns = this.columns
+    const readers = this.#readers
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as ModelColumn
       const value = row[column.name]
-      if (value !== undefined) entity[column.property] = value
+      if (value === undefined) continue
+      const read = readers[i]
+      entity[column.property] = read === undefined || value === null ? value : read(value)
     }
     return entity
   }

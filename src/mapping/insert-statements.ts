@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import type { EmptyInsertForm } from '../dialect/orm-dialect.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import type { InsertPlan } from './entity-mapper.ts'
 
@@ -40,6 +41,22 @@ export class InsertStatements {
       byRows.set(rows, text)
     }
     return text
+  }
+
+  /**
+   * An INSERT of `rows` rows that gives no column (every value from its default), in the
+   * database's form: `default values` (one row), `(col) values (default), …` or `() values (), …`.
+   * `column`: any column of the table (PostgreSQL's form names one).
+   */
+  defaultValuesSql (table: string, column: string, rows: number, returning: readonly string[], form: EmptyInsertForm): string {
+    const head = sql`insert into ${sql.table(table)}`.compile(this.#builder).sql
+    const tail = this.#returning(returning)
+    if (form === 'defaultValues') {
+      if (rows !== 1) throw new Error('INSERT … DEFAULT VALUES writes one row')
+      return `${head} default values${tail}`
+    }
+    if (form === 'defaultKeyword') return `${head} (${sql.id(column).compile(this.#builder).sql}) values ${new Array<string>(rows).fill('(default)').join(', ')}${tail}`
+    return `${head} () values ${new Array<string>(rows).fill('()').join(', ')}${tail}`
   }
 
   #returning (columns: readonly string[]): string {

@@ -42,7 +42,7 @@ export type ArrayElement = Column<number> | Column<string> | Column<boolean>
  * })
  * ```
  */
-export const c = {
+export const c = withUnknownTypeHint({
   /** A 32-bit integer. */
   integer: (): Column<number> => column({ kind: 'integer' }),
   /** A 64-bit integer, read as `bigint` so that no precision is lost. */
@@ -74,4 +74,19 @@ export const c = {
   /** A list of integers, floats, booleans, strings or UUIDs. */
   array: <E extends ArrayElement>(element: E): Column<Array<E['_type']>> =>
     column({ kind: 'array', element: element.config })
+})
+
+/**
+ * `c` with a clear error for a misspelt type in JavaScript (`c.strng(…)` would be "c.strng is
+ * not a function"). Only model definitions read `c`, so the proxy costs nothing afterwards.
+ */
+function withUnknownTypeHint<T extends object> (types: T): T {
+  const names = Object.keys(types).join(', ')
+  return new Proxy(types, {
+    get (target, property, receiver) {
+      // Not thenable, and symbols (inspection, coercion) are left as they are.
+      if (typeof property !== 'string' || property in target || property === 'then') return Reflect.get(target, property, receiver)
+      return () => { throw new TypeError(`Unknown column type "${property}"; the column types are ${names}`) }
+    }
+  })
 }

@@ -20,6 +20,8 @@ export interface ResolvedRelation {
   }
   readonly inverse: string | undefined
   readonly cascade: CascadeOptions
+  /** hasMany/hasOne: deleting the parent leaves the children to the database's ON DELETE. */
+  readonly passiveDeletes: boolean
 }
 
 /** A foreign key with its target resolved to database names. */
@@ -104,19 +106,33 @@ export class ModelRegistry {
       const column = table.columns.find((candidate) => candidate.property === property)
       return column ? { column: column.name, property } : fail(`names "${property}", which is not a property of ${table.modelName}`)
     }
-    const base = { name, kind: relation.kind, source, target, inverse: relation.inverse }
+    // The key a relationship joins on must be a foreign key to the other table: joins, key
+    // syncing and deletes all rely on it.
+    const referencing = (table: RegisteredTable, key: { column: string, property: string }, referenced: RegisteredTable): { column: string, property: string } => {
+      if (table.foreignKeys.some((fk) => fk.columns.length === 1 && fk.columns[0] === key.column && fk.referencedTable === referenced.tableName)) return key
+      const candidates = table.columns.filter((column) => table.foreignKeys.some((fk) => fk.columns[0] === column.name && fk.referencedTable === referenced.tableName))
+      return fail(`uses ${table.modelName}.${key.property}, which is not a foreign key to ${referenced.modelName}: ` +
+        (candidates.length > 0
+          ? `name the property that is (${candidates.map((column) => column.property).join(', ')})`
+          : `declare it with .references(() => ${referenced.modelName}) (or '${referenced.tableName}.${referenced.primaryKey.columns[0] ?? 'id'}') on ${table.modelName}.${key.property}`))
+    }
+    const base = { name, kind: relation.kind, source, target, inverse: relation.inverse, passiveDeletes: false }
     switch (relation.kind) {
       case 'belongsTo':
-        return { ...base, foreignKey: columnOf(source, relation.foreignKey), cascade: {} }
+        return { ...base, foreignKey: referencing(source, columnOf(source, relation.foreignKey), target), cascade: {} }
       case 'hasMany':
       case 'hasOne':
-        return { ...base, foreignKey: columnOf(target, relation.foreignKey), cascade: relation.cascade }
+        return { ...base, foreignKey: referencing(target, columnOf(target, relation.foreignKey), source), cascade: relation.cascade, passiveDeletes: relation.passiveDeletes === true }
       case 'manyToMany': {
         const through = this.#byModel.get(relation.through()) ?? fail(`goes through ${relation.through().name}, which is not registered`)
         return {
           ...base,
           foreignKey: { column: '', property: '' },
-          through: { table: through, source: columnOf(through, relation.sourceKey), target: columnOf(through, relation.targetKey) },
+          through: {
+            table: through,
+            source: referencing(through, columnOf(through, relation.sourceKey), source),
+            target: referencing(through, columnOf(through, relation.targetKey), target)
+          },
           cascade: relation.cascade
         }
       }

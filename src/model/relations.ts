@@ -28,12 +28,28 @@ export interface HasMany<Target extends AnyModel = AnyModel> extends RelationBas
   /** The property of the target holding this model's primary key. */
   readonly foreignKey: string
   readonly cascade: CascadeOptions
+  /** See {@link ParentSideOptions.passiveDeletes}. */
+  readonly passiveDeletes?: boolean
 }
 
 /** One-to-one, seen from the side without the foreign key. */
 export interface HasOne<Target extends AnyModel = AnyModel> extends RelationBase<'hasOne', Target> {
   readonly foreignKey: string
   readonly cascade: CascadeOptions
+  /** See {@link ParentSideOptions.passiveDeletes}. */
+  readonly passiveDeletes?: boolean
+}
+
+/** Options of `hasMany` and `hasOne`. */
+export interface ParentSideOptions {
+  inverse?: string
+  cascade?: CascadeOptions
+  /**
+   * Deleting the parent leaves its children to the database's `ON DELETE` (SQLAlchemy's
+   * `passive_deletes=True`): children that are not loaded are not loaded to be nullified or
+   * deleted. Loaded children are still deleted with `cascade: { delete: true }`.
+   */
+  passiveDeletes?: boolean
 }
 
 /** Many-to-many through an association table. */
@@ -63,9 +79,9 @@ export interface RelationBuilders<Source extends AnyModel> {
   /** Many-to-one: `author: belongsTo(() => User, 'userId')`. */
   belongsTo<T extends AnyModel>(target: () => T, foreignKey: Property<Source>, options?: { inverse?: string }): BelongsTo<T>
   /** One-to-many: `posts: hasMany(() => Post, 'userId')`. */
-  hasMany<T extends AnyModel>(target: () => T, foreignKey: Property<T>, options?: { inverse?: string, cascade?: CascadeOptions }): HasMany<T>
+  hasMany<T extends AnyModel>(target: () => T, foreignKey: Property<T>, options?: ParentSideOptions): HasMany<T>
   /** One-to-one from the side without the key: `profile: hasOne(() => Profile, 'userId')`. */
-  hasOne<T extends AnyModel>(target: () => T, foreignKey: Property<T>, options?: { inverse?: string, cascade?: CascadeOptions }): HasOne<T>
+  hasOne<T extends AnyModel>(target: () => T, foreignKey: Property<T>, options?: ParentSideOptions): HasOne<T>
   /** Many-to-many: `tags: manyToMany(() => Tag, { through: () => postTag, sourceKey: 'postId', targetKey: 'tagId' })`. */
   manyToMany<T extends AnyModel, A extends AnyModel>(target: () => T, options: {
     through: () => A
@@ -78,8 +94,10 @@ export interface RelationBuilders<Source extends AnyModel> {
 
 const builders: RelationBuilders<AnyModel> = {
   belongsTo: (target, foreignKey, options = {}) => Object.freeze({ kind: 'belongsTo', target, foreignKey, inverse: options.inverse }),
-  hasMany: (target, foreignKey, options = {}) => Object.freeze({ kind: 'hasMany', target, foreignKey, inverse: options.inverse, cascade: options.cascade ?? {} }),
-  hasOne: (target, foreignKey, options = {}) => Object.freeze({ kind: 'hasOne', target, foreignKey, inverse: options.inverse, cascade: options.cascade ?? {} }),
+  hasMany: (target, foreignKey, options = {}) =>
+    Object.freeze({ kind: 'hasMany', target, foreignKey, inverse: options.inverse, cascade: options.cascade ?? {}, passiveDeletes: options.passiveDeletes === true }),
+  hasOne: (target, foreignKey, options = {}) =>
+    Object.freeze({ kind: 'hasOne', target, foreignKey, inverse: options.inverse, cascade: options.cascade ?? {}, passiveDeletes: options.passiveDeletes === true }),
   manyToMany: (target, options) => Object.freeze({
     kind: 'manyToMany',
     target,
@@ -116,7 +134,35 @@ export function relations<M extends AnyModel, R extends Record<string, Relation>
   for (const name of Object.keys(declared)) {
     if (name in model.columns) throw new ModelDefinitionError(model.name, `has a relationship "${name}" with the name of a column; rename one of them`)
   }
-  return Object.freeze({ kind: 'relations', model, relations: Object.freeze(declared) })
+  const result: ModelRelations<M, R> = Object.freeze({ kind: 'relations', model, relations: Object.freeze(declared) })
+  // Recorded, so that using a relationship whose declaration was never registered says so.
+  const list = declarations.get(model)
+  const declaration = { relations: result as ModelRelations, declaredAt: callerLocation() }
+  if (list) list.push(declaration)
+  else declarations.set(model, [declaration])
+  return result
+}
+
+/** A `relations()` call: its result and where it was made (`models.ts:52`), when the stack tells. */
+export interface RelationsDeclaration {
+  readonly relations: ModelRelations
+  readonly declaredAt: string | undefined
+}
+
+const declarations = new WeakMap<AnyModel, RelationsDeclaration[]>()
+
+/** Every `relations(model, …)` call made so far for a model, registered or not. */
+export function declarationsOf (model: AnyModel): readonly RelationsDeclaration[] {
+  return declarations.get(model) ?? []
+}
+
+/** `file:line` of the code that called `relations()` (once per declaration, at definition). */
+function callerLocation (): string | undefined {
+  const line = new Error().stack?.split('\n')[3]
+  const match = line === undefined ? null : /\(?(?:file:\/\/)?([^\s()]+):(\d+):\d+\)?\s*$/.exec(line)
+  if (!match) return undefined
+  const file = match[1] as string
+  return `${file.slice(file.lastIndexOf('/') + 1)}:${match[2] as string}`
 }
 
 /** Tells relation declarations apart from models in the plugin's `models` option. */

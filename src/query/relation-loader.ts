@@ -4,6 +4,7 @@ import type { AnyModel } from '../model/define-model.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase } from '../model/infer.ts'
+import { declarationsOf } from '../model/relations.ts'
 
 type Entity = Record<string, unknown>
 
@@ -60,7 +61,9 @@ export function relationOf (mapper: EntityMapper, name: string): ResolvedRelatio
   const relation = mapper.table.relations.get(name)
   if (!relation) {
     const known = [...mapper.table.relations.keys()]
-    throw new UnknownRelationshipError(mapper.table.modelName, name, known)
+    // Declared by a relations() call that was not registered: say that, not "no relationship".
+    const unregistered = declarationsOf(mapper.table.model).find((declaration) => name in declaration.relations.relations)
+    throw new UnknownRelationshipError(mapper.table.modelName, name, known, unregistered)
   }
   return relation
 }

@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type QueryResult } from 'kysely'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
+import type { EmptyInsertForm } from '../dialect/orm-dialect.ts'
 import type { InsertStatements } from '../mapping/insert-statements.ts'
 import { keyCondition } from '../mapping/key-condition.ts'
 import type { AnyDatabase } from '../model/infer.ts'
@@ -20,6 +21,8 @@ export interface FlushTarget {
    * prepares once and runs again than with one huge statement it must parse.
    */
   readonly rowsPerInsert: number | undefined
+  /** How this database writes a row that gives no column (see `DialectCapabilities.emptyInsert`). */
+  readonly emptyInsert: EmptyInsertForm
   /** Tables in foreign-key order (parents first); inserts follow it, deletes reverse it. */
   readonly tableOrder: readonly string[]
 }
@@ -38,7 +41,10 @@ export async function insertRows (target: FlushTarget, mapper: EntityMapper, ent
     // One statement per row: the insert id of a multi-row insert is only reliable under
     // some InnoDB lock modes, and this path only serves MySQL (MariaDB has RETURNING).
     for (const entity of entities) {
-      const result = await target.execute(target.builder.insertInto(table).values(mapper.insertValues(entity)).compile())
+      const values = mapper.insertValues(entity)
+      const result = await target.execute(Object.keys(values).length === 0
+        ? CompiledQuery.raw(target.inserts.defaultValuesSql(table, (mapper.columns[0] as EntityMapper['columns'][number]).name, 1, [], target.emptyInsert))
+        : target.builder.insertInto(table).values(values).compile())
       const generated = mapper.columns.find((column) => column.autoincrement)
       if (generated && entity[generated.property] === undefined && result.insertId !== undefined) {
         entity[generated.property] = generated.config.kind === 'bigInteger' ? result.insertId : Number(result.insertId)
@@ -52,13 +58,16 @@ export async function insertRows (target: FlushTarget, mapper: EntityMapper, ent
   // server defaults and normalised values, in the order of the VALUES list.
   for (const group of groupByColumns(mapper, entities)) {
     const plan = mapper.insertPlan(group[0] as Entity)
-    const perStatement = target.rowsPerInsert ?? Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, plan.names.length)))
+    // A row without columns is `DEFAULT VALUES`, one row per statement where that is the only form.
+    const perStatement = plan.names.length === 0 && target.emptyInsert === 'defaultValues'
+      ? 1
+      : target.rowsPerInsert ?? Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, plan.names.length)))
     for (let start = 0; start < group.length; start += perStatement) {
       const chunk = start === 0 && group.length <= perStatement ? group : group.slice(start, start + perStatement)
       let query: CompiledQuery
       if (plan.names.length === 0) {
-        // Every column from its server default: Kysely knows each dialect's form of that.
-        query = target.builder.insertInto(table).values(chunk.map(() => ({}))).returningAll().compile()
+        // Every column from its default: each database has its own form of that.
+        query = CompiledQuery.raw(target.inserts.defaultValuesSql(table, (mapper.columns[0] as EntityMapper['columns'][number]).name, chunk.length, plan.returning, target.emptyInsert))
       } else {
         const parameters: unknown[] = []
         for (const entity of chunk) mapper.pushInsertParameters(entity, plan.indexes, parameters)

@@ -9,6 +9,8 @@ export interface TrackedGraph {
   /** Every tracked entity with its mapper and status. */
   entries (): Iterable<[Entity, { readonly mapper: EntityMapper, readonly status: string }]>
   isTracked (entity: Entity): boolean
+  /** new, persistent or deleted; undefined when not tracked. */
+  statusOf (entity: Entity): string | undefined
   mapperOfRelation (relation: ResolvedRelation): EntityMapper
   addNew (mapper: EntityMapper, entity: Entity): void
   markDeleted (entity: Entity): void

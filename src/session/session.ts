@@ -220,6 +220,7 @@ export class Session<DB = unknown> {
         inserts: this.#mappings.insertStatements,
         supportsReturning: capabilities.supportsReturning,
         rowsPerInsert: capabilities.rowsPerInsert,
+        emptyInsert: capabilities.emptyInsert,
         tableOrder: this.#mappings.tableOrder
       })
     } catch (error) {

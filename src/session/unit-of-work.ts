@@ -1,10 +1,13 @@
+import { sql } from 'kysely'
 import { UntrackedObjectError } from '../errors.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyModel } from '../model/define-model.ts'
+import type { ResolvedRelation } from '../model/registry.ts'
 import { countChange, type ModelChanges, type UncommittedChanges } from './change-counts.ts'
 import { followDatabaseDeletes, forgetDeleted } from './database-deletes.ts'
+import { settleDeletedParents } from './delete-cascade.ts'
 import type { EntityState } from './entity-state.ts'
-import { deleteRows, insertRows, updateRow, type FlushTarget } from './flush-statements.ts'
+import { chunksOf, deleteRows, insertRows, MAX_PARAMETERS, updateRow, type FlushTarget } from './flush-statements.ts'
 import { restore, undoOf, type InsertedBatch, type InsertUndo } from './insert-undo.ts'
 import { writeLinks } from './link-writes.ts'
 import {
@@ -51,6 +54,7 @@ export class UnitOfWork {
     this.#graphView ??= {
       entries: () => this.#states.entries(),
       isTracked: (entity) => this.#states.has(entity),
+      statusOf: (entity) => this.#states.get(entity)?.status,
       mapperOfRelation: (relation) => this.#mappers.mapperOf(relation.target.model),
       addNew: (mapper, entity) => this.add(mapper, entity),
       markDeleted: (entity) => this.delete(entity),
@@ -248,7 +252,9 @@ export class UnitOfWork {
    *
    * 1. the object graph: objects reachable through loaded relationships join as new
    *    (save-update), each object's parent is resolved from both sides of its relationships
-   *    (see `resolveOwnerships`), orphans and cascaded children are deleted;
+   *    (see `resolveOwnerships`), orphans and cascaded children are deleted, the children
+   *    of deleted parents are deleted or get a null key (read first when not loaded; see
+   *    `settleDeletedParents`);
    * 2. what to write, every value checked before any statement is sent;
    * 3. what the new objects look like, to put them back if a statement fails;
    * 4. the statements: inserts, parents before children (multi-row INSERT … RETURNING where
@@ -265,6 +271,7 @@ export class UnitOfWork {
     const memberships = collectMemberships(graph)
     const ownerships = resolveOwnerships(graph, memberships)
     cascadeDeletes(graph, memberships, ownerships)
+    await settleDeletedParents(graph, ownerships, (relation, keys) => this.#loadChildren(target, relation, keys))
     const { inserts, deletes } = this.#pendingWrites()
     const before = this.#undoOfInserts(inserts)
     let updates: PendingUpdate[]
@@ -323,6 +330,17 @@ export class UnitOfWork {
       before.push({ mapper, entities, undo: entities.map((entity) => undoOf(mapper, entity)) })
     }
     return before
+  }
+
+  /** The rows of a relationship's target whose foreign key holds one of `keys`, as tracked objects (for deletes). */
+  async #loadChildren (target: FlushTarget, relation: ResolvedRelation, keys: readonly unknown[]): Promise<Entity[]> {
+    const mapper = this.#mappers.mapperOf(relation.target.model)
+    const children: Entity[] = []
+    for (const chunk of chunksOf(keys, MAX_PARAMETERS)) {
+      const { rows } = await target.execute(target.builder.selectFrom(relation.target.tableName).selectAll().where(sql.ref(relation.foreignKey.column), 'in', chunk).compile())
+      for (const row of rows) children.push(this.load(mapper, row as Record<string, unknown>))
+    }
+    return children
   }
 
   /** The INSERTs, tables parents first; within a table, objects after the new objects they reference. */

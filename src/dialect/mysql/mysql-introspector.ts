@@ -14,6 +14,7 @@ import {
 } from '../../introspection/introspected-schema.ts'
 import { normalizeServerDefault } from '../../introspection/server-default.ts'
 import type { SchemaIntrospector } from '../schema-introspector.ts'
+import { columnsByTable } from '../catalog-columns.ts'
 import { quoteLiteral } from '../../introspection/sql-tokens.ts'
 
 /**
@@ -30,6 +31,10 @@ export const mysqlIntrospector: SchemaIntrospector = {
   async tableNames (db: Db): Promise<Set<string>> {
     const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'`.execute(db)
     return new Set(rows.map((row) => row.name))
+  },
+  async tableColumns (db: Db): Promise<Map<string, Set<string>>> {
+    const { rows } = await sql<{ table_name: string, column_name: string }>`select table_name as table_name, column_name as column_name from information_schema.columns where table_schema = database()`.execute(db)
+    return columnsByTable(rows)
   },
   introspect: introspectMysql,
   limits: mysqlIntrospectionLimits

@@ -14,6 +14,7 @@ import {
 } from '../../introspection/introspected-schema.ts'
 import { normalizeServerDefault } from '../../introspection/server-default.ts'
 import type { SchemaIntrospector } from '../schema-introspector.ts'
+import { columnsByTable } from '../catalog-columns.ts'
 import { parseSqliteConstraints, SQLITE_SYNTAX, type SqliteConstraint } from './sqlite-table-sql.ts'
 
 /** SQLite keeps the names written in CREATE TABLE and tells RESTRICT from NO ACTION. */
@@ -26,6 +27,10 @@ export const sqliteIntrospector: SchemaIntrospector = {
   async tableNames (db: Db): Promise<Set<string>> {
     const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
     return new Set(rows.map((row) => row.name))
+  },
+  async tableColumns (db: Db): Promise<Map<string, Set<string>>> {
+    const { rows } = await sql<{ table_name: string, column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type in ('table', 'view') and m.name not like 'sqlite_%'`.execute(db)
+    return columnsByTable(rows)
   },
   introspect: introspectSqlite,
   limits: sqliteIntrospectionLimits
