@@ -1,5 +1,8 @@
 import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
+import { ModelDefinitionError } from '../model/model-definition-error.ts'
+import { EntityBehaviour } from './entity-behaviour.ts'
+import { INSPECT, representationOf } from './entity-representation.ts'
 import { valueCheck, type ValueCheck } from './value-check.ts'
 import type { RegisteredTable, ResolvedRelation } from '../model/registry.ts'
 
@@ -54,6 +57,8 @@ export class EntityMapper {
   readonly columns: readonly ModelColumn[]
   readonly keyColumns: readonly ModelColumn[]
   readonly relations: readonly ResolvedRelation[]
+  /** Validators, lifecycle hooks and `onUpdate` columns; undefined for a model without any. */
+  readonly behaviour: EntityBehaviour | undefined
   readonly #snapshots: readonly Snapshot[]
   readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
   readonly #checks: ReadonlyArray<ValueCheck | undefined>
@@ -71,7 +76,8 @@ export class EntityMapper {
     this.#writers = table.columns.map(writerOf)
     this.#checks = table.columns.map((column) => valueCheck(column.config))
     this.#checkByProperty = new Map(table.columns.flatMap((column, i) => this.#checks[i] === undefined ? [] : [[column.property, this.#checks[i] as ValueCheck]]))
-    this.#prototype = relationPrototype(table)
+    this.behaviour = EntityBehaviour.of(table)
+    this.#prototype = entityPrototype(table, this.keyColumns)
     this.#identityPrefix = `${table.tableName}\u0000`
   }
 
@@ -315,11 +321,22 @@ function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
  * The prototype of a table's entities: one accessor per relationship that throws
  * {@link RelationNotLoadedError} until a value is assigned, which then becomes an own,
  * enumerable property (so loaded relationships serialize, unloaded ones stay invisible),
- * and a `toJSON` that stops at cycles.
+ * a `toJSON` that stops at cycles, the printed form (`toString`, `util.inspect`) and the
+ * model's methods and computed properties. Everything on it is non-enumerable: JSON and
+ * `for…in` see only the columns and loaded relationships.
  */
-function relationPrototype (table: RegisteredTable): object {
+function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColumn[]): object {
   const prototype = {}
   Object.defineProperty(prototype, ENTITY, { value: true })
+  const represent = representationOf(table, keyColumns)
+  const printed = { writable: true, configurable: true, enumerable: false }
+  Object.defineProperty(prototype, 'toString', { ...printed, value: function toString (this: Record<string, unknown>) { return represent(this) } })
+  Object.defineProperty(prototype, INSPECT, { ...printed, value: function inspect (this: Record<string, unknown>) { return represent(this) } })
+  const methods = table.model.behaviour?.methods ?? {}
+  for (const [name, descriptor] of Object.entries(methods)) {
+    if (table.relations.has(name)) throw new ModelDefinitionError(table.modelName, `has a method "${name}" and a relationship of that name; rename one of them`)
+    Object.defineProperty(prototype, name, { ...descriptor, enumerable: false })
+  }
   const relationNames = [...table.relations.keys()]
   // A table without relationships has no cycle to cut: its objects serialize as they are.
   if (relationNames.length > 0) {
