@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { inspect } from 'node:util'
 import { Type } from '@sinclair/typebox'
 import t from 'tap'
-import { c, defineModel, ModelDefinitionError, relations } from '../../src/index.ts'
+import { c, defineModel, ModelDefinitionError, relations, type EntityOf } from '../../src/index.ts'
 import { buildApp } from '../helpers/app.ts'
 import { buildReadyApp, eachDb } from '../schema/support.ts'
 
@@ -86,7 +86,7 @@ t.test('methods and computed properties live on the shared prototype of the obje
     const note = reader.add(Note, { accountId: alice.id, body: 'hello' })
     await reader.commit()
     const [withAccount] = await reader.query(Note).with('account').all()
-    t.equal(withAccount?.account?.displayName, 'Alice Liddell', 'a related object loaded with its parent has them')
+    t.equal((withAccount?.account as EntityOf<typeof Account> | undefined)?.displayName, 'Alice Liddell', 'a related object loaded with its parent has them')
     t.equal(note.id, withAccount?.id)
   })
 })
