@@ -64,7 +64,8 @@ export interface BehaviourDefinition {
 }
 
 /**
- * The methods and computed properties a model's objects carry (`{}` for none): what
+ * The methods and computed properties a model's objects carry (`unknown` for none, which
+ * leaves a type as it is in an intersection): what
  * `EntityOf` and `Loaded` add to the row type.
  */
-export type MethodsOf<M> = M extends { readonly $methods: infer B } ? B : Record<never, never>
+export type MethodsOf<M> = M extends { readonly $methods: infer B } ? B : unknown

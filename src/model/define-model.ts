@@ -7,7 +7,7 @@ import { buildModelSchemas, type ModelSchemas } from './model-schemas.ts'
 import type { InsertOf, KyselyTableOf, RowOf, UpdateOf } from './infer.ts'
 
 /** Table-level options of {@link defineModel}, and the model's behaviour ({@link ModelBehaviour}). */
-export interface ModelOptions<C extends Record<string, AnyColumn>, TableName extends string = string, N extends Naming = Naming, B = Record<never, never>> extends ModelBehaviour<C, B> {
+export interface ModelOptions<C extends Record<string, AnyColumn>, TableName extends string = string, N extends Naming = Naming, B = unknown> extends ModelBehaviour<C, B> {
   /** The table's name; by default the model name in snake_case (`BlogPost` → `blog_post`). */
   tableName?: TableName
   /** `'snake_case'` stores `passwordHash` in the column `password_hash`. Default `'preserve'`. */
@@ -71,7 +71,7 @@ export interface Model<
   TableName extends string = string,
   C extends Record<string, AnyColumn> = Record<string, AnyColumn>,
   N extends Naming = Naming,
-  B = Record<never, never>
+  B = unknown
 > {
   readonly name: Name
   readonly tableName: TableName
@@ -135,7 +135,7 @@ export function defineModel<
   C extends Record<string, AnyColumn>,
   const TableName extends string = SnakeCase<Name>,
   const N extends Naming = 'preserve',
-  B = Record<never, never>
+  B = unknown
 > (name: Name, columns: C, options: ModelOptions<C, TableName, N, B> = {}): Model<Name, TableName, C, N, B> {
   const tableName = (options.tableName ?? snakeCase(name)) as TableName
   const table = buildTable(name, tableName, columns, options as unknown as ModelOptions<Record<string, AnyColumn>>)
@@ -169,7 +169,7 @@ export function defineTable<
   const TableName extends string,
   C extends Record<string, AnyColumn>,
   const N extends Naming = 'preserve'
-> (tableName: TableName, columns: C, options: Omit<ModelOptions<C, TableName, N>, 'tableName'> = {}): Model<TableName, TableName, C, N> {
+> (tableName: TableName, columns: C, options: Omit<ModelOptions<C, TableName, N>, 'tableName' | keyof ModelBehaviour<C, unknown>> = {}): Model<TableName, TableName, C, N> {
   return defineModel<TableName, C, TableName, N>(tableName, columns, { ...options, tableName })
 }
 
