@@ -1,6 +1,5 @@
 import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
-import { ModelDefinitionError } from '../model/model-definition-error.ts'
 import { EntityBehaviour } from './entity-behaviour.ts'
 import { INSPECT, representationOf } from './entity-representation.ts'
 import { valueCheck, type ValueCheck } from './value-check.ts'
@@ -334,7 +333,6 @@ function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColu
   Object.defineProperty(prototype, INSPECT, { ...printed, value: function inspect (this: Record<string, unknown>) { return represent(this) } })
   const methods = table.model.behaviour?.methods ?? {}
   for (const [name, descriptor] of Object.entries(methods)) {
-    if (table.relations.has(name)) throw new ModelDefinitionError(table.modelName, `has a method "${name}" and a relationship of that name; rename one of them`)
     Object.defineProperty(prototype, name, { ...descriptor, enumerable: false })
   }
   const relationNames = [...table.relations.keys()]

@@ -157,11 +157,9 @@ t.test('a method may not take the name of a column, a relationship or toJSON', a
   const Owner = defineModel('Owner', { id: c.integer().primaryKey() }, { methods: { items () { return [] } } })
   const Item = defineModel('Item', { id: c.integer().primaryKey(), ownerId: c.integer().references(() => Owner) })
   await eachDb(t, async (t, database) => {
-    const app = await buildReadyApp(t, database, {
+    const registering = buildReadyApp(t, database, {
       models: { Owner, Item, ownerRelations: relations(Owner, ({ hasMany }) => ({ items: hasMany(() => Item, 'ownerId') })) }
     })
-    const session = app.db.session()
-    t.teardown(() => session.close())
-    t.throws(() => session.add(Owner, {}), /Owner has a method "items" and a relationship of that name/)
+    await t.rejects(registering, new ModelDefinitionError('Owner', 'has a method "items" and a relationship of that name; rename one of them'), 'at registration')
   }, ['sqlite'])
 })
