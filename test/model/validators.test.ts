@@ -103,3 +103,24 @@ t.test('in a route, a refused value is a 400 naming the model and field', async 
   const created = await app.inject({ method: 'POST', url: '/events', payload: { title: 'Launch', seats: 1 } })
   t.equal(created.statusCode, 201)
 })
+
+t.test('what a before-hook sets is validated', async (t) => {
+  const Page = defineModel('Page', {
+    id: c.integer().primaryKey(),
+    title: c.string(100),
+    slug: c.string(100).default('').validate((value) => /^[a-z-]+$/.test(value) || 'may hold a-z and - only')
+  }, {
+    hooks: { beforeInsert (page) { page.slug = page.title.toLowerCase().replaceAll(' ', '-') } }
+  })
+  await eachDb(t, async (t, database) => {
+    const app = await buildReadyApp(t, database, { models: { Page } })
+    await app.db.createAll()
+    const session = app.db.session()
+    t.teardown(() => session.close())
+    session.add(Page, { title: 'Chapter 2' })
+    await t.rejects(session.commit(), { message: 'Invalid value for Page.slug: it may hold a-z and - only' })
+    const page = session.add(Page, { title: 'Hello World' })
+    await session.commit()
+    t.equal(page.slug, 'hello-world')
+  })
+})
