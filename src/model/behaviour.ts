@@ -1,14 +1,7 @@
 import type { AnyColumn } from './column.ts'
 import type { RowOf } from './infer.ts'
 
-/**
- * What a column validator answers: `true` or nothing when the value is valid, `false` or
- * the problem (read after "it": `'is not an email address'`) when it is not.
- */
-export type ValidationResult = boolean | string | undefined | void
-
-/** A column validator (`c.string(120).validate((value) => …)`); never called with null. */
-export type ColumnValidator<T> = (value: T) => ValidationResult
+export type { ColumnValidator, ValidationResult } from './column.ts'
 
 /** What a model validator answers: nothing when valid, else property → problem (read after "it"). */
 export type ModelValidationResult<C> = { readonly [K in keyof C]?: string } | undefined | void

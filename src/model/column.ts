@@ -1,5 +1,4 @@
 import type { TSchema } from '@sinclair/typebox'
-import type { ColumnValidator } from './behaviour.ts'
 
 /** The portable column types; each dialect maps them to its native type in `dialect/<db>/`. */
 export type ColumnKind =
@@ -19,6 +18,15 @@ export interface ReferenceOptions {
   /** Constraint name; by default `fk_<table>_<column>_<referenced table>`. */
   name?: string
 }
+
+/**
+ * What a column validator answers: `true` or nothing when the value is valid, `false` or
+ * the problem (read after "it": `'is not an email address'`) when it is not.
+ */
+export type ValidationResult = boolean | string | undefined | void
+
+/** A column validator (`c.string(120).validate((value) => …)`); never called with null. */
+export type ColumnValidator<T> = (value: T) => ValidationResult
 
 /** A server-side default: a literal, or raw SQL written as `{ sql: 'CURRENT_TIMESTAMP' }`. */
 export type ServerDefault = string | number | boolean | { readonly sql: string }
