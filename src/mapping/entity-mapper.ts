@@ -278,6 +278,8 @@ export class EntityMapper {
 
 /** Marks the prototypes of entities (see {@link plainOf}). */
 const ENTITY = Symbol('fastify-orm.entity')
+/** On an entity prototype: the model's methods and getters alone, the prototype of its JSON copies. */
+const COMPUTED = Symbol('fastify-orm.computed')
 
 function isEntity (value: unknown): value is object {
   return typeof value === 'object' && value !== null && ENTITY in value
@@ -294,7 +296,9 @@ function holdsEntities (value: unknown): boolean {
  */
 function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
   path.add(entity)
-  const plain: Record<string, unknown> = {}
+  // The model's getters stay readable on the copy, for a response schema that names them.
+  const computed = (entity as { [COMPUTED]?: object })[COMPUTED]
+  const plain: Record<string, unknown> = computed === undefined ? {} : Object.create(computed) as Record<string, unknown>
   const record = entity as Record<string, unknown>
   // for…in: the own columns and loaded relationships (the prototype's accessors are not
   // enumerable), without the array of pairs Object.entries would allocate.
@@ -332,9 +336,12 @@ function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColu
   Object.defineProperty(prototype, 'toString', { ...printed, value: function toString (this: Record<string, unknown>) { return represent(this) } })
   Object.defineProperty(prototype, INSPECT, { ...printed, value: function inspect (this: Record<string, unknown>) { return represent(this) } })
   const methods = table.model.behaviour?.methods ?? {}
+  const computed = {}
   for (const [name, descriptor] of Object.entries(methods)) {
     Object.defineProperty(prototype, name, { ...descriptor, enumerable: false })
+    Object.defineProperty(computed, name, { ...descriptor, enumerable: false })
   }
+  if (Object.keys(methods).length > 0) Object.defineProperty(prototype, COMPUTED, { value: computed })
   const relationNames = [...table.relations.keys()]
   // A table without relationships has no cycle to cut: its objects serialize as they are.
   if (relationNames.length > 0) {
