@@ -1,5 +1,3 @@
-import { randomBytes, scrypt as scryptCallback, type BinaryLike } from 'node:crypto'
-import { promisify } from 'node:util'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
@@ -20,13 +18,6 @@ export const databaseUrl = `sqlite:///${new URL('./app.db', import.meta.url).pat
 
 /** The example's committed revisions; the CLI reads this export as its default `--dir`. */
 export const migrationsDir = new URL('./migrations', import.meta.url).pathname
-
-const scrypt = promisify(scryptCallback) as (password: BinaryLike, salt: BinaryLike, length: number) => Promise<Buffer>
-
-async function hashPassword (password: string): Promise<string> {
-  const salt = randomBytes(16)
-  return `scrypt$${salt.toString('hex')}$${(await scrypt(password, salt, 32)).toString('hex')}`
-}
 
 /** A post as the API shows it: its tags by name. */
 function postJson (post: typeof Post.$row & { tags: Array<typeof Tag.$row> }) {
@@ -78,7 +69,8 @@ export async function buildApp (options: FastifyServerOptions & { databaseUrl?: 
   // Users and profiles
   app.post('/users', { schema: { body: NewUser, response: { 201: PublicUser } } }, async (request, reply) => {
     const { username, email, password } = request.body
-    const user = request.db.add(User, { username, email, passwordHash: await hashPassword(password) })
+    const user = request.db.add(User, { username, email })
+    await user.setPassword(password)
     await request.db.commit() // a duplicate username or email is a 409
     return reply.code(201).send(user)
   })

@@ -1,4 +1,8 @@
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type BinaryLike } from 'node:crypto'
+import { promisify } from 'node:util'
 import { c, defineModel, defineTable, relations } from 'fastify-orm'
+
+const scrypt = promisify(scryptCallback) as (password: BinaryLike, salt: BinaryLike, length: number) => Promise<Buffer>
 
 // The movies tutorial.
 export const Movie = defineModel('Movie', {
@@ -15,9 +19,26 @@ export const User = defineModel('User', {
   id: c.integer().primaryKey(),
   username: c.string(64).unique().index(),
   email: c.string(120).unique().index(),
-  passwordHash: c.string(200),
+  // Set by setPassword; empty for a user who cannot log in.
+  passwordHash: c.string(200).default(''),
   createdAt: c.dateTime().default(() => new Date())
-}, { naming: 'snake_case' })
+}, {
+  naming: 'snake_case',
+  methods: {
+    /** Stores a salted scrypt hash of the password (`scrypt$salt$key`), never the password. */
+    async setPassword (password: string) {
+      const salt = randomBytes(16)
+      this.passwordHash = `scrypt$${salt.toString('hex')}$${(await scrypt(password, salt, 32)).toString('hex')}`
+    },
+    async checkPassword (password: string): Promise<boolean> {
+      const [scheme, salt, key] = this.passwordHash.split('$')
+      if (scheme !== 'scrypt' || salt === undefined || key === undefined) return false
+      const expected = Buffer.from(key, 'hex')
+      return timingSafeEqual(await scrypt(password, Buffer.from(salt, 'hex'), expected.length), expected)
+    }
+  }
+  // Printed as <User 1 john>: the default picks the username.
+})
 
 export const Profile = defineModel('Profile', {
   id: c.integer().primaryKey(),

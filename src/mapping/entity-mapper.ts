@@ -1,6 +1,8 @@
 import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import { readerOf, type ColumnReader } from './column-readers.ts'
+import { EntityBehaviour } from './entity-behaviour.ts'
+import { INSPECT, representationOf } from './entity-representation.ts'
 import { valueCheck, type ValueCheck } from './value-check.ts'
 import type { RegisteredTable, ResolvedRelation } from '../model/registry.ts'
 
@@ -55,6 +57,8 @@ export class EntityMapper {
   readonly columns: readonly ModelColumn[]
   readonly keyColumns: readonly ModelColumn[]
   readonly relations: readonly ResolvedRelation[]
+  /** Validators, lifecycle hooks and `onUpdate` columns; undefined for a model without any. */
+  readonly behaviour: EntityBehaviour | undefined
   readonly #snapshots: readonly Snapshot[]
   readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
   readonly #readers: ReadonlyArray<ColumnReader | undefined>
@@ -74,7 +78,8 @@ export class EntityMapper {
     this.#readers = table.columns.map(readerOf)
     this.#checks = table.columns.map((column) => valueCheck(column.config))
     this.#checkByProperty = new Map(table.columns.flatMap((column, i) => this.#checks[i] === undefined ? [] : [[column.property, this.#checks[i] as ValueCheck]]))
-    this.#prototype = relationPrototype(table)
+    this.behaviour = EntityBehaviour.of(table)
+    this.#prototype = entityPrototype(table, this.keyColumns)
     this.#identityPrefix = `${table.tableName}\u0000`
   }
 
@@ -281,6 +286,8 @@ export class EntityMapper {
 
 /** Marks the prototypes of entities (see {@link plainOf}). */
 const ENTITY = Symbol('fastify-orm.entity')
+/** On an entity prototype: the model's methods and getters alone, the prototype of its JSON copies. */
+const COMPUTED = Symbol('fastify-orm.computed')
 
 function isEntity (value: unknown): value is object {
   return typeof value === 'object' && value !== null && ENTITY in value
@@ -297,7 +304,9 @@ function holdsEntities (value: unknown): boolean {
  */
 function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
   path.add(entity)
-  const plain: Record<string, unknown> = {}
+  // The model's getters stay readable on the copy, for a response schema that names them.
+  const computed = (entity as { [COMPUTED]?: object })[COMPUTED]
+  const plain: Record<string, unknown> = computed === undefined ? {} : Object.create(computed) as Record<string, unknown>
   const record = entity as Record<string, unknown>
   // for…in: the own columns and loaded relationships (the prototype's accessors are not
   // enumerable), without the array of pairs Object.entries would allocate.
@@ -323,11 +332,24 @@ function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
  * The prototype of a table's entities: one accessor per relationship that throws
  * {@link RelationNotLoadedError} until a value is assigned, which then becomes an own,
  * enumerable property (so loaded relationships serialize, unloaded ones stay invisible),
- * and a `toJSON` that stops at cycles.
+ * a `toJSON` that stops at cycles, the printed form (`toString`, `util.inspect`) and the
+ * model's methods and computed properties. Everything on it is non-enumerable: JSON and
+ * `for…in` see only the columns and loaded relationships.
  */
-function relationPrototype (table: RegisteredTable): object {
+function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColumn[]): object {
   const prototype = {}
   Object.defineProperty(prototype, ENTITY, { value: true })
+  const represent = representationOf(table, keyColumns)
+  const printed = { writable: true, configurable: true, enumerable: false }
+  Object.defineProperty(prototype, 'toString', { ...printed, value: function toString (this: Record<string, unknown>) { return represent(this) } })
+  Object.defineProperty(prototype, INSPECT, { ...printed, value: function inspect (this: Record<string, unknown>) { return represent(this) } })
+  const methods = table.model.behaviour?.methods ?? {}
+  const computed = {}
+  for (const [name, descriptor] of Object.entries(methods)) {
+    Object.defineProperty(prototype, name, { ...descriptor, enumerable: false })
+    Object.defineProperty(computed, name, { ...descriptor, enumerable: false })
+  }
+  if (Object.keys(methods).length > 0) Object.defineProperty(prototype, COMPUTED, { value: computed })
   const relationNames = [...table.relations.keys()]
   // A table without relationships has no cycle to cut: its objects serialize as they are.
   if (relationNames.length > 0) {

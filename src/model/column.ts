@@ -19,6 +19,15 @@ export interface ReferenceOptions {
   name?: string
 }
 
+/**
+ * What a column validator answers: `true` or nothing when the value is valid, `false` or
+ * the problem (read after "it": `'is not an email address'`) when it is not.
+ */
+export type ValidationResult = boolean | string | undefined | void
+
+/** A column validator (`c.string(120).validate((value) => …)`); never called with null. */
+export type ColumnValidator<T> = (value: T) => ValidationResult
+
 /** A server-side default: a literal, or raw SQL written as `{ sql: 'CURRENT_TIMESTAMP' }`. */
 export type ServerDefault = string | number | boolean | { readonly sql: string }
 
@@ -42,6 +51,10 @@ export interface ColumnConfig {
   readonly serverDefault?: ServerDefault
   readonly references?: { readonly target: ReferenceTarget } & ReferenceOptions
   readonly check?: string
+  /** Run at flush on each non-null value written (see {@link Column.validate}). */
+  readonly validators?: ReadonlyArray<ColumnValidator<never>>
+  /** Set by fastify-orm when a flush updates the row and the change leaves this column out. */
+  readonly onUpdate?: { readonly value: unknown } | { readonly factory: () => unknown }
 }
 
 /**
@@ -114,6 +127,30 @@ export class Column<T, N extends boolean = false, D extends boolean = false> {
    */
   references (target: ReferenceTarget, options: ReferenceOptions = {}): Column<T, N, D> {
     return new Column({ ...this.config, references: { target, ...options } })
+  }
+
+  /**
+   * A validator run at flush on the value of a new object, or of a changed one when this
+   * column changed (never on null). It returns `false` or the problem, read after "it"
+   * (`'is not an email address'`), to refuse the value with an `InvalidValueError`
+   * (400) naming the model and property. Several validators run in order.
+   *
+   * @example
+   * ```ts
+   * const email = c.string(120).validate((value) => value.includes('@') || 'is not an email address')
+   * ```
+   */
+  validate (validator: ColumnValidator<T>): Column<T, N, D> {
+    return new Column({ ...this.config, validators: [...this.config.validators ?? [], validator as ColumnValidator<never>] })
+  }
+
+  /**
+   * A value set when a flush updates the row and the change did not set this column itself
+   * (SQLAlchemy's `onupdate`): a value or a function, e.g. `.onUpdate(() => new Date())`.
+   */
+  onUpdate (value: T | (() => T)): Column<T, N, D> {
+    const onUpdate = typeof value === 'function' ? { factory: value as () => unknown } : { value }
+    return new Column({ ...this.config, onUpdate })
   }
 
   /** A CHECK constraint; the SQL expression is written by hand, e.g. `'year >= 1888'`. */

@@ -1,12 +1,13 @@
 import type { TSchema } from 'typebox'
+import type { BehaviourDefinition, ModelBehaviour } from './behaviour.ts'
 import type { AnyColumn, ColumnConfig, ModelColumn, ReferenceOptions, ReferenceTarget } from './column.ts'
 import { ModelDefinitionError } from './model-definition-error.ts'
 import { constraintName, snakeCase, type Naming, type SnakeCase } from './naming.ts'
 import { buildModelSchemas, type ModelSchemas } from './model-schemas.ts'
 import type { InsertOf, KyselyTableOf, RowOf, UpdateOf } from './infer.ts'
 
-/** Table-level options of {@link defineModel}. */
-export interface ModelOptions<C extends Record<string, AnyColumn>, TableName extends string = string, N extends Naming = Naming> {
+/** Table-level options of {@link defineModel}, and the model's behaviour ({@link ModelBehaviour}). */
+export interface ModelOptions<C extends Record<string, AnyColumn>, TableName extends string = string, N extends Naming = Naming, B = unknown> extends ModelBehaviour<C, B> {
   /** The table's name; by default the model name in snake_case (`BlogPost` → `blog_post`). */
   tableName?: TableName
   /** `'snake_case'` stores `passwordHash` in the column `password_hash`. Default `'preserve'`. */
@@ -69,7 +70,8 @@ export interface Model<
   Name extends string = string,
   TableName extends string = string,
   C extends Record<string, AnyColumn> = Record<string, AnyColumn>,
-  N extends Naming = Naming
+  N extends Naming = Naming,
+  B = unknown
 > {
   readonly name: Name
   readonly tableName: TableName
@@ -86,6 +88,10 @@ export interface Model<
   /** The Kysely table type, keyed by database column names. */
   readonly $kysely: KyselyTableOf<C, N>
   readonly $columnNames: { [K in keyof C]: ColumnNameOf<K, N> }
+  /** The methods and computed properties of the model's objects (see `MethodsOf`). */
+  readonly $methods: B
+  /** @internal Methods, representation, validators and hooks, as the session runs them. */
+  readonly behaviour: BehaviourDefinition
 }
 
 /**
@@ -103,6 +109,7 @@ export interface AnyModel {
   readonly $insert: object
   readonly $update: object
   readonly $kysely: object
+  readonly behaviour?: BehaviourDefinition
 }
 
 /**
@@ -127,10 +134,12 @@ export function defineModel<
   const Name extends string,
   C extends Record<string, AnyColumn>,
   const TableName extends string = SnakeCase<Name>,
-  const N extends Naming = 'preserve'
-> (name: Name, columns: C, options: ModelOptions<C, TableName, N> = {}): Model<Name, TableName, C, N> {
+  const N extends Naming = 'preserve',
+  B = unknown
+> (name: Name, columns: C, options: ModelOptions<C, TableName, N, B> = {}): Model<Name, TableName, C, N, B> {
   const tableName = (options.tableName ?? snakeCase(name)) as TableName
   const table = buildTable(name, tableName, columns, options as unknown as ModelOptions<Record<string, AnyColumn>>)
+  const behaviour = buildBehaviour(name, columns, options as unknown as ModelBehaviour<Record<string, AnyColumn>, object>)
   const byProperty = new Map(table.columns.map((column) => [column.property, column]))
   const model = {
     name,
@@ -138,9 +147,10 @@ export function defineModel<
     columns: Object.freeze({ ...columns }),
     primaryKey: Object.freeze(table.columns.filter((column) => table.primaryKey.columns.includes(column.name)).map((column) => column.property)),
     table,
-    schemas: buildModelSchemas(name, byProperty, table.primaryKey.columns)
+    schemas: buildModelSchemas(name, byProperty, table.primaryKey.columns),
+    behaviour
   }
-  return Object.freeze(model) as unknown as Model<Name, TableName, C, N>
+  return Object.freeze(model) as unknown as Model<Name, TableName, C, N, B>
 }
 
 /**
@@ -159,7 +169,7 @@ export function defineTable<
   const TableName extends string,
   C extends Record<string, AnyColumn>,
   const N extends Naming = 'preserve'
-> (tableName: TableName, columns: C, options: Omit<ModelOptions<C, TableName, N>, 'tableName'> = {}): Model<TableName, TableName, C, N> {
+> (tableName: TableName, columns: C, options: Omit<ModelOptions<C, TableName, N>, 'tableName' | keyof ModelBehaviour<C, unknown>> = {}): Model<TableName, TableName, C, N> {
   return defineModel<TableName, C, TableName, N>(tableName, columns, { ...options, tableName })
 }
 
@@ -234,6 +244,26 @@ function buildTable (modelName: string, tableName: string, columns: Record<strin
     checks,
     foreignKeys
   })
+}
+
+// Properties every object has already: a method of these names would hide them.
+const RESERVED = new Set(['constructor', '__proto__', 'toJSON'])
+
+function buildBehaviour (modelName: string, columns: Record<string, AnyColumn>, options: ModelBehaviour<Record<string, AnyColumn>, object>): BehaviourDefinition {
+  const methods = Object.getOwnPropertyDescriptors(options.methods ?? {})
+  for (const name of Object.keys(methods)) {
+    if (name in columns) throw new ModelDefinitionError(modelName, `has a method "${name}" and a column of that name; rename one of them`)
+    if (RESERVED.has(name)) throw new ModelDefinitionError(modelName, `cannot have a method named "${name}"`)
+  }
+  if (typeof options.repr === 'string' && !(options.repr in columns)) {
+    throw new ModelDefinitionError(modelName, `repr names "${options.repr}", which is not a column of ${modelName}`)
+  }
+  return Object.freeze({
+    methods: Object.freeze(methods),
+    repr: options.repr,
+    validate: options.validate,
+    hooks: Object.freeze({ ...options.hooks })
+  }) as BehaviourDefinition
 }
 
 function validateColumn (config: ColumnConfig, fail: (message: string) => never): void {

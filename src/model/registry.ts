@@ -78,6 +78,9 @@ export class ModelRegistry {
     for (const declared of declaredRelations) {
       const source = this.tableOf(declared.model)
       for (const [name, relation] of Object.entries(declared.relations)) {
+        if (declared.model.behaviour?.methods[name] !== undefined) {
+          throw new ModelDefinitionError(source.modelName, `has a method "${name}" and a relationship of that name; rename one of them`)
+        }
         (source.relations as Map<string, ResolvedRelation>).set(name, this.#resolveRelation(source, name, relation))
       }
     }

@@ -1,4 +1,5 @@
 import type { AnyModel } from '../model/define-model.ts'
+import type { MethodsOf } from '../model/behaviour.ts'
 import type { BelongsTo, HasMany, HasOne, ManyToMany, ModelRelations, Relation } from '../model/relations.ts'
 import type { Register } from '../model/register.ts'
 
@@ -31,8 +32,8 @@ type Related<Rel, Nested> =
  * `Loaded<typeof User, { posts: { tags: true } }>` has `posts: Array<Post & { tags: Tag[] }>`.
  */
 export type Loaded<M extends AnyModel, S> = [keyof NormalizeSpec<S> & keyof RelationsOf<M>] extends [never]
-  ? M['$row']
-  : M['$row'] & {
+  ? M['$row'] & MethodsOf<M>
+  : M['$row'] & MethodsOf<M> & {
     -readonly [K in keyof NormalizeSpec<S> & keyof RelationsOf<M>]: Related<RelationsOf<M>[K], NormalizeSpec<S>[K] extends true ? Record<never, never> : NormalizeSpec<S>[K]>
   }
 

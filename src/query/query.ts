@@ -1,6 +1,7 @@
 import { expressionBuilder, sql, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import { MultipleResultsError, NotFoundError, UnknownPropertyError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
+import type { MethodsOf } from '../model/behaviour.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import { resolvePageRequest, type PageRequestInput } from './page-request.ts'
@@ -66,7 +67,7 @@ type Property<M extends AnyModel> = keyof Row<M> & string
  *   .all()
  * ```
  */
-export class Query<M extends AnyModel, R = M['$row']> {
+export class Query<M extends AnyModel, R = M['$row'] & MethodsOf<M>> {
   readonly #props: QueryProps
 
   /** @internal Made by `session.query(Model)`. */

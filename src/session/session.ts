@@ -4,6 +4,7 @@ import type { EchoLogger } from '../engine/query-echo.ts'
 import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import type { AnyModel } from '../model/define-model.ts'
+import type { MethodsOf } from '../model/behaviour.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
 import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
 import type { AnyDatabase } from '../model/infer.ts'
@@ -20,8 +21,8 @@ export type TransactionOptions = TransactionSettings
 /** A primary-key value: the value itself, or for a composite key the values in key order or by property. */
 export type PrimaryKeyInput = string | number | bigint | ReadonlyArray<string | number | bigint> | Readonly<Record<string, string | number | bigint>>
 
-/** A tracked object of a model: a plain object with the model's properties. */
-export type EntityOf<M extends AnyModel> = M['$row']
+/** A tracked object of a model: a plain object with the model's properties, methods and computed properties. */
+export type EntityOf<M extends AnyModel> = M['$row'] & MethodsOf<M>
 
 /** Options of `app.db.session()`. */
 export interface SessionOptions {

@@ -44,6 +44,8 @@ export class UnitOfWork {
   readonly #inserted: InsertedBatch[] = []
   /** What flushes wrote in the open transaction, by model; undefined until a flush writes. */
   #flushed: Map<string, ModelChanges> | undefined
+  /** True once an object of a model with validators, hooks or `onUpdate` columns is tracked. */
+  #behaviours = false
 
   constructor (mappers: MapperSource) {
     this.#mappers = mappers
@@ -83,6 +85,7 @@ export class UnitOfWork {
       return
     }
     mapper.applyDefaults(entity)
+    if (mapper.behaviour !== undefined) this.#behaviours = true
     if (Object.getPrototypeOf(entity) === Object.prototype) Object.setPrototypeOf(entity, Object.getPrototypeOf(mapper.create()))
     for (const relation of mapper.relations) {
       if (mapper.isLoaded(entity, relation.name)) continue
@@ -217,7 +220,8 @@ export class UnitOfWork {
   get isLoneInsert (): boolean {
     if (this.#states.size !== 1) return false
     const [state] = this.#states.values() as Iterable<EntityState>
-    return state?.status === 'new' && state.mapper.relations.length === 0
+    // An afterInsert hook may fail after the INSERT: only a transaction can undo it.
+    return state?.status === 'new' && state.mapper.relations.length === 0 && state.mapper.behaviour?.hooks.afterInsert === undefined
   }
 
   /** True when a flush would write something: new or deleted objects, changed columns or relationships. */
@@ -255,13 +259,14 @@ export class UnitOfWork {
    *    (see `resolveOwnerships`), orphans and cascaded children are deleted, the children
    *    of deleted parents are deleted or get a null key (read first when not loaded; see
    *    `settleDeletedParents`);
-   * 2. what to write, every value checked before any statement is sent;
+   * 2. the models' before-hooks (insert, update, delete), then what to write: `onUpdate`
+   *    columns set, every value checked and validated before any statement is sent;
    * 3. what the new objects look like, to put them back if a statement fails;
    * 4. the statements: inserts, parents before children (multi-row INSERT … RETURNING where
    *    the database has it; same-table dependencies in rounds), each object's foreign keys
    *    taken from its parents; updates of changed columns only; many-to-many links;
    *    deletes, children first. On failure the new objects get back their values, and the
-   *    caller rolls back;
+   *    caller rolls back; then the after-hooks;
    * 5. only once every statement succeeded, the objects' states: loaded collections follow
    *    the new keys and the database's ON DELETE actions.
    */
@@ -272,6 +277,7 @@ export class UnitOfWork {
     const ownerships = resolveOwnerships(graph, memberships)
     cascadeDeletes(graph, memberships, ownerships)
     await settleDeletedParents(graph, ownerships, (relation, keys) => this.#loadChildren(target, relation, keys))
+    if (this.#behaviours) await this.#runBeforeHooks()
     const { inserts, deletes } = this.#pendingWrites()
     const before = this.#undoOfInserts(inserts)
     let updates: PendingUpdate[]
@@ -281,6 +287,7 @@ export class UnitOfWork {
       updates = await this.#updateAll(target, ownerships)
       linkChanges = await writeLinks(target, graph)
       await this.#deleteAll(target, deletes)
+      if (this.#behaviours) await runAfterHooks(before, updates, deletes, (entity) => this.#requireState(entity).mapper)
     } catch (error) {
       for (const { mapper, entities, undo } of before) entities.forEach((entity, i) => { restore(mapper, entity, undo[i] as InsertUndo) })
       throw error
@@ -311,12 +318,17 @@ export class UnitOfWork {
       const table = state.mapper.table.tableName
       if (state.status === 'new') {
         state.mapper.assertStorable(entity)
+        state.mapper.behaviour?.validate(entity)
         append(inserts, table, entity)
       } else if (state.status === 'deleted') {
         append(deletes, table, entity)
       } else {
-        const changes = state.mapper.changes(entity, state.snapshot as unknown[])
-        if (changes !== undefined) state.mapper.assertStorable(entity, changes)
+        let changes = state.mapper.changes(entity, state.snapshot as unknown[])
+        if (changes === undefined) continue
+        const behaviour = state.mapper.behaviour
+        if (behaviour?.applyOnUpdate(entity, changes) === true) changes = state.mapper.changes(entity, state.snapshot as unknown[]) as Record<string, unknown>
+        state.mapper.assertStorable(entity, changes)
+        behaviour?.validate(entity, changes)
       }
     }
     return { inserts, deletes }
@@ -362,11 +374,45 @@ export class UnitOfWork {
     for (const [entity, state] of this.#states) {
       if (state.status !== 'persistent') continue
       syncForeignKeys(state.mapper, entity, ownerships)
-      const changes = state.mapper.changes(entity, state.snapshot as unknown[])
-      if (changes) updates.push({ entity, state, changes })
+      let changes = state.mapper.changes(entity, state.snapshot as unknown[])
+      if (changes === undefined) continue
+      // A change only found now (a foreign key taken from a new parent) sets `onUpdate` columns too.
+      if (state.mapper.behaviour?.applyOnUpdate(entity, changes) === true) changes = state.mapper.changes(entity, state.snapshot as unknown[]) as Record<string, unknown>
+      updates.push({ entity, state, changes })
     }
     for (const { entity, state, changes } of updates) await updateRow(target, state.mapper, entity, changes)
     return updates
+  }
+
+  /**
+   * The before-hooks of the objects about to be written: beforeInsert of new ones,
+   * beforeDelete of deleted ones, beforeUpdate of those whose columns or `belongsTo`
+   * relationships changed. They run before any value is checked, so what they set is
+   * checked and written.
+   */
+  async #runBeforeHooks (): Promise<void> {
+    for (const [entity, state] of [...this.#states]) {
+      const hooks = state.mapper.behaviour?.hooks
+      if (hooks === undefined) continue
+      if (state.status === 'new') {
+        if (hooks.beforeInsert !== undefined) await hooks.beforeInsert(entity)
+      } else if (state.status === 'deleted') {
+        if (hooks.beforeDelete !== undefined) await hooks.beforeDelete(entity)
+      } else if (hooks.beforeUpdate !== undefined &&
+        (state.mapper.changes(entity, state.snapshot as unknown[]) !== undefined || this.#belongsToChanged(entity, state.mapper))) {
+        await hooks.beforeUpdate(entity)
+      }
+    }
+  }
+
+  #belongsToChanged (entity: Entity, mapper: EntityMapper): boolean {
+    for (const relation of mapper.relations) {
+      if (relation.kind !== 'belongsTo' || !mapper.isLoaded(entity, relation.name)) continue
+      const target = entity[relation.name] as Entity | null
+      const key = target === null ? null : target[this.#mappers.mapperOf(relation.target.model).keyColumns[0]?.property as string]
+      if (key !== entity[relation.foreignKey.property]) return true
+    }
+    return false
   }
 
   /** The DELETEs, tables children first. */
@@ -414,6 +460,7 @@ export class UnitOfWork {
       state.key = key
       state.snapshot = mapper.snapshot(entity)
     } else {
+      if (mapper.behaviour !== undefined) this.#behaviours = true
       this.#states.set(entity, { mapper, status: 'persistent', snapshot: mapper.snapshot(entity), key })
     }
     if (key === undefined) return
@@ -432,4 +479,22 @@ interface PendingUpdate {
   readonly entity: Entity
   readonly state: EntityState
   readonly changes: Record<string, unknown>
+}
+
+/** The after-hooks of what a flush wrote, once every statement succeeded (still in its transaction). */
+async function runAfterHooks (
+  inserted: readonly InsertedBatch[], updates: readonly PendingUpdate[], deletes: ReadonlyMap<string, Entity[]>, mapperOf: (entity: Entity) => EntityMapper
+): Promise<void> {
+  for (const { mapper, entities } of inserted) {
+    const hook = mapper.behaviour?.hooks.afterInsert
+    if (hook !== undefined) for (const entity of entities) await hook(entity)
+  }
+  for (const { entity, state } of updates) {
+    const hook = state.mapper.behaviour?.hooks.afterUpdate
+    if (hook !== undefined) await hook(entity)
+  }
+  for (const entities of deletes.values()) {
+    const hook = mapperOf(entities[0] as Entity).behaviour?.hooks.afterDelete
+    if (hook !== undefined) for (const entity of entities) await hook(entity)
+  }
 }

@@ -62,6 +62,9 @@ t.test('blog', async (t) => {
       t.match(hash, /^scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}$/, 'scrypt$salt$key')
       t.notOk(hash.includes(PASSWORD), 'the hash does not contain the password')
       t.ok(stored?.createdAt instanceof Date, 'createdAt defaulted')
+      t.equal(await stored?.checkPassword(PASSWORD), true, 'the model method checks the password against the hash')
+      t.equal(await stored?.checkPassword(`${PASSWORD}x`), false)
+      t.equal(String(stored), `<User ${john.id} john>`, 'a user prints as model, key and username')
 
       // A passwordHash sent by the client is refused by name, never stored nor silently dropped.
       const sneaky = await http.post('/users', { username: 'mallory', email: 'mallory@example.com', password: PASSWORD, passwordHash: 'plain' })
