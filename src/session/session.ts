@@ -6,7 +6,7 @@ import type { ModelColumn } from '../model/column.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
 import type { AddValues, Added, EntityOf, LoadSpecOf, WithLoaded } from '../query/loaded-types.ts'
-import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
+import { currentMembers, loadRelations, type RelationSpec } from '../query/relation-loader.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import { keyCondition } from '../mapping/key-condition.ts'
@@ -215,6 +215,10 @@ export class Session<DB = unknown> {
     const unitOfWork = this.#uow
     if (transactional && !this.#connection.inTransaction) this.#connection.begin()
     try {
+      for (const { mapper, relation, entities } of unitOfWork.assignedUnloaded()) {
+        const members = await currentMembers(this.#queryRunner, mapper, relation, entities)
+        for (const [entity, list] of members) unitOfWork.snapshotCollection(entity, relation.name, list)
+      }
       const capabilities = this.#pool.capabilities
       return await unitOfWork.flush({
         builder: this.#pool.kysely as unknown as Kysely<AnyDatabase>,
