@@ -111,6 +111,26 @@ t.test('relationship writes', async (t) => {
       t.equal(await countRows(app, 'tag'), 4)
     })
 
+    await t.test('assigning an empty list to an unloaded many-to-many unlinks everything', async (t) => {
+      const k = await seed(app)
+      const s = open(t)
+      const post = as<PostE>(await s.getOr404(Post, k.p1))
+      post.tags = []
+      await s.commit()
+      t.same(await linkRows(app), [])
+      t.equal(await countRows(app, 'tag'), 3, 'the tags stay')
+    })
+
+    await t.test('assigning an unloaded hasOne: the new child gets the key', async (t) => {
+      const k = await seed(app)
+      const s = open(t)
+      const alan = as<UserE>(await s.getOr404(User, k.alan))
+      alan.profile = as<ProfileE>(s.add(Profile, { bio: 'Turing', user: alan } as never))
+      await s.commit()
+      const rows = await raw(app).selectFrom('profile').select(['bio', 'user_id']).orderBy('bio').execute()
+      t.same(rows.map((row) => [row.bio, Number(row.user_id)]), [['Countess', k.ada], ['Turing', k.alan]])
+    })
+
     await t.test('assigning an unloaded one-to-many: children left out are orphans', async (t) => {
       const k = await seed(app)
       const s = open(t)
