@@ -79,7 +79,7 @@ export async function buildApp (options: FastifyServerOptions & { databaseUrl?: 
   })
   app.put('/users/:id/profile', { schema: { params: IdParams, body: ProfileBody, response: { 200: Profile.schemas.row } } }, async (request) => {
     const user = await request.db.query(User).filterBy({ id: request.params.id }).with('profile').firstOr404(`User ${request.params.id} not found`)
-    const profile = user.profile ?? request.db.add(Profile, { userId: user.id })
+    const profile = user.profile ?? request.db.add(Profile, { user })
     profile.bio = request.body.bio
     await request.db.commit()
     return profile
@@ -96,7 +96,7 @@ export async function buildApp (options: FastifyServerOptions & { databaseUrl?: 
     const { tags: names, ...fields } = request.body
     const existing = names.length === 0 ? [] : await request.db.query(Tag).where('name', 'in', names).all()
     const tags = names.map((name) => existing.find((tag) => tag.name === name) ?? request.db.add(Tag, { name }))
-    const post = Object.assign(request.db.add(Post, { ...fields, userId: user.id }), { tags })
+    const post = request.db.add(Post, { ...fields, author: user, tags })
     await request.db.commit()
     return reply.code(201).send(postJson(post))
   })

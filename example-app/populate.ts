@@ -23,11 +23,11 @@ try {
   if (!await db.query(User).filterBy({ username: 'john' }).exists()) {
     // A placeholder hash: these sample users cannot log in.
     const john = db.add(User, { username: 'john', email: 'john@example.com', passwordHash: 'sample-user-no-login' })
-    const boss = db.add(Employee, { name: 'Ada', managerId: null })
-    await db.flush() // gives john and Ada their ids
     const tags = [db.add(Tag, { name: 'python' }), db.add(Tag, { name: 'fastify' })]
-    Object.assign(db.add(Post, { title: 'Hello, Fastify', body: 'Moving from Flask-SQLAlchemy.', userId: john.id }), { tags })
-    db.add(Employee, { name: 'Grace', managerId: boss.id })
+    // Related objects in place of keys: the commit inserts john and the tags before the post.
+    db.add(Post, { title: 'Hello, Fastify', body: 'Moving from Flask-SQLAlchemy.', author: john, tags })
+    const boss = db.add(Employee, { name: 'Ada' })
+    db.add(Employee, { name: 'Grace', manager: boss })
     console.log("User 'john' with a post, two tags and two employees added.")
   }
   await db.commit()

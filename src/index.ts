@@ -24,6 +24,7 @@ export type { Engine } from './database/engine.ts'
 export type { EngineLogger } from './engine/database-pool.ts'
 export type { PoolStatus } from './engine/managed-driver.ts'
 export type { DialectCapabilities } from './dialect/orm-dialect.ts'
+export type { AddValues, Collection, Loaded, NotLoaded } from './query/loaded-types.ts'
 export { Session, type EntityOf, type PrimaryKeyInput, type SessionEngine, type SessionOptions, type TransactionOptions } from './session/session.ts'
 export type { FlushResult } from './session/unit-of-work.ts'
 

@@ -88,6 +88,22 @@ export class EntityMapper {
     return Object.assign(Object.create(this.#prototype) as Record<string, unknown>, values)
   }
 
+  /**
+   * Gives a new entity's relationship the value a new row has (an empty collection, null):
+   * loaded, yet left out of JSON while it holds nothing, as it is from the same object read
+   * back; assigning it (or filling the collection) puts it in.
+   */
+  startRelation (entity: Record<string, unknown>, relation: string, value: unknown[] | null): void {
+    Object.defineProperty(entity, relation, {
+      get: () => value,
+      set (this: object, assigned: unknown) {
+        Object.defineProperty(this, relation, { value: assigned, writable: true, enumerable: true, configurable: true })
+      },
+      enumerable: false,
+      configurable: true
+    })
+  }
+
   /** True when the entity holds a loaded value for the relationship. */
   isLoaded (entity: object, relation: string): boolean {
     return Object.prototype.hasOwnProperty.call(entity, relation)
@@ -288,6 +304,8 @@ export class EntityMapper {
 const ENTITY = Symbol('fastify-orm.entity')
 /** On an entity prototype: the model's methods and getters alone, the prototype of its JSON copies. */
 const COMPUTED = Symbol('fastify-orm.computed')
+/** The relationship names of a table, on its entities' prototype. */
+const RELATIONS = Symbol('fastify-orm.relations')
 
 function isEntity (value: unknown): value is object {
   return typeof value === 'object' && value !== null && ENTITY in value
@@ -297,10 +315,16 @@ function holdsEntities (value: unknown): boolean {
   return isEntity(value) || (Array.isArray(value) && value.some(isEntity))
 }
 
+/** A new entity's relationship still as {@link EntityMapper.startRelation} left it: an own property, not enumerable. */
+function isStarted (entity: object, name: string): boolean {
+  return Object.hasOwn(entity, name) && !Object.prototype.propertyIsEnumerable.call(entity, name)
+}
+
 /**
  * An entity as JSON: its columns and loaded relationships, recursively. Both sides of a
  * relationship are usually loaded (`user.posts[0].author === user`), so a relationship
  * leading back to an object already being serialized is left out instead of looping.
+ * A new entity's relationships are left out while they hold what they started with.
  */
 function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
   path.add(entity)
@@ -310,31 +334,39 @@ function plainOf (entity: object, path: Set<object>): Record<string, unknown> {
   const record = entity as Record<string, unknown>
   // for…in: the own columns and loaded relationships (the prototype's accessors are not
   // enumerable), without the array of pairs Object.entries would allocate.
-  for (const property in record) {
-    const value = record[property]
-    if (typeof value !== 'object' || value === null) {
-      plain[property] = value
-    } else if (Array.isArray(value)) {
-      const members = value as unknown[]
-      if (!members.some(isEntity)) plain[property] = members
-      else if (!members.some((member) => path.has(member as object))) plain[property] = members.map((member) => isEntity(member) ? plainOf(member, path) : member)
-    } else if (isEntity(value)) {
-      if (!path.has(value)) plain[property] = plainOf(value, path)
-    } else {
-      plain[property] = value
-    }
+  for (const property in record) putPlain(plain, property, record[property], path)
+  for (const name of (entity as { [RELATIONS]?: readonly string[] })[RELATIONS] ?? []) {
+    if (!isStarted(entity, name)) continue
+    const value = record[name]
+    if (value !== null && !(Array.isArray(value) && value.length === 0)) putPlain(plain, name, value, path)
   }
   path.delete(entity)
   return plain
+}
+
+function putPlain (plain: Record<string, unknown>, property: string, value: unknown, path: Set<object>): void {
+  if (typeof value !== 'object' || value === null) {
+    plain[property] = value
+  } else if (Array.isArray(value)) {
+    const members = value as unknown[]
+    if (!members.some(isEntity)) plain[property] = members
+    else if (!members.some((member) => path.has(member as object))) plain[property] = members.map((member) => isEntity(member) ? plainOf(member, path) : member)
+  } else if (isEntity(value)) {
+    if (!path.has(value)) plain[property] = plainOf(value, path)
+  } else {
+    plain[property] = value
+  }
 }
 
 /**
  * The prototype of a table's entities: one accessor per relationship that throws
  * {@link RelationNotLoadedError} until a value is assigned, which then becomes an own,
  * enumerable property (so loaded relationships serialize, unloaded ones stay invisible),
- * a `toJSON` that stops at cycles, the printed form (`toString`, `util.inspect`) and the
- * model's methods and computed properties. Everything on it is non-enumerable: JSON and
- * `for…in` see only the columns and loaded relationships.
+ * a `toJSON` that stops at cycles and leaves out unloaded relationships and a new
+ * entity's untouched ones (for `JSON.stringify` and Fastify's response serializer alike),
+ * the printed form (`toString`, `util.inspect`) and the model's methods and computed
+ * properties. Everything on it is non-enumerable: JSON and `for…in` see only the columns
+ * and loaded relationships.
  */
 function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColumn[]): object {
   const prototype = {}
@@ -351,12 +383,14 @@ function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColu
   }
   if (Object.keys(methods).length > 0) Object.defineProperty(prototype, COMPUTED, { value: computed })
   const relationNames = [...table.relations.keys()]
+  Object.defineProperty(prototype, RELATIONS, { value: relationNames })
   // A table without relationships has no cycle to cut: its objects serialize as they are.
   if (relationNames.length > 0) {
     Object.defineProperty(prototype, 'toJSON', {
-      // Without loaded relationships there is no cycle to cut either.
+      // A copy unless every relationship is loaded (own, enumerable) without objects in it:
+      // a response schema naming an unloaded one would read its throwing accessor.
       value: function toJSON (this: Record<string, unknown>) {
-        for (const name of relationNames) if (Object.hasOwn(this, name) && holdsEntities(this[name])) return plainOf(this, new Set())
+        for (const name of relationNames) if (!Object.prototype.propertyIsEnumerable.call(this, name) || holdsEntities(this[name])) return plainOf(this, new Set())
         return this
       },
       writable: true,

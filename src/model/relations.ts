@@ -18,23 +18,23 @@ interface RelationBase<Kind extends string, Target extends AnyModel> {
 }
 
 /** Many-to-one (or the owning side of one-to-one): this model holds the foreign key. */
-export interface BelongsTo<Target extends AnyModel = AnyModel> extends RelationBase<'belongsTo', Target> {
+export interface BelongsTo<Target extends AnyModel = AnyModel, Key extends string = string> extends RelationBase<'belongsTo', Target> {
   /** The property of this model holding the target's primary key. */
-  readonly foreignKey: string
+  readonly foreignKey: Key
 }
 
 /** One-to-many: the target holds a foreign key to this model. */
-export interface HasMany<Target extends AnyModel = AnyModel> extends RelationBase<'hasMany', Target> {
+export interface HasMany<Target extends AnyModel = AnyModel, Key extends string = string> extends RelationBase<'hasMany', Target> {
   /** The property of the target holding this model's primary key. */
-  readonly foreignKey: string
+  readonly foreignKey: Key
   readonly cascade: CascadeOptions
   /** See {@link ParentSideOptions.passiveDeletes}. */
   readonly passiveDeletes?: boolean
 }
 
 /** One-to-one, seen from the side without the foreign key. */
-export interface HasOne<Target extends AnyModel = AnyModel> extends RelationBase<'hasOne', Target> {
-  readonly foreignKey: string
+export interface HasOne<Target extends AnyModel = AnyModel, Key extends string = string> extends RelationBase<'hasOne', Target> {
+  readonly foreignKey: Key
   readonly cascade: CascadeOptions
   /** See {@link ParentSideOptions.passiveDeletes}. */
   readonly passiveDeletes?: boolean
@@ -77,11 +77,11 @@ type Property<M extends AnyModel> = keyof M['$row'] & string
 /** The builders passed to the `relations` callback. */
 export interface RelationBuilders<Source extends AnyModel> {
   /** Many-to-one: `author: belongsTo(() => User, 'userId')`. */
-  belongsTo<T extends AnyModel>(target: () => T, foreignKey: Property<Source>, options?: { inverse?: string }): BelongsTo<T>
+  belongsTo<T extends AnyModel, K extends Property<Source>>(target: () => T, foreignKey: K, options?: { inverse?: string }): BelongsTo<T, K>
   /** One-to-many: `posts: hasMany(() => Post, 'userId')`. */
-  hasMany<T extends AnyModel>(target: () => T, foreignKey: Property<T>, options?: ParentSideOptions): HasMany<T>
+  hasMany<T extends AnyModel, K extends Property<T>>(target: () => T, foreignKey: K, options?: ParentSideOptions): HasMany<T, K>
   /** One-to-one from the side without the key: `profile: hasOne(() => Profile, 'userId')`. */
-  hasOne<T extends AnyModel>(target: () => T, foreignKey: Property<T>, options?: ParentSideOptions): HasOne<T>
+  hasOne<T extends AnyModel, K extends Property<T>>(target: () => T, foreignKey: K, options?: ParentSideOptions): HasOne<T, K>
   /** Many-to-many: `tags: manyToMany(() => Tag, { through: () => postTag, sourceKey: 'postId', targetKey: 'tagId' })`. */
   manyToMany<T extends AnyModel, A extends AnyModel>(target: () => T, options: {
     through: () => A

@@ -1,13 +1,11 @@
 import { expressionBuilder, sql, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import { MultipleResultsError, NotFoundError, UnknownPropertyError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
-import type { MethodsOf } from '../model/behaviour.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import { resolvePageRequest, type PageRequestInput } from './page-request.ts'
 import { assertPageInRange, Pagination } from './pagination.ts'
-import type { Simplify } from '../model/infer.ts'
-import type { Loaded, RelationSpecOf } from './loaded-types.ts'
+import type { EntityOf, RelationSpecOf, WithLoaded } from './loaded-types.ts'
 import { loadJoined } from './joined-loader.ts'
 import { selectRows } from './select-rows.ts'
 import { loadRelations, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
@@ -67,7 +65,7 @@ type Property<M extends AnyModel> = keyof Row<M> & string
  *   .all()
  * ```
  */
-export class Query<M extends AnyModel, R = M['$row'] & MethodsOf<M>> {
+export class Query<M extends AnyModel, R = EntityOf<M>> {
   readonly #props: QueryProps
 
   /** @internal Made by `session.query(Model)`. */
@@ -126,9 +124,9 @@ export class Query<M extends AnyModel, R = M['$row'] & MethodsOf<M>> {
    * `with({ posts: { tags: true } })`. `with(spec, { strategy: 'joined' })` joins them into
    * the query instead: one statement in all (see {@link LoadStrategy}).
    */
-  with<const S extends RelationSpecOf<M>> (spec: S, options: WithOptions = {}): Query<M, Simplify<R & Loaded<M, S>>> {
+  with<const S extends RelationSpecOf<M>> (spec: S, options: WithOptions = {}): Query<M, WithLoaded<R, S>> {
     const eager = [...this.#props.eager, { spec: spec as RelationSpec, strategy: options.strategy ?? 'selectin' }]
-    return new Query<M, Simplify<R & Loaded<M, S>>>({ ...this.#props, eager })
+    return new Query<M, WithLoaded<R, S>>({ ...this.#props, eager })
   }
 
   /** Every matching row. */

@@ -83,6 +83,25 @@ async function loadOne (context: RelationLoaderContext, mapper: EntityMapper, ta
     })
     return targets
   }
+  const { groups, all } = await selectMembers(context, mapper, targetMapper, relation, entities)
+  const sourceKey = singleKey(mapper)
+  assignLoaded(context, relation, targetMapper, entities, (entity) => groups.get(String(entity[sourceKey.property])) ?? [])
+  return unique(all) as Entity[]
+}
+
+/**
+ * The members a collection or `hasOne` of each entity has in the database, without setting
+ * anything on the entities: what a collection assigned without being loaded replaces.
+ */
+export async function currentMembers (context: RelationLoaderContext, mapper: EntityMapper, relation: ResolvedRelation, entities: readonly Entity[]): Promise<Map<Entity, Entity[]>> {
+  const { groups } = await selectMembers(context, mapper, context.mapperOf(relation.target.model), relation, entities)
+  const sourceKey = singleKey(mapper)
+  return new Map(entities.map((entity) => [entity, groups.get(String(entity[sourceKey.property])) ?? []]))
+}
+
+/** The members of a parent-side relationship of `entities`, tracked, grouped by the parent's key. */
+async function selectMembers (context: RelationLoaderContext, mapper: EntityMapper, targetMapper: EntityMapper, relation: ResolvedRelation, entities: readonly Entity[]): Promise<{ groups: Map<string, Entity[]>, all: Entity[] }> {
+  const kysely = context.builder
   const sourceKey = singleKey(mapper)
   const keys = unique(entities.map((entity) => entity[sourceKey.property]))
   let groups: Map<string, Entity[]>
@@ -108,8 +127,7 @@ async function loadOne (context: RelationLoaderContext, mapper: EntityMapper, ta
     groups = new Map()
     rows.forEach((row, i) => append(groups, String(row[column]), all[i] as Entity))
   }
-  assignLoaded(context, relation, targetMapper, entities, (entity) => groups.get(String(entity[sourceKey.property])) ?? [])
-  return unique(all) as Entity[]
+  return { groups, all }
 }
 
 /**
@@ -126,7 +144,10 @@ export function assignLoaded (context: Pick<RelationLoaderContext, 'snapshotColl
     for (const entity of parents) {
       const target = membersOf(entity)[0] ?? null
       entity[name] = target
-      if (target !== null && inverse !== undefined) target[inverse] = entity
+      if (target !== null && inverse !== undefined) {
+        target[inverse] = entity
+        context.snapshotCollection(target, inverse, [entity])
+      }
     }
     return
   }

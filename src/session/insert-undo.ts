@@ -30,7 +30,9 @@ export function restore (mapper: EntityMapper, entity: Entity, undo: InsertUndo)
     else entity[column.property] = value
   })
   for (const relation of mapper.relations) {
-    if (undo.relations !== undefined && relation.name in undo.relations) entity[relation.name] = undo.relations[relation.name]
-    else if (mapper.isLoaded(entity, relation.name)) delete entity[relation.name]
+    if (undo.relations !== undefined && relation.name in undo.relations) {
+      // Unchanged, left as is: assigning would put a new object's untouched relationship in its JSON.
+      if (entity[relation.name] !== undo.relations[relation.name]) entity[relation.name] = undo.relations[relation.name]
+    } else if (mapper.isLoaded(entity, relation.name)) delete entity[relation.name]
   }
 }

@@ -4,9 +4,9 @@ import type { EchoLogger } from '../engine/query-echo.ts'
 import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import type { AnyModel } from '../model/define-model.ts'
-import type { MethodsOf } from '../model/behaviour.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
-import { loadRelations, type RelationSpec } from '../query/relation-loader.ts'
+import type { AddValues, Added, EntityOf, LoadSpecOf, WithLoaded } from '../query/loaded-types.ts'
+import { currentMembers, loadRelations, type RelationSpec } from '../query/relation-loader.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import { keyCondition } from '../mapping/key-condition.ts'
@@ -21,8 +21,7 @@ export type TransactionOptions = TransactionSettings
 /** A primary-key value: the value itself, or for a composite key the values in key order or by property. */
 export type PrimaryKeyInput = string | number | bigint | ReadonlyArray<string | number | bigint> | Readonly<Record<string, string | number | bigint>>
 
-/** A tracked object of a model: a plain object with the model's properties, methods and computed properties. */
-export type EntityOf<M extends AnyModel> = M['$row'] & MethodsOf<M>
+export type { EntityOf }
 
 /** Options of `app.db.session()`. */
 export interface SessionOptions {
@@ -167,7 +166,9 @@ export class Session<DB = unknown> {
 
   /**
    * Adds a new object of `model` (Flask-SQLAlchemy's `db.session.add(Model(...))`): client
-   * defaults are applied at once, the INSERT happens at the next flush or commit.
+   * defaults are applied at once, the INSERT happens at the next flush or commit. `values`
+   * may hold relationships (nested create): a related object for a `belongsTo` (its foreign
+   * key then taken from it at flush) or `hasOne`, an array for a collection.
    *
    * @example
    * ```ts
@@ -176,17 +177,17 @@ export class Session<DB = unknown> {
    * movie.id // set from the database
    * ```
    */
-  add<M extends AnyModel> (model: M, values: M['$insert']): EntityOf<M> {
+  add<M extends AnyModel, V extends AddValues<M>> (model: M, values: V & NoExtraKeys<V, AddValues<M>>): Added<M, V> {
     this.#assertOpen()
     const mapper = this.#mappings.mapperOf(model)
     const entity = mapper.create(values as Record<string, unknown>)
     this.#uow.add(mapper, entity)
-    return entity as EntityOf<M>
+    return entity as Added<M, V>
   }
 
   /** Adds several new objects of `model`; inserted together (multi-row INSERT) at flush. */
-  addAll<M extends AnyModel> (model: M, values: ReadonlyArray<M['$insert']>): Array<EntityOf<M>> {
-    return values.map((value) => this.add(model, value))
+  addAll<M extends AnyModel> (model: M, values: ReadonlyArray<AddValues<M>>): Array<Added<M, object>> {
+    return values.map((value) => this.add(model, value as never) as Added<M, object>)
   }
 
   /** Marks a loaded object for deletion at the next flush (a new one is simply dropped). */
@@ -214,6 +215,10 @@ export class Session<DB = unknown> {
     const unitOfWork = this.#uow
     if (transactional && !this.#connection.inTransaction) this.#connection.begin()
     try {
+      for (const { mapper, relation, entities } of unitOfWork.assignedUnloaded()) {
+        const members = await currentMembers(this.#queryRunner, mapper, relation, entities)
+        for (const [entity, list] of members) unitOfWork.snapshotCollection(entity, relation.name, list)
+      }
       const capabilities = this.#pool.capabilities
       return await unitOfWork.flush({
         builder: this.#pool.kysely as unknown as Kysely<AnyDatabase>,
@@ -321,23 +326,26 @@ export class Session<DB = unknown> {
   /**
    * Loads relationships of objects already loaded (SQLAlchemy's lazy load, made explicit
    * because JavaScript cannot load on property access). One query per relationship and
-   * level for all the objects given.
+   * level for all the objects given. Resolves to the same object(s), typed with the
+   * relationships loaded.
    *
    * @example
    * ```ts
-   * const user = await request.db.getOr404(User, id)
-   * await request.db.load(user, { posts: { tags: true } })
-   * user.posts[0].tags
+   * const user = await request.db.load(await request.db.getOr404(User, id), { posts: { tags: true } })
+   * user.posts[0]?.tags
    * ```
    */
-  async load (entities: object | readonly object[], spec: RelationSpec): Promise<void> {
+  load<E extends object, const S extends LoadSpecOf<E>> (entities: readonly E[], spec: S): Promise<Array<WithLoaded<E, S>>>
+  load<E extends object, const S extends LoadSpecOf<E>> (entity: E, spec: S): Promise<WithLoaded<E, S>>
+  async load (entities: object | readonly object[], spec: RelationSpec): Promise<unknown> {
     this.#assertOpen()
     const list = (Array.isArray(entities) ? entities : [entities]) as Array<Record<string, unknown>>
-    if (list.length === 0) return
+    if (list.length === 0) return entities
     const { mapper } = this.#uow.stateOf(list[0] as Record<string, unknown>)
     // As queries do: a reloaded collection would otherwise drop the objects pushed into it.
     await this.#queryRunner.autoflush()
     await loadRelations(this.#queryRunner, mapper, list, spec)
+    return entities
   }
 
   get #uow (): UnitOfWork {
@@ -452,6 +460,10 @@ export class Session<DB = unknown> {
     return result
   }
 }
+
+/** Refuses properties `V` has beyond `Allowed` (a generic parameter escapes excess-property checks). */
+type NoExtraKeys<V, Allowed> = [KeysOf<Allowed>] extends [never] ? unknown : string extends keyof V ? unknown : { [K in Exclude<keyof V, KeysOf<Allowed>>]: never }
+type KeysOf<T> = T extends unknown ? keyof T : never
 
 function keyValues (mapper: EntityMapper, key: PrimaryKeyInput): unknown[] {
   const columns = mapper.keyColumns

@@ -76,7 +76,7 @@ export class UnitOfWork {
   /**
    * Registers a new entity, to be inserted at the next flush. Its collections start empty
    * and a `hasOne` or a `belongsTo` without a key starts as null: a new row has no
-   * related rows yet.
+   * related rows yet (left out of JSON until assigned or filled, see `startRelation`).
    */
   add (mapper: EntityMapper, entity: Entity): void {
     const state = this.#states.get(entity)
@@ -89,9 +89,9 @@ export class UnitOfWork {
     if (Object.getPrototypeOf(entity) === Object.prototype) Object.setPrototypeOf(entity, Object.getPrototypeOf(mapper.create()))
     for (const relation of mapper.relations) {
       if (mapper.isLoaded(entity, relation.name)) continue
-      if (relation.kind === 'hasMany' || relation.kind === 'manyToMany') entity[relation.name] = []
-      else if (relation.kind === 'hasOne') entity[relation.name] = null
-      else if (entity[relation.foreignKey.property] === undefined || entity[relation.foreignKey.property] === null) entity[relation.name] = null
+      if (relation.kind === 'hasMany' || relation.kind === 'manyToMany') mapper.startRelation(entity, relation.name, [])
+      else if (relation.kind === 'hasOne') mapper.startRelation(entity, relation.name, null)
+      else if (entity[relation.foreignKey.property] === undefined || entity[relation.foreignKey.property] === null) mapper.startRelation(entity, relation.name, null)
     }
     this.#states.set(entity, { mapper, status: 'new', snapshot: undefined, key: undefined })
   }
@@ -102,6 +102,26 @@ export class UnitOfWork {
     let byRelation = collections.get(entity)
     if (!byRelation) collections.set(entity, byRelation = new Map())
     byRelation.set(relation, [...members])
+  }
+
+  /**
+   * Collections and `hasOne`s of loaded objects that were assigned without ever being loaded
+   * (`post.tags = [tag]`), by mapper and relationship: the flush must read what they hold in
+   * the database first, to unlink or orphan what the assignment left out.
+   */
+  assignedUnloaded (): Array<{ mapper: EntityMapper, relation: ResolvedRelation, entities: Entity[] }> {
+    const found = new Map<ResolvedRelation, { mapper: EntityMapper, relation: ResolvedRelation, entities: Entity[] }>()
+    for (const [entity, state] of this.#states) {
+      if (state.status !== 'persistent') continue
+      for (const relation of state.mapper.relations) {
+        if (relation.kind === 'belongsTo' || !state.mapper.isLoaded(entity, relation.name)) continue
+        if (this.#collections?.get(entity)?.has(relation.name) === true) continue
+        let group = found.get(relation)
+        if (!group) found.set(relation, group = { mapper: state.mapper, relation, entities: [] })
+        group.entities.push(entity)
+      }
+    }
+    return [...found.values()]
   }
 
   /** The mapper of a model (for loading relationships). */
@@ -245,7 +265,9 @@ export class UnitOfWork {
         continue
       }
       const current = membersOf(mapper, entity, relation)
-      const previous = this.#collections?.get(entity)?.get(relation.name) ?? []
+      const previous = this.#collections?.get(entity)?.get(relation.name)
+      // Assigned without being loaded: what it replaces is read at flush (see assignedUnloaded).
+      if (previous === undefined) return true
       if (current.length !== previous.length || current.some((member, i) => member !== previous[i] || !this.#states.has(member))) return true
     }
     return false

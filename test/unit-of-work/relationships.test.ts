@@ -223,7 +223,9 @@ t.test('relationships', async (t) => {
       t.same(orphan.tags, [])
       const keyed = as<PostE>(s.add(Post, { title: 't', body: 'b', userId: 1 }))
       t.throws(() => keyed.author, RelationNotLoadedError, 'with a key it is not known without a query')
-      t.match(JSON.parse(JSON.stringify(user)), { username: 'new', posts: [], profile: null })
+      const json = JSON.parse(JSON.stringify(user)) as Record<string, unknown>
+      t.match(json, { username: 'new' })
+      t.notOk('posts' in json || 'profile' in json, 'left out of JSON until assigned or filled, as from the object read back')
     })
 
     await t.test('pushing a new post into user.posts: userId and author set at flush', async (t) => {

@@ -2,8 +2,8 @@
 // so that the registration does not leak into the other tests. Never executed.
 import { expectTypeOf } from 'expect-type'
 import type { Kysely } from 'kysely'
-import type { Session } from '../../../src/index.ts'
-import { Employee, Post, User } from '../../fixtures/seed-models.ts'
+import type { EntityOf, Session } from '../../../src/index.ts'
+import { Employee, Post, Profile, Tag, User } from '../../fixtures/seed-models.ts'
 import type { seedModelsWithRelations } from '../../fixtures/seed-relations.ts'
 
 declare module '../../../src/index.ts' {
@@ -18,19 +18,19 @@ async function queries (): Promise<void> {
   const row = await db.kysely.selectFrom('post_tag').selectAll().executeTakeFirstOrThrow()
   expectTypeOf(row).toEqualTypeOf<{ post_id: number, tag_id: number }>()
 
-  // Plain queries return rows without relationships.
+  // Plain queries return objects whose relationships are not loaded.
   const users = await db.query(User).all()
-  expectTypeOf(users).toEqualTypeOf<Array<typeof User.$row>>()
-  // @ts-expect-error posts is not loaded, so not in the type
-  void users[0]!.posts
+  expectTypeOf(users).toEqualTypeOf<Array<EntityOf<typeof User>>>()
+  // @ts-expect-error posts is not loaded: reading it needs loading first
+  void users[0]!.posts.length
 
   // Eager loading adds the loaded relationships, nested ones included.
   const loaded = await db.query(User).with({ posts: { tags: true } }).with('profile').firstOr404()
   expectTypeOf(loaded.posts[0]!.title).toEqualTypeOf<string>()
   expectTypeOf(loaded.posts[0]!.tags[0]!.name).toEqualTypeOf<string>()
-  expectTypeOf(loaded.profile).toEqualTypeOf<(typeof import('../../fixtures/seed-models.ts').Profile.$row) | null>()
+  expectTypeOf(loaded.profile).toEqualTypeOf<EntityOf<typeof Profile> | null>()
   // @ts-expect-error author was not loaded for these posts
-  void loaded.posts[0]!.author
+  void loaded.posts[0]!.author.username
 
   // Joined loading has the same result type.
   const joined = await db.query(User).with({ posts: { tags: true } }, { strategy: 'joined' }).firstOr404()
@@ -39,11 +39,11 @@ async function queries (): Promise<void> {
   db.query(User).with('posts', { strategy: 'lazy' })
 
   const employees = await db.query(Employee).with(['manager', 'reports']).all()
-  expectTypeOf(employees[0]!.manager).toEqualTypeOf<typeof Employee.$row | null>()
-  expectTypeOf(employees[0]!.reports).toEqualTypeOf<Array<typeof Employee.$row>>()
+  expectTypeOf(employees[0]!.manager).toEqualTypeOf<EntityOf<typeof Employee> | null>()
+  expectTypeOf(employees[0]!.reports[0]!).toEqualTypeOf<EntityOf<typeof Employee>>()
 
   const page = await db.query(Post).with('tags').orderBy('id', 'desc').paginate({ page: 1 })
-  expectTypeOf(page.items[0]!.tags).toEqualTypeOf<Array<typeof import('../../fixtures/seed-models.ts').Tag.$row>>()
+  expectTypeOf(page.items[0]!.tags[0]!).toEqualTypeOf<EntityOf<typeof Tag>>()
 
   // @ts-expect-error unknown relationship name
   db.query(User).with('comments')
