@@ -47,6 +47,15 @@ interface QueryProps {
 export type RelatedQuery<T extends AnyModel> = Query<T, any, any>
 
 /**
+ * The condition of `has()` on the related model's query. Without registered types the
+ * related model is unknown: annotate the parameter, `(q: Query<typeof Tag>) => …`.
+ */
+export type RelatedCondition<T extends AnyModel> = AnyModel extends T
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- lets an unregistered app name the model it knows
+  ? (query: any) => Query<any, any, any>
+  : (query: Query<T>) => RelatedQuery<T>
+
+/**
  * How `with()` loads: `'selectin'` (default) sends one more SELECT per relationship and
  * level (`WHERE key IN (…)`), whatever the number of rows; `'joined'` LEFT JOINs the
  * relationships into the query itself: one statement in all, the choice for one object or
@@ -154,12 +163,12 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
    * — SQLAlchemy's `any()` / `has()`. A correlated `EXISTS (SELECT 1 …)`, so rows are never
    * repeated; a many-to-many goes through its association table.
    */
-  has<const N extends RelationshipName<M>> (relationship: N, condition?: (query: Query<TargetOf<M, N>>) => RelatedQuery<TargetOf<M, N>>): Query<M, R, J> {
+  has<const N extends RelationshipName<M>> (relationship: N, condition?: RelatedCondition<TargetOf<M, N>>): Query<M, R, J> {
     return this.#withFilter(this.#existsFilter(relationship, condition, false))
   }
 
   /** The rows with no related object (matching the condition, if any): `hasNot('tags')` is the posts without tags. */
-  hasNot<const N extends RelationshipName<M>> (relationship: N, condition?: (query: Query<TargetOf<M, N>>) => RelatedQuery<TargetOf<M, N>>): Query<M, R, J> {
+  hasNot<const N extends RelationshipName<M>> (relationship: N, condition?: RelatedCondition<TargetOf<M, N>>): Query<M, R, J> {
     return this.#withFilter(this.#existsFilter(relationship, condition, true))
   }
 

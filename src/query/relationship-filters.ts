@@ -62,7 +62,8 @@ export function relationshipJoin (mapper: EntityMapper, ref: string, name: strin
 export function applyJoins<Q extends SelectQueryBuilder<AnyDatabase, string, object>> (query: Q, joins: readonly JoinClause[]): Q {
   let joined = query
   for (const join of joins) {
-    joined = joined.innerJoin(`${join.table} as ${join.alias}` as never, join.on[0] as never, join.on[1] as never) as unknown as Q
+    const table = join.alias === join.table ? join.table : `${join.table} as ${join.alias}`
+    joined = joined.innerJoin(table as never, join.on[0] as never, join.on[1] as never) as unknown as Q
   }
   return joined
 }
@@ -91,7 +92,8 @@ export function existsRelated (builder: Kysely<AnyDatabase>, outer: EntityMapper
   }
   query = applyJoins(query, sub.joins).where(correlation)
   for (const filter of sub.filters) query = query.where(filter)
-  return negate ? sql<SqlBool>`not exists (${query})` : sql<SqlBool>`exists (${query})`
+  // A subquery interpolated in sql`` brings its own parentheses.
+  return negate ? sql<SqlBool>`not exists ${query}` : sql<SqlBool>`exists ${query}`
 }
 
 /**
@@ -119,7 +121,7 @@ export function memberOf (builder: Kysely<AnyDatabase>, parentMapper: EntityMapp
     const members = builder.selectFrom(`${through.table.tableName} as ${link}`)
       .select(sql.ref(`${link}.${through.target.column}`).as('member'))
       .where(sql.ref(`${link}.${through.source.column}`), '=', key)
-    return sql<SqlBool>`${sql.ref(`${table}.${singleKey(target).name}`)} in (${members})`
+    return sql<SqlBool>`${sql.ref(`${table}.${singleKey(target).name}`)} in ${members}`
   }
   return lazyExpression(build)
 }

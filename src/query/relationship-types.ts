@@ -3,7 +3,8 @@ import type { BelongsTo, HasMany, HasOne, ManyToMany, Relation } from '../model/
 import type { Register } from '../model/register.ts'
 import type { RelationsOf } from './loaded-types.ts'
 
-type Declared<M extends AnyModel> = keyof RelationsOf<M> extends never ? false : true
+// Without registered types RelationsOf is `{}` or a record of any name: then nothing is known.
+type Declared<M extends AnyModel> = string extends keyof RelationsOf<M> ? false : keyof RelationsOf<M> extends never ? false : true
 
 /** A model's relationship names of the given kinds; any name when the app registered no types. */
 type NamesOf<M extends AnyModel, Kind extends Relation> = AnyModel extends M
@@ -24,9 +25,11 @@ export type CollectionName<M extends AnyModel> = NamesOf<M, HasMany | ManyToMany
 /** The model a relationship points at; any model when the app registered no types. */
 export type TargetOf<M extends AnyModel, N extends string> = AnyModel extends M
   ? AnyModel
-  : N extends keyof RelationsOf<M>
-    ? RelationsOf<M>[N] extends { readonly target: () => infer T extends AnyModel } ? T : AnyModel
-    : AnyModel
+  : Declared<M> extends false
+    ? AnyModel
+    : N extends keyof RelationsOf<M>
+        ? RelationsOf<M>[N] extends { readonly target: () => infer T extends AnyModel } ? T : AnyModel
+      : AnyModel
 
 /** The joined relationships of a query: name → target model. */
 export type Joins = Record<string, AnyModel>
