@@ -10,7 +10,7 @@ import type { Loaded, RelationSpecOf } from './loaded-types.ts'
 import { loadJoined } from './joined-loader.ts'
 import { selectRows } from './select-rows.ts'
 import { loadRelations, relationOf, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
-import { applyJoins, existsRelated, freshName, relationshipJoin, type RelationshipJoin } from './relationship-filters.ts'
+import { applyJoins, existsRelated, freshName, qualifyFilters, relationshipJoin, type RelationshipJoin } from './relationship-filters.ts'
 import type { JoinableName, JoinedPath, JoinedValue, JoinedValues, Joins, RelationshipName, TargetOf } from './relationship-types.ts'
 
 /** The Kysely database of one model: its table alone. */
@@ -133,8 +133,8 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
   /** Orders by a property, or a joined relationship's (`'author.username'`); call again for further keys. */
   orderBy (property: Property<M> | JoinedPath<J>, direction: 'asc' | 'desc' = 'asc'): Query<M, R, J> {
     if (!property.includes('.')) return this.#with({ orders: [...this.#props.orders, { column: this.#column(property), direction }] })
-    const target = this.#target(property)
-    return this.#with({ orders: [...this.#props.orders, { column: target.column, direction, table: target.table }] })
+    const { column, table } = this.#target(property)
+    return this.#with({ orders: [...this.#props.orders, { column, direction, table }] })
   }
 
   /**
@@ -193,7 +193,8 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
 
   /** Every matching row. */
   async all (): Promise<R[]> {
-    const { runner, mapper, eager, filters, orders, limit, offset } = this.#props
+    const { runner, mapper, eager, orders, limit, offset } = this.#props
+    const filters = this.#rootFilters
     await runner.autoflush()
     const joined = eager.filter((load) => load.strategy === 'joined').map((load) => load.spec)
     let entities: Array<Record<string, unknown>>
@@ -243,7 +244,7 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
     await this.#props.runner.autoflush()
     let query = applyJoins(this.#props.runner.builder.selectFrom(this.#props.mapper.table.tableName), this.#props.joins ?? [])
       .select(sql<number | bigint | string>`count(*)`.as('count'))
-    for (const filter of this.#props.filters) query = query.where(filter)
+    for (const filter of this.#rootFilters) query = query.where(filter)
     const { rows } = await this.#props.runner.execute(query.compile())
     return Number((rows[0] as { count: unknown }).count)
   }
@@ -271,12 +272,12 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
   async exists (): Promise<boolean> {
     await this.#props.runner.autoflush()
     let query = applyJoins(this.#props.runner.builder.selectFrom(this.#props.mapper.table.tableName), this.#props.joins ?? []).select(sql<number>`1`.as('one'))
-    for (const filter of this.#props.filters) query = query.where(filter)
+    for (const filter of this.#rootFilters) query = query.where(filter)
     return (await this.#props.runner.execute(query.limit(1).compile())).rows.length > 0
   }
 
   #select (): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
-    return selectRows(this.#props.runner.builder, { ...this.#props, tableName: this.#props.mapper.table.tableName })
+    return selectRows(this.#props.runner.builder, { ...this.#props, filters: this.#rootFilters, tableName: this.#props.mapper.table.tableName })
   }
 
   #expressionBuilder (): ExpressionBuilder<AnyDatabase, string> {
@@ -291,6 +292,12 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
     return column.name
   }
 
+  /** The filters, their columns qualified once joined tables may have columns of the same names. */
+  get #rootFilters (): ReadonlyArray<Expression<SqlBool>> {
+    const { filters, joins = [] } = this.#props
+    return joins.length === 0 ? filters : qualifyFilters(filters, this.#ref)
+  }
+
   /** The table's name in the statement. */
   get #ref (): string {
     return this.#props.ref ?? this.#props.mapper.table.tableName
@@ -301,11 +308,12 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
    * a joined relationship's model; with its mapper (for the value check) and its
    * qualified reference (a join may bring columns of the same name).
    */
-  #target (path: string): { ref: string, table: string, column: string, mapper: EntityMapper, property: string } {
+  #target (path: string): { ref: string, table: string | undefined, column: string, mapper: EntityMapper, property: string } {
     const dot = path.indexOf('.')
     if (dot < 0) {
+      // Unqualified, as without joins; qualified at compile time once joins are there.
       const column = this.#column(path)
-      return { ref: `${this.#ref}.${column}`, table: this.#ref, column, mapper: this.#props.mapper, property: path }
+      return { ref: column, table: undefined, column, mapper: this.#props.mapper, property: path }
     }
     const name = path.slice(0, dot)
     const property = path.slice(dot + 1)

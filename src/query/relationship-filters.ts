@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type OperationNode, type SelectQueryBuilder, type SqlBool } from 'kysely'
+import { OperationNodeTransformer, ReferenceNode, sql, TableNode, type ColumnNode, type Expression, type Kysely, type OperationNode, type SelectQueryBuilder, type SelectQueryNode, type SqlBool } from 'kysely'
 import { InvalidArgumentError } from '../errors.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
@@ -27,6 +27,39 @@ export interface Subselection {
   readonly ref: string
   readonly joins: readonly JoinClause[]
   readonly filters: ReadonlyArray<Expression<SqlBool>>
+}
+
+/**
+ * Names the table of every column reference that names none (`id` → `post.id`), except
+ * inside subqueries, whose columns are their own tables'. A query's filters name its own
+ * columns alone; once a joined table may have a column of the same name, they must say
+ * whose.
+ */
+class QualifyColumns extends OperationNodeTransformer {
+  readonly #table: string
+
+  constructor (table: string) {
+    super()
+    this.#table = table
+  }
+
+  protected override transformSelectQuery (node: SelectQueryNode): SelectQueryNode {
+    return node
+  }
+
+  protected override transformReference (node: ReferenceNode): ReferenceNode {
+    if (node.table !== undefined || node.column.kind !== 'ColumnNode') return node
+    return ReferenceNode.create(node.column as ColumnNode, TableNode.create(this.#table))
+  }
+}
+
+/** The filters with their unqualified columns given to `table` (when compiled). */
+export function qualifyFilters (filters: ReadonlyArray<Expression<SqlBool>>, table: string): Array<Expression<SqlBool>> {
+  const qualify = new QualifyColumns(table)
+  return filters.map((filter) => ({
+    get expressionType () { return undefined },
+    toOperationNode: () => qualify.transformNode(filter.toOperationNode())
+  }))
 }
 
 /** `base`, or `base_1`, `base_2`, … : the first name not in `taken`. */
@@ -91,7 +124,7 @@ export function existsRelated (builder: Kysely<AnyDatabase>, outer: EntityMapper
     correlation = sql<SqlBool>`${sql.ref(`${sub.ref}.${relation.foreignKey.column}`)} = ${sql.ref(outerKey)}`
   }
   query = applyJoins(query, sub.joins).where(correlation)
-  for (const filter of sub.filters) query = query.where(filter)
+  for (const filter of qualifyFilters(sub.filters, sub.ref)) query = query.where(filter)
   // A subquery interpolated in sql`` brings its own parentheses.
   return negate ? sql<SqlBool>`not exists ${query}` : sql<SqlBool>`exists ${query}`
 }

@@ -38,7 +38,9 @@ export function selectRows (builder: Kysely<AnyDatabase>, selection: RowSelectio
     orders.forEach(({ column, table }, i) => { if (table !== undefined) query = query.select(sql.ref(`${table}.${column}`).as(orderKey(i))) })
   }
   for (const filter of filters) query = query.where(filter)
-  for (const { column, direction, table } of orders) query = query.orderBy(sql.ref(`${table ?? tableName}.${column}`), direction)
+  // With joins, the table's own columns are named with it: a joined table may have the same names.
+  const own = joins.length === 0 ? undefined : tableName
+  for (const { column, direction, table = own } of orders) query = query.orderBy(sql.ref(table === undefined ? column : `${table}.${column}`), direction)
   if (limit !== undefined) query = query.limit(limit)
   // MySQL and SQLite cannot OFFSET without a LIMIT; their "no limit" is a huge one.
   if (offset !== undefined) query = (limit === undefined ? query.limit(Number.MAX_SAFE_INTEGER) : query).offset(offset)

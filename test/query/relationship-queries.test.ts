@@ -56,9 +56,13 @@ t.test('relationship queries', async (t) => {
       t.same(titles(await s.query(Post).join('author').where('id', '>', 0).filterBy({ title: 'p2' }).orderBy('id').all()), ['p2'])
       t.same(titles(await s.query(Post).where('title', '<>', 'p9').join('author').where('author.username', '=', 'ada').orderBy('id', 'desc').all()), ['p2', 'p1'],
         'filters written before the join still name the query\'s own table')
+      t.same(titles(await s.query(Post).where((eb) => eb.or([eb('id', '<', 0), eb('title', '=', 'p3')])).join('author').all()), ['p3'],
+        'so do the columns of an expression callback')
 
       const statements = await log.during(() => s.query(Post).join('author').where('author.username', '=', 'ada').all())
-      t.match(plain(statements[0]!.sql), /inner join user as author on author\.id = post\.user_id/, 'an inner join on the foreign key')
+      t.match(plain(statements[0]!.sql), /^select post\.\* from post inner join user as author on author\.id = post\.user_id where author\.username = /, 'an inner join on the foreign key')
+      const plainQuery = await log.during(() => s.query(Post).where('title', '=', 'p1').orderBy('id').all())
+      t.match(plain(plainQuery[0]!.sql), /^select \* from post where title = .* order by id asc$/, 'without joins, the SQL is unchanged')
     })
 
     await t.test('count, exists, first, paginate and both loading strategies keep the join', async (t) => {
