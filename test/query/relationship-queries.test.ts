@@ -103,6 +103,10 @@ t.test('relationship queries', async (t) => {
       const withReports = as<EmployeeE[]>(await s.query(Employee).join('manager').where('manager.name', '=', 'Boss').orderBy('name')
         .with('reports', { strategy: 'joined' }).all())
       t.same(withReports.map((employee) => [employee.name, employee.reports.map((report) => report.name)]), [['Lead', ['Dev1', 'Dev2']], ['Solo', []]])
+      const byManager = as<EmployeeE[]>(await s.query(Employee).join('manager').orderBy('manager.name').orderBy('name', 'desc')
+        .with(['reports', 'manager'], { strategy: 'joined' }).all())
+      t.same(byManager.map((employee) => [employee.name, employee.manager?.name, employee.reports.length]),
+        [['Solo', 'Boss', 0], ['Lead', 'Boss', 2], ['Dev2', 'Lead', 0], ['Dev1', 'Lead', 0]], 'the joined load follows the joined order')
       await seedBlog(app)
     })
 
@@ -131,6 +135,9 @@ t.test('relationship queries', async (t) => {
       // nested: a condition with its own has() and join()
       t.same(names(await s.query(User).has('posts', (q) => postQuery(q).has('tags', (tags) => tagQuery(tags).where('name', '=', 'x'))).all()), ['ada'])
       t.same(names(await s.query(Tag).has('posts', (q) => postQuery(q).join('author').where('author.username', '=', 'ada')).orderBy('name').all()), ['x', 'y'])
+      // count, paginate and joined loading keep the subquery
+      const page = await s.query(User).has('posts').orderBy('username').with('posts', { strategy: 'joined' }).paginate({ page: 1, perPage: 1 })
+      t.same([page.total, names(page.items), titles(as<UserE[]>(page.items)[0]!.posts)], [2, ['ada'], ['p1', 'p2']])
       // with a join on the outer query too
       t.same(titles(await s.query(Post).join('author').has('tags').where('author.username', '=', 'ada').orderBy('title').all()), ['p1', 'p2'])
 
