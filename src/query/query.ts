@@ -1,5 +1,5 @@
 import { expressionBuilder, sql, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
+import { InvalidArgumentError, MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase } from '../model/infer.ts'
@@ -348,6 +348,9 @@ export class Query<M extends AnyModel, R = M['$row'], J extends Joins = Record<n
     })
     if (condition !== undefined) sub = condition(sub as never)
     const props = sub.#props
+    if (props.orders.length > 0 || props.limit !== undefined || props.offset !== undefined || props.eager.length > 0) {
+      throw new InvalidArgumentError(`the condition of has('${name}') only filters (where, filterBy, join, has): drop its orderBy, limit, offset and with`)
+    }
     return existsRelated(runner.builder, mapper, outer, relation, { mapper: target, ref, joins: props.joins ?? [], filters: props.filters }, negate)
   }
 

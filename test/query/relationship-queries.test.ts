@@ -198,6 +198,7 @@ t.test('relationship queries', async (t) => {
       t.throws(() => s.query(Post).join('author').where('author.mail' as never, '=', 'a' as never), { constructor: UnknownPropertyError, message: /^User has no property "mail" \(properties: id, username, email/ })
       t.throws(() => s.query(Post).has('writers'), { constructor: UnknownRelationshipError, message: /Post has no relationship "writers"/ })
       t.throws(() => s.query(Post).has('tags', (q) => tagQuery(q).where('label' as never, '=', 'x' as never)), { constructor: UnknownPropertyError, message: /^Tag has no property "label"/ })
+      t.throws(() => s.query(Post).has('tags', (q) => tagQuery(q).orderBy('name').limit(1)), { constructor: InvalidArgumentError, message: /has\('tags'\) only filters/ })
       const ada = await s.query(User).filterBy({ username: 'ada' }).one()
       t.throws(() => s.related(ada, 'articles'), { constructor: UnknownRelationshipError, message: /User has no relationship "articles" \(relationships: posts, profile\)/ })
     })
