@@ -179,8 +179,8 @@ export class MultipleResultsError extends OrmError {
 export class UnknownPropertyError extends OrmError {
   readonly model: string
   readonly property: string
-  constructor (model: string, property: string, known: readonly string[]) {
-    super(`${model} has no property "${property}" (properties: ${known.join(', ')})`, 'ORM_UNKNOWN_PROPERTY', 500)
+  constructor (model: string, property: string, known: readonly string[], hint?: string) {
+    super(`${model} has no property "${property}" (properties: ${known.join(', ')})${hint === undefined ? '' : `; ${hint}`}`, 'ORM_UNKNOWN_PROPERTY', 500)
     this.model = model
     this.property = property
   }

@@ -41,7 +41,8 @@ export { relations, type BelongsTo, type CascadeOptions, type HasMany, type HasO
 
 // Queries and pagination
 
-export { Query, type ModelDatabase, type QueryExpression } from './query/query.ts'
+export { Query, type ModelDatabase, type QueryExpression, type RelatedCondition, type RelatedQuery } from './query/query.ts'
+export type { CollectionName, JoinableName, JoinedPath, JoinedValue, RelationshipName, TargetOf } from './query/relationship-types.ts'
 export type { RelationSpec } from './query/relation-loader.ts'
 export { Pagination, type IterPagesOptions, type PaginationInit, type PaginationJSON } from './query/pagination.ts'
 export type { PageRequestInput, PaginateOptions, RequestLike } from './query/page-request.ts'

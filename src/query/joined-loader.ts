@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type RawBuilder } from 'kysely'
 import type { ModelColumn } from '../model/column.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
-import { selectRows, type RowSelection } from './select-rows.ts'
+import { orderKey, selectRows, type RowSelection } from './select-rows.ts'
 import { assignLoaded, normalize, relationOf, singleKey, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 
 type Entity = Record<string, unknown>
@@ -46,7 +46,7 @@ interface JoinNode {
 export async function loadJoined (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): Promise<Entity[]> {
   const { nodes, head, tail } = statementParts(context, root, specs)
   // Only the root's page (its filters' values) changes from call to call: compile that alone.
-  const page = selectRows(context.builder, { ...root, tableName: root.mapper.table.tableName }).compile()
+  const page = selectRows(context.builder, { ...root, tableName: root.mapper.table.tableName }, true).compile()
   const { rows } = await context.execute(CompiledQuery.raw(`${head}(${page.sql})${tail}`, [...page.parameters]))
   return rebuild(context, nodes, rows as Array<Record<string, unknown>>)
 }
@@ -75,7 +75,7 @@ function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs
     sql`${sql.id(node.alias, column.name)} as ${sql.id(node.columns[i] as string)}`))
   const joins = nodes.slice(1).map((node) => joinClause(node))
   const order = [
-    ...root.orders.map(({ column, direction }) => sql`${sql.id(top.alias, column)} ${sql.raw(direction)}`),
+    ...root.orders.map(({ column, direction, table }, i) => sql`${sql.id(top.alias, table === undefined ? column : orderKey(i))} ${sql.raw(direction)}`),
     ...nodes.map((node) => sql`${sql.id(node.alias, singleKey(node.mapper).name)}`)
   ]
   parts = {

@@ -1,5 +1,5 @@
 import { expressionBuilder, sql, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { MultipleResultsError, NotFoundError, UnknownPropertyError } from '../errors.ts'
+import { InvalidArgumentError, MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase } from '../model/infer.ts'
@@ -8,7 +8,9 @@ import { assertPageInRange, Pagination } from './pagination.ts'
 import type { EntityOf, RelationSpecOf, WithLoaded } from './loaded-types.ts'
 import { loadJoined } from './joined-loader.ts'
 import { selectRows } from './select-rows.ts'
-import { loadRelations, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
+import { loadRelations, relationOf, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
+import { applyJoins, existsRelated, freshName, qualifyFilters, relationshipJoin, type RelationshipJoin } from './relationship-filters.ts'
+import type { JoinableName, JoinedPath, JoinedValue, JoinedValues, Joins, RelationshipName, TargetOf } from './relationship-types.ts'
 
 /** The Kysely database of one model: its table alone. */
 export type ModelDatabase<M extends AnyModel> = { [T in M['tableName']]: M['$kysely'] }
@@ -27,11 +29,30 @@ interface QueryProps {
   readonly mapper: EntityMapper
   readonly modelName: string
   readonly filters: ReadonlyArray<Expression<SqlBool>>
-  readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc' }>
+  readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc', readonly table?: string }>
   readonly limit: number | undefined
   readonly offset: number | undefined
   readonly eager: ReadonlyArray<{ readonly spec: RelationSpec, readonly strategy: LoadStrategy }>
+  /** Relationships joined with `join()`, in order. */
+  readonly joins?: readonly RelationshipJoin[]
+  /** The table's name in the statement: its own, or an alias inside an enclosing query's `has()`. */
+  readonly ref?: string
+  /** Names of the enclosing query that this one's aliases must not shadow. */
+  readonly outerNames?: readonly string[]
 }
+
+/** A query over a relationship's target, as a `has()` condition returns it (any loaded type, any joins). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the condition's result type and joins do not matter
+export type RelatedQuery<T extends AnyModel> = Query<T, any, any>
+
+/**
+ * The condition of `has()` on the related model's query. Without registered types the
+ * related model is unknown: annotate the parameter, `(q: Query<typeof Tag>) => …`.
+ */
+export type RelatedCondition<T extends AnyModel> = AnyModel extends T
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- lets an unregistered app name the model it knows
+  ? (query: any) => Query<any, any, any>
+  : (query: Query<T>) => RelatedQuery<T>
 
 /**
  * How `with()` loads: `'selectin'` (default) sends one more SELECT per relationship and
@@ -65,7 +86,7 @@ type Property<M extends AnyModel> = keyof Row<M> & string
  *   .all()
  * ```
  */
-export class Query<M extends AnyModel, R = EntityOf<M>> {
+export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record<never, AnyModel>> {
   readonly #props: QueryProps
 
   /** @internal Made by `session.query(Model)`. */
@@ -74,12 +95,13 @@ export class Query<M extends AnyModel, R = EntityOf<M>> {
   }
 
   /** Equality on each given property (`undefined` values are ignored, `null` means IS NULL). */
-  filterBy (values: Partial<Row<M>>): Query<M, R> {
+  filterBy (values: Partial<Row<M>> & JoinedValues<J>): Query<M, R, J> {
     const filters = Object.entries(values as Record<string, unknown>)
       .filter(([, value]) => value !== undefined)
       .map(([property, value]) => {
-        const column = sql.ref(this.#column(property))
-        this.#props.mapper.assertComparable(property, value)
+        const target = this.#target(property)
+        const column = sql.ref(target.ref)
+        target.mapper.assertComparable(target.property, value)
         return value === null ? sql<SqlBool>`${column} is null` : sql<SqlBool>`${column} = ${value}`
       })
     return this.#with({ filters: [...this.#props.filters, ...filters] })
@@ -89,32 +111,71 @@ export class Query<M extends AnyModel, R = EntityOf<M>> {
    * A typed comparison on a property (`=`, `<>`, `<`, `>=`, `in`, `not in`, `like`, `is`,
    * `is not`, …), or an expression built with Kysely's expression builder for and/or logic.
    */
-  where<K extends Property<M>>(property: K, operator: ComparisonOperatorExpression, value: Row<M>[K] | ReadonlyArray<Row<M>[K]> | null): Query<M, R>
-  where (expression: QueryExpression<M>): Query<M, R>
-  where (first: string | QueryExpression<M>, operator?: ComparisonOperatorExpression, value?: unknown): Query<M, R> {
+  where<K extends Property<M>>(property: K, operator: ComparisonOperatorExpression, value: Row<M>[K] | ReadonlyArray<Row<M>[K]> | null): Query<M, R, J>
+  /** A comparison on a joined relationship's property: `join('author').where('author.email', '=', email)`. */
+  where<P extends JoinedPath<J>>(path: P, operator: ComparisonOperatorExpression, value: JoinedValue<J, P> | ReadonlyArray<JoinedValue<J, P>> | null): Query<M, R, J>
+  where (expression: QueryExpression<M>): Query<M, R, J>
+  where (first: string | QueryExpression<M>, operator?: ComparisonOperatorExpression, value?: unknown): Query<M, R, J> {
     let filter: Expression<SqlBool>
     if (typeof first === 'function') {
       // The callback is typed against the model's table; at run time any builder serves.
       filter = (first as unknown as (eb: ExpressionBuilder<AnyDatabase, string>) => Expression<SqlBool>)(this.#expressionBuilder())
     } else {
       const eb = this.#expressionBuilder()
-      const column = this.#column(first)
-      this.#props.mapper.assertComparable(first, value)
-      filter = eb(column, operator as ComparisonOperatorExpression, value as never)
+      const target = this.#target(first)
+      target.mapper.assertComparable(target.property, value)
+      filter = eb(target.ref, operator as ComparisonOperatorExpression, value as never)
     }
     return this.#with({ filters: [...this.#props.filters, filter] })
   }
 
-  /** Orders by a property; call again for further keys. */
-  orderBy (property: Property<M>, direction: 'asc' | 'desc' = 'asc'): Query<M, R> {
-    return this.#with({ orders: [...this.#props.orders, { column: this.#column(property), direction }] })
+  /** Orders by a property, or a joined relationship's (`'author.username'`); call again for further keys. */
+  orderBy (property: Property<M> | JoinedPath<J>, direction: 'asc' | 'desc' = 'asc'): Query<M, R, J> {
+    if (!property.includes('.')) return this.#with({ orders: [...this.#props.orders, { column: this.#column(property), direction }] })
+    const { column, table } = this.#target(property)
+    return this.#with({ orders: [...this.#props.orders, { column, direction, table }] })
   }
 
-  limit (count: number): Query<M, R> {
+  /**
+   * Inner-joins a many-to-one or one-to-one relationship (SQLAlchemy's `join(Post.author)`),
+   * so that `where`, `filterBy` and `orderBy` take its properties as `'author.email'`. The
+   * results are still this model's objects; rows without a related object are left out. A
+   * collection (`hasMany`, `manyToMany`) is refused: filter through it with {@link has}.
+   *
+   * @example
+   * ```ts
+   * const posts = await request.db.query(Post).join('author').where('author.email', '=', email).orderBy('author.username').all()
+   * ```
+   */
+  join<const N extends JoinableName<M>> (relationship: N): Query<M, R, Simplify<J & { [K in N]: TargetOf<M, N> }>> {
+    const joins = this.#props.joins ?? []
+    if (joins.some((join) => join.name === relationship)) return this as unknown as Query<M, R, Simplify<J & { [K in N]: TargetOf<M, N> }>>
+    const ref = this.#ref
+    const taken = new Set([ref, ...(this.#props.outerNames ?? []), ...joins.map((join) => join.alias)])
+    const join = relationshipJoin(this.#props.mapper, ref, relationship, taken, (relation) => this.#props.runner.mapperOf(relation.target.model))
+    return new Query({ ...this.#props, joins: [...joins, join] })
+  }
+
+  /**
+   * Keeps the rows with at least one related object (any, for a collection) matching an
+   * optional condition on the related model: `has('tags', (q) => q.where('name', '=', 'x'))`
+   * — SQLAlchemy's `any()` / `has()`. A correlated `EXISTS (SELECT 1 …)`, so rows are never
+   * repeated; a many-to-many goes through its association table.
+   */
+  has<const N extends RelationshipName<M>> (relationship: N, condition?: RelatedCondition<TargetOf<M, N>>): Query<M, R, J> {
+    return this.#withFilter(this.#existsFilter(relationship, condition, false))
+  }
+
+  /** The rows with no related object (matching the condition, if any): `hasNot('tags')` is the posts without tags. */
+  hasNot<const N extends RelationshipName<M>> (relationship: N, condition?: RelatedCondition<TargetOf<M, N>>): Query<M, R, J> {
+    return this.#withFilter(this.#existsFilter(relationship, condition, true))
+  }
+
+  limit (count: number): Query<M, R, J> {
     return this.#with({ limit: count })
   }
 
-  offset (count: number): Query<M, R> {
+  offset (count: number): Query<M, R, J> {
     return this.#with({ offset: count })
   }
 
@@ -124,19 +185,20 @@ export class Query<M extends AnyModel, R = EntityOf<M>> {
    * `with({ posts: { tags: true } })`. `with(spec, { strategy: 'joined' })` joins them into
    * the query instead: one statement in all (see {@link LoadStrategy}).
    */
-  with<const S extends RelationSpecOf<M>> (spec: S, options: WithOptions = {}): Query<M, WithLoaded<R, S>> {
+  with<const S extends RelationSpecOf<M>> (spec: S, options: WithOptions = {}): Query<M, WithLoaded<R, S>, J> {
     const eager = [...this.#props.eager, { spec: spec as RelationSpec, strategy: options.strategy ?? 'selectin' }]
-    return new Query<M, WithLoaded<R, S>>({ ...this.#props, eager })
+    return new Query<M, WithLoaded<R, S>, J>({ ...this.#props, eager })
   }
 
   /** Every matching row. */
   async all (): Promise<R[]> {
-    const { runner, mapper, eager, filters, orders, limit, offset } = this.#props
+    const { runner, mapper, eager, orders, limit, offset } = this.#props
+    const filters = this.#rootFilters
     await runner.autoflush()
     const joined = eager.filter((load) => load.strategy === 'joined').map((load) => load.spec)
     let entities: Array<Record<string, unknown>>
     if (joined.length > 0) {
-      entities = await loadJoined(runner, { mapper, filters, orders, limit, offset }, joined)
+      entities = await loadJoined(runner, { mapper, filters, orders, limit, offset, joins: this.#props.joins }, joined)
     } else {
       const { rows } = await runner.execute(this.#select().compile())
       entities = runner.load(mapper, rows as Array<Record<string, unknown>>)
@@ -179,9 +241,9 @@ export class Query<M extends AnyModel, R = EntityOf<M>> {
   /** How many rows match (ignoring order, limit and offset). */
   async count (): Promise<number> {
     await this.#props.runner.autoflush()
-    let query = this.#props.runner.builder.selectFrom(this.#props.mapper.table.tableName)
+    let query = applyJoins(this.#props.runner.builder.selectFrom(this.#props.mapper.table.tableName), this.#props.joins ?? [])
       .select(sql<number | bigint | string>`count(*)`.as('count'))
-    for (const filter of this.#props.filters) query = query.where(filter)
+    for (const filter of this.#rootFilters) query = query.where(filter)
     const { rows } = await this.#props.runner.execute(query.compile())
     return Number((rows[0] as { count: unknown }).count)
   }
@@ -208,13 +270,13 @@ export class Query<M extends AnyModel, R = EntityOf<M>> {
   /** Whether any row matches. */
   async exists (): Promise<boolean> {
     await this.#props.runner.autoflush()
-    let query = this.#props.runner.builder.selectFrom(this.#props.mapper.table.tableName).select(sql<number>`1`.as('one'))
-    for (const filter of this.#props.filters) query = query.where(filter)
+    let query = applyJoins(this.#props.runner.builder.selectFrom(this.#props.mapper.table.tableName), this.#props.joins ?? []).select(sql<number>`1`.as('one'))
+    for (const filter of this.#rootFilters) query = query.where(filter)
     return (await this.#props.runner.execute(query.limit(1).compile())).rows.length > 0
   }
 
   #select (): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
-    return selectRows(this.#props.runner.builder, { ...this.#props, tableName: this.#props.mapper.table.tableName })
+    return selectRows(this.#props.runner.builder, { ...this.#props, filters: this.#rootFilters, tableName: this.#props.mapper.table.tableName })
   }
 
   #expressionBuilder (): ExpressionBuilder<AnyDatabase, string> {
@@ -229,7 +291,73 @@ export class Query<M extends AnyModel, R = EntityOf<M>> {
     return column.name
   }
 
-  #with (changes: Partial<QueryProps>): Query<M, R> {
-    return new Query<M, R>({ ...this.#props, ...changes })
+  /** The filters, their columns qualified once joined tables may have columns of the same names. */
+  get #rootFilters (): ReadonlyArray<Expression<SqlBool>> {
+    const { filters, joins = [] } = this.#props
+    return joins.length === 0 ? filters : qualifyFilters(filters, this.#ref)
+  }
+
+  /** The table's name in the statement. */
+  get #ref (): string {
+    return this.#props.ref ?? this.#props.mapper.table.tableName
+  }
+
+  /**
+   * What a property path names: `'title'` a column of this model, `'author.email'` one of
+   * a joined relationship's model; with its mapper (for the value check) and its
+   * qualified reference (a join may bring columns of the same name).
+   */
+  #target (path: string): { ref: string, table: string | undefined, column: string, mapper: EntityMapper, property: string } {
+    const dot = path.indexOf('.')
+    if (dot < 0) {
+      // Unqualified, as without joins; qualified at compile time once joins are there.
+      const column = this.#column(path)
+      return { ref: column, table: undefined, column, mapper: this.#props.mapper, property: path }
+    }
+    const name = path.slice(0, dot)
+    const property = path.slice(dot + 1)
+    const join = (this.#props.joins ?? []).find((candidate) => candidate.name === name)
+    if (join === undefined) {
+      const { mapper, modelName } = this.#props
+      if (!mapper.table.relations.has(name)) throw new UnknownRelationshipError(modelName, name, [...mapper.table.relations.keys()])
+      throw new UnknownPropertyError(modelName, path, mapper.columns.map((c) => c.property), `join the relationship first: query(${modelName}).join('${name}')`)
+    }
+    const column = join.mapper.columns.find((candidate) => candidate.property === property)
+    if (!column) throw new UnknownPropertyError(join.mapper.table.modelName, property, join.mapper.columns.map((c) => c.property))
+    return { ref: `${join.alias}.${column.name}`, table: join.alias, column: column.name, mapper: join.mapper, property }
+  }
+
+  #existsFilter (name: string, condition: ((query: never) => Query<AnyModel, unknown, Joins>) | undefined, negate: boolean): Expression<SqlBool> {
+    const { runner, mapper } = this.#props
+    const relation = relationOf(mapper, name)
+    const target = runner.mapperOf(relation.target.model)
+    const outer = this.#ref
+    const ref = freshName(target.table.tableName, new Set([outer]))
+    let sub = new Query<AnyModel, unknown, Joins>({
+      runner,
+      mapper: target,
+      modelName: target.table.modelName,
+      filters: [],
+      orders: [],
+      limit: undefined,
+      offset: undefined,
+      eager: [],
+      ref,
+      outerNames: [outer]
+    })
+    if (condition !== undefined) sub = condition(sub as never)
+    const props = sub.#props
+    if (props.orders.length > 0 || props.limit !== undefined || props.offset !== undefined || props.eager.length > 0) {
+      throw new InvalidArgumentError(`the condition of has('${name}') only filters (where, filterBy, join, has): drop its orderBy, limit, offset and with`)
+    }
+    return existsRelated(runner.builder, mapper, outer, relation, { mapper: target, ref, joins: props.joins ?? [], filters: props.filters }, negate)
+  }
+
+  #withFilter (filter: Expression<SqlBool>): Query<M, R, J> {
+    return this.#with({ filters: [...this.#props.filters, filter] })
+  }
+
+  #with (changes: Partial<QueryProps>): Query<M, R, J> {
+    return new Query<M, R, J>({ ...this.#props, ...changes })
   }
 }

@@ -1,13 +1,22 @@
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import type { AnyDatabase } from '../model/infer.ts'
+import { applyJoins, type JoinClause } from './relationship-filters.ts'
 
 /** What selects a query's rows: its table, filters, order and page. */
 export interface RowSelection {
   readonly tableName: string
   readonly filters: ReadonlyArray<Expression<SqlBool>>
-  readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc' }>
+  /** An order's `table` is a joined relationship's alias; none means the query's own table. */
+  readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc', readonly table?: string }>
   readonly limit: number | undefined
   readonly offset: number | undefined
+  /** Relationships joined to filter and order by (`join('author')`): their rows are not selected. */
+  readonly joins?: readonly JoinClause[] | undefined
+}
+
+/** The result column under which a joined load selects the `index`th order key of a joined table. */
+export function orderKey (index: number): string {
+  return `__fastify_orm_order_${index}`
 }
 
 /**
@@ -19,11 +28,19 @@ export interface RowSelection {
  * selectRows(app.db.kysely, { tableName: 'movie', filters: [], orders: [{ column: 'id', direction: 'desc' }], limit: 10, offset: undefined })
  * ```
  */
-export function selectRows (builder: Kysely<AnyDatabase>, selection: RowSelection): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
-  const { tableName, filters, orders, limit, offset } = selection
-  let query = builder.selectFrom(tableName).selectAll() as SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>>
+export function selectRows (builder: Kysely<AnyDatabase>, selection: RowSelection, selectOrderKeys = false): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
+  const { tableName, filters, orders, limit, offset, joins = [] } = selection
+  let query = (joins.length === 0
+    ? builder.selectFrom(tableName).selectAll()
+    : applyJoins(builder.selectFrom(tableName), joins).selectAll(tableName)) as SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>>
+  // A joined load orders its outer statement by the joined tables' keys too: it needs them selected.
+  if (selectOrderKeys) {
+    orders.forEach(({ column, table }, i) => { if (table !== undefined) query = query.select(sql.ref(`${table}.${column}`).as(orderKey(i))) })
+  }
   for (const filter of filters) query = query.where(filter)
-  for (const { column, direction } of orders) query = query.orderBy(sql.ref(column), direction)
+  // With joins, the table's own columns are named with it: a joined table may have the same names.
+  const own = joins.length === 0 ? undefined : tableName
+  for (const { column, direction, table = own } of orders) query = query.orderBy(sql.ref(table === undefined ? column : `${table}.${column}`), direction)
   if (limit !== undefined) query = query.limit(limit)
   // MySQL and SQLite cannot OFFSET without a LIMIT; their "no limit" is a huge one.
   if (offset !== undefined) query = (limit === undefined ? query.limit(Number.MAX_SAFE_INTEGER) : query).offset(offset)

@@ -7,6 +7,8 @@ import type { AnyModel } from '../model/define-model.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
 import type { AddValues, Added, EntityOf, LoadSpecOf, WithLoaded } from '../query/loaded-types.ts'
 import { currentMembers, loadRelations, type RelationSpec } from '../query/relation-loader.ts'
+import { relatedQuery } from '../query/related-query.ts'
+import type { CollectionName, ModelOfEntity, TargetOf } from '../query/relationship-types.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import { keyCondition } from '../mapping/key-condition.ts'
@@ -346,6 +348,25 @@ export class Session<DB = unknown> {
     await this.#queryRunner.autoflush()
     await loadRelations(this.#queryRunner, mapper, list, spec)
     return entities
+  }
+
+  /**
+   * A query over the members of one object's collection (`hasMany` or `manyToMany`), to
+   * filter, order, count or paginate them in the database rather than load them all:
+   * Flask-SQLAlchemy's `lazy='dynamic'`, SQLAlchemy 2's `with_parent`. The members are the
+   * target model's tracked objects; the object's own collection is left as it is.
+   *
+   * @example
+   * ```ts
+   * const user = await request.db.getOr404(User, id)
+   * const page = await request.db.related(user, 'posts').where('title', 'like', '%orm%').orderBy('id', 'desc').paginate(request)
+   * ```
+   */
+  related<E extends object, const N extends CollectionName<ModelOfEntity<E>>> (entity: E, relationship: N): Query<TargetOf<ModelOfEntity<E>, N>> {
+    this.#assertOpen()
+    const { mapper } = this.#uow.stateOf(entity as Record<string, unknown>)
+    return relatedQuery(this.#queryRunner, mapper, entity as Record<string, unknown>, relationship,
+      (model) => this.query(model)) as unknown as Query<TargetOf<ModelOfEntity<E>, N>>
   }
 
   get #uow (): UnitOfWork {
