@@ -2,7 +2,7 @@ import { expressionBuilder, sql, type ComparisonOperatorExpression, type Express
 import { InvalidArgumentError, MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
-import type { AnyDatabase } from '../model/infer.ts'
+import type { AnyDatabase, Simplify } from '../model/infer.ts'
 import { resolvePageRequest, type PageRequestInput } from './page-request.ts'
 import { assertPageInRange, Pagination } from './pagination.ts'
 import type { EntityOf, RelationSpecOf, WithLoaded } from './loaded-types.ts'

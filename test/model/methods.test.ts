@@ -2,11 +2,12 @@
 // prototype, and the printed form (`String(user)`, `util.inspect(user)`), on every database.
 import { createHash } from 'node:crypto'
 import { inspect } from 'node:util'
-import { Type } from '@sinclair/typebox'
+import { Type } from 'typebox'
 import t from 'tap'
 import { c, defineModel, ModelDefinitionError, relations, type EntityOf } from '../../src/index.ts'
 import { buildApp } from '../helpers/app.ts'
-import { buildReadyApp, eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp } from '../schema/support.ts'
 
 const Account = defineModel('Account', {
   id: c.integer().primaryKey(),
@@ -86,7 +87,8 @@ t.test('methods and computed properties live on the shared prototype of the obje
     const note = reader.add(Note, { accountId: alice.id, body: 'hello' })
     await reader.commit()
     const [withAccount] = await reader.query(Note).with('account').all()
-    t.equal((withAccount?.account as EntityOf<typeof Account> | undefined)?.displayName, 'Alice Liddell', 'a related object loaded with its parent has them')
+    // Unregistered here, so the relationship is not in the type.
+    t.equal(((withAccount as { account?: unknown } | undefined)?.account as EntityOf<typeof Account> | undefined)?.displayName, 'Alice Liddell', 'a related object loaded with its parent has them')
     t.equal(note.id, withAccount?.id)
   })
 })

@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely'
 import t from 'tap'
 import { c, defineModel, InvalidValueError, type DatabaseOf } from '../../src/index.ts'
 import { buildApp } from '../helpers/app.ts'
-import { buildReadyApp, eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp } from '../schema/support.ts'
 
 const calls: string[] = []
 

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify'
 import { InvalidArgumentError, InvalidValueError, UnknownPropertyError, UnknownRelationshipError, type Query, type Session } from '../../src/index.ts'
 import type { AnyModel } from '../../src/model/define-model.ts'
 import { Employee, Post, Tag, User } from '../fixtures/seed-models.ts'
-import { as, eachDb, emptyTables, fresh, plain, seedApp, seedEmployees, sessionOpener, type EmployeeE, type PostE, type TagE, type UserE } from '../unit-of-work/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { as, emptyTables, fresh, plain, seedApp, seedEmployees, sessionOpener, type EmployeeE, type PostE, type TagE, type UserE } from '../unit-of-work/support.ts'
 
 /** ada: posts p1 (tags x, y), p2 (tag y), a profile; alan: post p3 (no tag); bob: nothing. Tag z unused. */
 async function seedBlog (app: FastifyInstance): Promise<void> {

@@ -3,7 +3,8 @@
 import type { Kysely } from 'kysely'
 import t from 'tap'
 import { c, defineModel, relations, type DatabaseOf } from '../../src/index.ts'
-import { buildReadyApp, eachDb } from '../schema/support.ts'
+import { eachDb } from '../helpers/databases.ts'
+import { buildReadyApp } from '../schema/support.ts'
 
 const log: string[] = []
 const failOn = new Set<string>()

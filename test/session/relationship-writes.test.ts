@@ -4,10 +4,11 @@
 import t from 'tap'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
 import {
-  as, countRows, eachDb, emptyTables, fresh, plain, raw, seedApp, sessionOpener,
+  as, countRows, emptyTables, fresh, plain, raw, seedApp, sessionOpener,
   type EmployeeE, type PostE, type ProfileE, type TagE, type UserE
 } from '../unit-of-work/support.ts'
 import type { FastifyInstance } from 'fastify'
+import { eachDb } from '../helpers/databases.ts'
 
 /** Which table each INSERT went to, in order. */
 function insertTables (statements: ReadonlyArray<{ sql: string, kind: string }>): string[] {

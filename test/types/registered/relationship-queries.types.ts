@@ -1,7 +1,7 @@
 // Type tests of relationship queries (join, has, hasNot, related) with the Register
 // augmentation of relations.types.ts (same tsconfig). Never executed.
 import { expectTypeOf } from 'expect-type'
-import type { Query, Session } from '../../../src/index.ts'
+import type { EntityOf, Loaded, Query, Session } from '../../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../../fixtures/seed-models.ts'
 
 declare const db: Session<import('../../../src/index.ts').RegisteredDatabase>
@@ -9,13 +9,13 @@ declare const db: Session<import('../../../src/index.ts').RegisteredDatabase>
 async function joins (): Promise<void> {
   // A joined relationship's properties are paths, with their column's value type.
   const posts = await db.query(Post).join('author').where('author.email', '=', 'ada@example.com').orderBy('author.username', 'desc').all()
-  expectTypeOf(posts).toEqualTypeOf<Array<typeof Post.$row>>()
+  expectTypeOf(posts).toEqualTypeOf<Array<EntityOf<typeof Post>>>()
   db.query(Post).join('author').where('author.id', 'in', [1, 2]).filterBy({ 'author.username': 'ada', title: 'p1' })
   db.query(User).join('profile').where('profile.bio', 'is', null)
   db.query(Employee).join('manager').where('manager.name', '=', 'Boss').orderBy('manager.id')
   // The join survives every other method, eager loading included.
   const loaded = await db.query(Post).join('author').with('tags').limit(5).orderBy('author.username').firstOr404()
-  expectTypeOf(loaded.tags).toEqualTypeOf<Array<typeof Tag.$row>>()
+  expectTypeOf(loaded).toEqualTypeOf<Loaded<typeof Post, 'tags'>>()
 
   // @ts-expect-error author was not joined
   db.query(Post).where('author.email', '=', 'ada@example.com')
@@ -38,7 +38,7 @@ async function joins (): Promise<void> {
 async function exists (): Promise<void> {
   // The condition is a query of the related model, typed on its properties.
   const tagged = await db.query(Post).has('tags', (q) => q.where('name', '=', 'x')).all()
-  expectTypeOf(tagged).toEqualTypeOf<Array<typeof Post.$row>>()
+  expectTypeOf(tagged).toEqualTypeOf<Array<EntityOf<typeof Post>>>()
   db.query(Post).has('author', (q) => q.filterBy({ username: 'ada' }))
   db.query(User).has('profile').hasNot('posts', (q) => q.join('author').where('author.username', '=', 'ada'))
   db.query(User).has('posts', (q) => q.has('tags', (tags) => tags.where('name', 'like', 'x%')))
@@ -63,9 +63,9 @@ async function related (): Promise<void> {
   const posts = db.related(user, 'posts')
   expectTypeOf(posts).toEqualTypeOf<Query<typeof Post>>()
   const page = await posts.where('title', 'like', '%orm%').orderBy('id', 'desc').paginate({ page: 1 })
-  expectTypeOf(page.items[0]!).toEqualTypeOf<typeof Post.$row>()
+  expectTypeOf(page.items[0]!).toEqualTypeOf<EntityOf<typeof Post>>()
   const tag = await db.query(Tag).firstOr404()
-  expectTypeOf(await db.related(tag, 'posts').all()).toEqualTypeOf<Array<typeof Post.$row>>()
+  expectTypeOf(await db.related(tag, 'posts').all()).toEqualTypeOf<Array<EntityOf<typeof Post>>>()
   const boss = await db.query(Employee).with('reports').firstOr404()
   expectTypeOf(db.related(boss, 'reports')).toEqualTypeOf<Query<typeof Employee>>()
 
