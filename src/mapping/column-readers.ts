@@ -6,7 +6,8 @@ import type { ModelColumn } from '../model/column.ts'
  * mysql2 by the wire type), so a model mapped onto a table made elsewhere — a `dateTime()`
  * on a TEXT column, a `boolean()` on an INTEGER — would otherwise hand out strings and
  * numbers where its type says Date and boolean. Each reader returns values already of the
- * right type unchanged (the common case, one `typeof`); null never reaches it.
+ * right type unchanged (the common case, one `typeof`); null never reaches it. JSON
+ * documents are the exception: see {@link readerOf}.
  */
 export type ColumnReader = (value: unknown) => unknown
 
@@ -64,17 +65,6 @@ const toDateOnly: ColumnReader = (value) => {
   return value
 }
 
-// A document or list left as text (a JSON model column on a TEXT column). Only object and
-// array text is parsed: a JSON column whose value is a plain string stays that string.
-const toJson: ColumnReader = (value) => {
-  if (typeof value !== 'string' || (value[0] !== '{' && value[0] !== '[')) return value
-  try {
-    return JSON.parse(value)
-  } catch {
-    return value
-  }
-}
-
 const toBuffer: ColumnReader = (value) => value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value) : value
 
 /** The reader of a column's kind; undefined for kinds every driver returns as strings already. */
@@ -87,8 +77,8 @@ export function readerOf (column: ModelColumn): ColumnReader | undefined {
     case 'float': return toFloat
     case 'numeric': return toDecimal(column.config.scale ?? 0)
     case 'date': return toDateOnly
-    case 'json':
-    case 'array': return toJson
+    // None for json and array: a string read from a JSON column is a JSON string value, which
+    // no reader can tell from a document left as text in a TEXT column ('[1]' is either).
     case 'binary': return toBuffer
     default: return undefined
   }

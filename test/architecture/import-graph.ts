@@ -21,7 +21,7 @@ export const LAYERS: ReadonlyArray<{ readonly name: string, readonly paths: read
   { name: 'query', paths: ['query/'] },
   { name: 'session', paths: ['session/'] },
   { name: 'database façade (app.db)', paths: ['database/'] },
-  { name: 'plugin', paths: ['plugin.ts', 'types.ts', 'index.ts'] },
+  { name: 'plugin', paths: ['plugin.ts', 'plugin/', 'types.ts', 'index.ts'] },
   { name: 'cli', paths: ['cli/'] }
 ]
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifySchemaValidationError, RouteOptions, preValidationHookHandler } from 'fastify'
 import { Compile } from 'typebox/compile'
-import { containsModelSchema, isModelSchema } from './schema-marks.ts'
+import { containsModelSchema, isModelSchema } from '../model/schema-marks.ts'
 
 type JsonSchema = Record<string, unknown>
 type SchemaErrorFormatter = NonNullable<RouteOptions['schemaErrorFormatter']>
