@@ -60,7 +60,8 @@ export interface ColumnConfig {
 /**
  * A column declaration. Immutable: every method returns a new column. The type parameters
  * are phantom — they exist only for inference of row, insert and update types:
- * `T` the JS value, `N` nullable, `D` has a default (client, server or autoincrement).
+ * `T` the JS value, `N` nullable, `D` has a default (client, server or autoincrement), `P`
+ * part of the primary key (declared on the column; a composite key is the model's option).
  *
  * @example
  * ```ts
@@ -70,11 +71,12 @@ export interface ColumnConfig {
  * const createdAt = c.dateTime().default(() => new Date()) // Column<Date, false, true>
  * ```
  */
-export class Column<T, N extends boolean = false, D extends boolean = false> {
+export class Column<T, N extends boolean = false, D extends boolean = false, P extends boolean = false> {
   /** Phantom fields carrying the inferred types (not part of the API); never set at run time. */
   declare readonly _type: T
   declare readonly _nullable: N
   declare readonly _hasDefault: D
+  declare readonly _primaryKey: P
   readonly config: ColumnConfig
 
   constructor (config: ColumnConfig) {
@@ -83,7 +85,7 @@ export class Column<T, N extends boolean = false, D extends boolean = false> {
   }
 
   /** Allows NULL (the row type becomes `T | null`, the insert field optional). */
-  nullable (): Column<T, true, D> {
+  nullable (): Column<T, true, D, P> {
     return new Column({ ...this.config, nullable: true })
   }
 
@@ -91,33 +93,33 @@ export class Column<T, N extends boolean = false, D extends boolean = false> {
    * Part of the primary key. A lone integer primary key autoincrements (as in SQLAlchemy),
    * so it is optional on insert. For a composite key use the model option `primaryKey`.
    */
-  primaryKey (): Column<T, N, T extends number | bigint ? true : D> {
+  primaryKey (): Column<T, N, T extends number | bigint ? true : D, true> {
     return new Column({ ...this.config, primaryKey: true })
   }
 
   /** Forces autoincrement on or off (it is automatic for a lone integer primary key). */
-  autoincrement<E extends boolean = true> (enabled: E = true as E): Column<T, N, E extends true ? true : D> {
+  autoincrement<E extends boolean = true> (enabled: E = true as E): Column<T, N, E extends true ? true : D, P> {
     return new Column({ ...this.config, autoincrement: enabled })
   }
 
   /** A default applied by fastify-orm when a new object leaves the field out: a value or a function. */
-  default (value: T | (() => T)): Column<T, N, true> {
+  default (value: T | (() => T)): Column<T, N, true, P> {
     const clientDefault = typeof value === 'function' ? { factory: value as () => unknown } : { value }
     return new Column({ ...this.config, clientDefault })
   }
 
   /** A default the database applies (`DEFAULT …` in the DDL): a literal or `{ sql: 'CURRENT_TIMESTAMP' }`. */
-  serverDefault (value: ServerDefault): Column<T, N, true> {
+  serverDefault (value: ServerDefault): Column<T, N, true, P> {
     return new Column({ ...this.config, serverDefault: value })
   }
 
   /** A UNIQUE constraint on this column alone; for several columns use the model option `unique`. */
-  unique (name?: string): Column<T, N, D> {
+  unique (name?: string): Column<T, N, D, P> {
     return new Column({ ...this.config, unique: name ?? true })
   }
 
   /** An index on this column alone; for several columns use the model option `indexes`. */
-  index (name?: string): Column<T, N, D> {
+  index (name?: string): Column<T, N, D, P> {
     return new Column({ ...this.config, index: name ?? true })
   }
 
@@ -125,7 +127,7 @@ export class Column<T, N extends boolean = false, D extends boolean = false> {
    * A foreign key to `'table.column'` or to a model's primary key (`() => User`).
    * A foreign-key column is never autoincremented.
    */
-  references (target: ReferenceTarget, options: ReferenceOptions = {}): Column<T, N, D> {
+  references (target: ReferenceTarget, options: ReferenceOptions = {}): Column<T, N, D, P> {
     return new Column({ ...this.config, references: { target, ...options } })
   }
 
@@ -140,7 +142,7 @@ export class Column<T, N extends boolean = false, D extends boolean = false> {
    * const email = c.string(120).validate((value) => value.includes('@') || 'is not an email address')
    * ```
    */
-  validate (validator: ColumnValidator<T>): Column<T, N, D> {
+  validate (validator: ColumnValidator<T>): Column<T, N, D, P> {
     return new Column({ ...this.config, validators: [...this.config.validators ?? [], validator as ColumnValidator<never>] })
   }
 
@@ -148,19 +150,19 @@ export class Column<T, N extends boolean = false, D extends boolean = false> {
    * A value set when a flush updates the row and the change did not set this column itself
    * (SQLAlchemy's `onupdate`): a value or a function, e.g. `.onUpdate(() => new Date())`.
    */
-  onUpdate (value: T | (() => T)): Column<T, N, D> {
+  onUpdate (value: T | (() => T)): Column<T, N, D, P> {
     const onUpdate = typeof value === 'function' ? { factory: value as () => unknown } : { value }
     return new Column({ ...this.config, onUpdate })
   }
 
   /** A CHECK constraint; the SQL expression is written by hand, e.g. `'year >= 1888'`. */
-  check (expression: string): Column<T, N, D> {
+  check (expression: string): Column<T, N, D, P> {
     return new Column({ ...this.config, check: expression })
   }
 }
 
 /** Any column, whatever its inferred types. */
-export type AnyColumn = Column<unknown, boolean, boolean>
+export type AnyColumn = Column<unknown, boolean, boolean, boolean>
 
 /** One column as stored: its property, its database name and its declaration. */
 export interface ModelColumn {

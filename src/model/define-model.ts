@@ -4,16 +4,19 @@ import type { AnyColumn, ColumnConfig, ModelColumn, ReferenceOptions, ReferenceT
 import { ModelDefinitionError } from './model-definition-error.ts'
 import { constraintName, snakeCase, type Naming, type SnakeCase } from './naming.ts'
 import { buildModelSchemas, type ModelSchemas } from './model-schemas.ts'
-import type { InsertOf, KyselyTableOf, RowOf, UpdateOf } from './infer.ts'
+import type { InsertOf, KyselyTableOf, PrimaryKeyColumns, RowOf, UpdateOf } from './infer.ts'
 
 /** Table-level options of {@link defineModel}, and the model's behaviour ({@link ModelBehaviour}). */
-export interface ModelOptions<C extends Record<string, AnyColumn>, TableName extends string = string, N extends Naming = Naming, B = unknown> extends ModelBehaviour<C, B> {
+export interface ModelOptions<
+  C extends Record<string, AnyColumn>, TableName extends string = string, N extends Naming = Naming, B = unknown,
+  PK extends ReadonlyArray<keyof C & string> = ReadonlyArray<keyof C & string>
+> extends ModelBehaviour<C, B> {
   /** The table's name; by default the model name in snake_case (`BlogPost` → `blog_post`). */
   tableName?: TableName
   /** `'snake_case'` stores `passwordHash` in the column `password_hash`. Default `'preserve'`. */
   naming?: N
   /** A composite primary key, by property names. */
-  primaryKey?: ReadonlyArray<keyof C & string>
+  primaryKey?: PK
   /** Composite UNIQUE constraints, by property names. */
   unique?: ReadonlyArray<ReadonlyArray<keyof C & string> | { columns: ReadonlyArray<keyof C & string>, name?: string }>
   /** Composite indexes, by property names. */
@@ -71,7 +74,8 @@ export interface Model<
   TableName extends string = string,
   C extends Record<string, AnyColumn> = Record<string, AnyColumn>,
   N extends Naming = Naming,
-  B = unknown
+  B = unknown,
+  K extends keyof C = PrimaryKeyColumns<C>
 > {
   readonly name: Name
   readonly tableName: TableName
@@ -81,10 +85,11 @@ export interface Model<
   readonly primaryKey: ReadonlyArray<keyof C & string>
   readonly table: TableDefinition
   /** TypeBox schemas for route `schema.body` / `schema.response`. */
-  readonly schemas: ModelSchemas<C>
+  readonly schemas: ModelSchemas<C, K>
   readonly $row: RowOf<C>
   readonly $insert: InsertOf<C>
-  readonly $update: UpdateOf<C>
+  /** What an update may change: every column but the primary key. */
+  readonly $update: UpdateOf<C, K>
   /** The Kysely table type, keyed by database column names. */
   readonly $kysely: KyselyTableOf<C, N>
   readonly $columnNames: { [K in keyof C]: ColumnNameOf<K, N> }
@@ -135,8 +140,9 @@ export function defineModel<
   C extends Record<string, AnyColumn>,
   const TableName extends string = SnakeCase<Name>,
   const N extends Naming = 'preserve',
-  B = unknown
-> (name: Name, columns: C, options: ModelOptions<C, TableName, N, B> = {}): Model<Name, TableName, C, N, B> {
+  B = unknown,
+  const PK extends ReadonlyArray<keyof C & string> = readonly []
+> (name: Name, columns: C, options: ModelOptions<C, TableName, N, B, PK> = {}): Model<Name, TableName, C, N, B, PK[number] | PrimaryKeyColumns<C>> {
   const tableName = (options.tableName ?? snakeCase(name)) as TableName
   const table = buildTable(name, tableName, columns, options as unknown as ModelOptions<Record<string, AnyColumn>>)
   const behaviour = buildBehaviour(name, columns, options as unknown as ModelBehaviour<Record<string, AnyColumn>, object>)
@@ -150,7 +156,7 @@ export function defineModel<
     schemas: buildModelSchemas(name, byProperty, table.primaryKey.columns),
     behaviour
   }
-  return Object.freeze(model) as unknown as Model<Name, TableName, C, N, B>
+  return Object.freeze(model) as unknown as Model<Name, TableName, C, N, B, PK[number] | PrimaryKeyColumns<C>>
 }
 
 /**
@@ -168,9 +174,10 @@ export function defineModel<
 export function defineTable<
   const TableName extends string,
   C extends Record<string, AnyColumn>,
-  const N extends Naming = 'preserve'
-> (tableName: TableName, columns: C, options: Omit<ModelOptions<C, TableName, N>, 'tableName' | keyof ModelBehaviour<C, unknown>> = {}): Model<TableName, TableName, C, N> {
-  return defineModel<TableName, C, TableName, N>(tableName, columns, { ...options, tableName })
+  const N extends Naming = 'preserve',
+  const PK extends ReadonlyArray<keyof C & string> = readonly []
+> (tableName: TableName, columns: C, options: Omit<ModelOptions<C, TableName, N, unknown, PK>, 'tableName' | keyof ModelBehaviour<C, unknown>> = {}): Model<TableName, TableName, C, N, unknown, PK[number] | PrimaryKeyColumns<C>> {
+  return defineModel<TableName, C, TableName, N, unknown, PK>(tableName, columns, { ...options, tableName })
 }
 
 function buildTable (modelName: string, tableName: string, columns: Record<string, AnyColumn>, options: ModelOptions<Record<string, AnyColumn>>): TableDefinition {

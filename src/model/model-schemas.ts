@@ -7,17 +7,16 @@ import { markModelSchema } from './schema-marks.ts'
  * A model's TypeBox schemas, usable as Fastify route schemas (validation with Ajv, fast
  * serialization with fast-json-stringify) and composable with TypeBox (`Type.Omit(…)`).
  */
-export interface ModelSchemas<C extends Record<string, AnyColumn>> {
+export interface ModelSchemas<C extends Record<string, AnyColumn>, PK extends keyof C = never> {
   /** A row as read; for `schema.response`. */
   readonly row: TObject<{ [K in keyof C]: TUnsafe<SelectValue<C[K]>> }>
   /** A new row; columns with defaults, autoincrement or NULL allowed are optional. For `schema.body`. */
   readonly insert: TObject<{ [K in keyof C]: OptionalOnInsert<C[K]> extends true ? TOptional<TUnsafe<WriteValue<C[K]>>> : TUnsafe<WriteValue<C[K]>> }>
   /**
    * A partial update: every column optional, the primary key left out (a body that sends it
-   * is refused, not ignored). For PATCH bodies. Its static type still lists the key, optional:
-   * column types do not record which columns form the key.
+   * is refused, not ignored). For PATCH bodies.
    */
-  readonly update: TObject<{ [K in keyof C]: TOptional<TUnsafe<WriteValue<C[K]>>> }>
+  readonly update: TObject<{ [K in Exclude<keyof C, PK>]: TOptional<TUnsafe<WriteValue<C[K]>>> }>
 }
 
 const DECIMAL = '^-?\\d+(\\.\\d+)?$'
@@ -68,7 +67,7 @@ function optionalOnInsert (column: ModelColumn): boolean {
  * holds the database names of the key's columns, which `update` leaves out: a key is what
  * finds the row, never what a client changes.
  */
-export function buildModelSchemas<C extends Record<string, AnyColumn>> (modelName: string, columns: ReadonlyMap<string, ModelColumn>, primaryKey: readonly string[]): ModelSchemas<C> {
+export function buildModelSchemas<C extends Record<string, AnyColumn>, PK extends keyof C> (modelName: string, columns: ReadonlyMap<string, ModelColumn>, primaryKey: readonly string[]): ModelSchemas<C, PK> {
   const row: Record<string, TSchema> = {}
   const insert: Record<string, TSchema> = {}
   const update: Record<string, TSchema> = {}
@@ -82,5 +81,5 @@ export function buildModelSchemas<C extends Record<string, AnyColumn>> (modelNam
     row: markModelSchema(Type.Object(row, { title: modelName })),
     insert: markModelSchema(Type.Object(insert, { title: `${modelName}Insert`, additionalProperties: false })),
     update: markModelSchema(Type.Object(update, { title: `${modelName}Update`, additionalProperties: false }))
-  }) as unknown as ModelSchemas<C>
+  }) as unknown as ModelSchemas<C, PK>
 }

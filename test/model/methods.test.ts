@@ -72,7 +72,7 @@ t.test('methods and computed properties live on the shared prototype of the obje
 
     t.notOk(Object.hasOwn(alice, 'checkSecret'), 'not copied onto the object')
     t.notOk(Object.hasOwn(alice, 'displayName'))
-    t.strictSame(Object.keys(alice).sort(), ['fullName', 'id', 'notes', 'secret', 'username'], 'only the columns and the new collection are own properties')
+    t.strictSame(Object.keys(alice).sort(), ['fullName', 'id', 'secret', 'username'], 'only the columns are own enumerable properties (the new, untouched collection is not)')
 
     const reader = app.db.session()
     t.teardown(() => reader.close())
@@ -111,7 +111,7 @@ t.test('JSON is the columns: methods and getters are left out unless a response 
     const bob = session.add(Account, { username: 'bob' })
     await session.commit()
 
-    t.strictSame(JSON.parse(JSON.stringify(bob)), { id: 1, username: 'bob', fullName: null, secret: null, notes: [] })
+    t.strictSame(JSON.parse(JSON.stringify(bob)), { id: 1, username: 'bob', fullName: null, secret: null }, 'a new object serializes as it will when read back')
     t.strictSame((await app.inject('/plain')).json(), { id: 1, username: 'bob', fullName: null, secret: null })
     t.strictSame((await app.inject('/schema')).json(), { id: 1, username: 'bob', displayName: '@bob' }, 'fast-json-stringify reads the getter')
     session.add(Note, { accountId: bob.id, body: 'hi' })
@@ -139,7 +139,7 @@ t.test('objects print as <Model key label>, or as the model chooses, without cha
     const pair = session.add(Pair, { left: 1, right: 2, headline: 'the headline', subtitle: 'no' })
     await session.commit()
     t.equal(inspect([alice, note, pair]), '[ <Account 1 alice>, <Note #1>, <Pair 1,2 the headline> ]', 'a repr function; a repr column and a composite key')
-    t.strictSame(JSON.parse(JSON.stringify(alice)), { id: 1, username: 'alice', fullName: null, secret: null, notes: [] }, 'JSON unchanged')
+    t.strictSame(JSON.parse(JSON.stringify(alice)), { id: 1, username: 'alice', fullName: null, secret: null }, 'JSON unchanged')
   })
 })
 

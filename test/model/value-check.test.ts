@@ -5,7 +5,7 @@ import { c } from '../../src/index.ts'
 import { valueCheck } from '../../src/mapping/value-check.ts'
 import type { Column } from '../../src/model/column.ts'
 
-function problems (column: Column<unknown, boolean, boolean>, values: readonly unknown[], use: 'write' | 'compare' = 'write'): Array<string | undefined> {
+function problems (column: Column<unknown, boolean, boolean, boolean>, values: readonly unknown[], use: 'write' | 'compare' = 'write'): Array<string | undefined> {
   const check = valueCheck(column.config)
   return values.map((value) => check?.(value, use))
 }

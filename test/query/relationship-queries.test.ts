@@ -2,29 +2,11 @@
 // order by its properties, has()/hasNot() as EXISTS subqueries, and session.related() over
 // one object's collection — on every database, with the results checked row by row.
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { InvalidArgumentError, InvalidValueError, UnknownPropertyError, UnknownRelationshipError, type Query, type Session } from '../../src/index.ts'
 import type { AnyModel } from '../../src/model/define-model.ts'
 import { Employee, Post, Tag, User } from '../fixtures/seed-models.ts'
 import { eachDb } from '../helpers/databases.ts'
-import { as, emptyTables, fresh, plain, seedApp, seedEmployees, sessionOpener, type EmployeeE, type PostE, type TagE, type UserE } from '../unit-of-work/support.ts'
-
-/** ada: posts p1 (tags x, y), p2 (tag y), a profile; alan: post p3 (no tag); bob: nothing. Tag z unused. */
-async function seedBlog (app: FastifyInstance): Promise<void> {
-  await emptyTables(app)
-  const s = app.db.session()
-  const [ada, alan] = s.addAll(User, [
-    { username: 'ada', email: 'ada@example.com' },
-    { username: 'alan', email: 'alan@example.com' },
-    { username: 'bob', email: 'bob@example.com' }
-  ]) as [UserE, UserE, UserE]
-  const [x, y] = s.addAll(Tag, [{ name: 'x' }, { name: 'y' }, { name: 'z' }]) as [TagE, TagE, TagE]
-  ada.posts.push(fresh({ title: 'p1', body: 'one', tags: [x, y] }), fresh({ title: 'p2', body: 'two', tags: [y] }))
-  alan.posts.push(fresh({ title: 'p3', body: 'three' }))
-  ada.profile = fresh({ bio: 'Countess' })
-  await s.commit()
-  await s.close()
-}
+import { as, fresh, seedBlog, plain, seedApp, seedEmployees, sessionOpener, type EmployeeE, type PostE, type TagE, type UserE } from '../unit-of-work/support.ts'
 
 const titles = (posts: readonly unknown[]): string[] => (posts as PostE[]).map((post) => post.title)
 const names = (rows: readonly unknown[]): string[] => (rows as Array<{ name?: string, username?: string }>).map((row) => row.name ?? row.username ?? '?')

@@ -44,8 +44,13 @@ expectTypeOf<InsertOf<typeof Movie.columns>>().toEqualTypeOf(Movie.$insert)
 // An association table's key columns are foreign keys: required.
 expectTypeOf(postTag.$insert).toEqualTypeOf<{ postId: number, tagId: number }>()
 
-// Update types: everything optional.
-expectTypeOf(Tag.$update).toEqualTypeOf<{ id?: number, name?: string }>()
+// Update types: everything optional but the primary key, which an update cannot change,
+// whether declared on the column or as a composite key.
+expectTypeOf(Tag.$update).toEqualTypeOf<{ name?: string }>()
+expectTypeOf<keyof typeof postTag.$update>().toEqualTypeOf<never>()
+expectTypeOf<Static<typeof Tag.schemas.update>>().toEqualTypeOf<{ name?: string }>()
+// The key is still part of the insert and row types.
+expectTypeOf(Tag.$row).toEqualTypeOf<{ id: number, name: string }>()
 
 // Table names: explicit, or the model name in snake_case.
 expectTypeOf(User.tableName).toEqualTypeOf<'user'>()

@@ -2,28 +2,10 @@
 // Every case compares the loaded tree with what the default select-in strategy loads (in
 // another session), so both strategies must agree on members, order, nulls and types.
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import type { Session } from '../../src/index.ts'
 import { Employee, Post, Profile, Tag, User } from '../fixtures/seed-models.ts'
 import { eachDb } from '../helpers/databases.ts'
-import { as, emptyTables, fresh, raw, seedApp, type EmployeeE, type PostE, type TagE, type UserE, seedEmployees, sessionOpener } from './support.ts'
-
-/** ada: posts p1 (tags x, y), p2 (tag y), a profile; alan: post p3 (no tag); bob: nothing. Tag z unused. */
-async function seedBlog (app: FastifyInstance): Promise<void> {
-  await emptyTables(app)
-  const s = app.db.session()
-  const [ada, alan] = s.addAll(User, [
-    { username: 'ada', email: 'ada@example.com' },
-    { username: 'alan', email: 'alan@example.com' },
-    { username: 'bob', email: 'bob@example.com' }
-  ]) as [UserE, UserE, UserE]
-  const [x, y] = s.addAll(Tag, [{ name: 'x' }, { name: 'y' }, { name: 'z' }]) as [TagE, TagE, TagE]
-  ada.posts.push(fresh({ title: 'p1', body: 'one', tags: [x, y] }), fresh({ title: 'p2', body: 'two', tags: [y] }))
-  alan.posts.push(fresh({ title: 'p3', body: 'three' }))
-  ada.profile = fresh({ bio: 'Countess' })
-  await s.commit()
-  await s.close()
-}
+import { as, raw, seedApp, seedBlog, seedEmployees, sessionOpener, type EmployeeE, type PostE, type UserE } from './support.ts'
 
 /** A loaded tree as plain data: columns and the loaded relationships named in `shape`. */
 function tree (entity: unknown, shape: Record<string, unknown>): unknown {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import type { FastifyOrmOptions, Session } from '../../src/index.ts'
 import type { Kysely } from 'kysely'
-import { Employee, type Movie, type Post, type Profile, type Tag, type User, type postTag } from '../fixtures/seed-models.ts'
+import { Employee, Tag, User, type Movie, type Post, type Profile, type postTag } from '../fixtures/seed-models.ts'
 import { seedModelsWithRelations } from '../fixtures/seed-relations.ts'
 import { buildApp } from '../helpers/app.ts'
 import type { TestDatabase } from '../helpers/databases.ts'
@@ -149,4 +149,21 @@ export async function seedEmployees (app: FastifyInstance): Promise<void> {
   } finally {
     await setup.close()
   }
+}
+
+/** ada: posts p1 (tags x, y), p2 (tag y), a profile; alan: post p3 (no tag); bob: nothing. Tag z unused. */
+export async function seedBlog (app: FastifyInstance): Promise<void> {
+  await emptyTables(app)
+  const s = app.db.session()
+  const [ada, alan] = s.addAll(User, [
+    { username: 'ada', email: 'ada@example.com' },
+    { username: 'alan', email: 'alan@example.com' },
+    { username: 'bob', email: 'bob@example.com' }
+  ]) as [UserE, UserE, UserE]
+  const [x, y] = s.addAll(Tag, [{ name: 'x' }, { name: 'y' }, { name: 'z' }]) as [TagE, TagE, TagE]
+  ada.posts.push(fresh({ title: 'p1', body: 'one', tags: [x, y] }), fresh({ title: 'p2', body: 'two', tags: [y] }))
+  alan.posts.push(fresh({ title: 'p3', body: 'three' }))
+  ada.profile = fresh({ bio: 'Countess' })
+  await s.commit()
+  await s.close()
 }
