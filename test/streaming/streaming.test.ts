@@ -150,7 +150,12 @@ t.test('.stream() reads 100,000 rows in bounded memory and gives its connection 
     skip: database.dialect === 'sqlite' ? 'SQLite has no server connection to kill' : false
   }, async (t) => {
     const backend = database.dialect === 'postgres' ? sql<number>`pg_backend_pid()` : sql<number>`connection_id()`
-    const rows = db.selectFrom('stream_row').select(['id', backend.as('backend')]).orderBy('id').stream(100)
+    // MariaDB sends rows as fast as the socket takes them: a KILL that reaches its thread
+    // after the last row would find the result already sent. Pausing the query at row 2,000
+    // (KILL interrupts SLEEP) keeps it running until the KILL lands. pg-cursor fetches 100
+    // rows at a time, so PostgreSQL's backend never runs ahead.
+    const pause = database.dialect === 'mysql' ? sql<number>`if(id = 2000, sleep(20), 0)` : sql<number>`0`
+    const rows = db.selectFrom('stream_row').select(['id', backend.as('backend'), pause.as('pause')]).orderBy('id').stream(100)
     // A connection of its own, opened before the stream, to kill the stream's connection with.
     const killer = await adminConnection(database.url)
     t.teardown(killer.close)
