@@ -6,6 +6,7 @@ import { ConfigurationError } from './errors.ts'
 import type { AnyModel } from './model/define-model.ts'
 import { ModelRegistry } from './model/registry.ts'
 import { installExactBodies } from './plugin/exact-bodies.ts'
+import { installRequestLogStats } from './plugin/request-log.ts'
 import { assertSupportedNode } from './runtime/supported-node.ts'
 import type { ModelRelations } from './model/relations.ts'
 import { installRequestSessions } from './session/request-sessions.ts'
@@ -72,6 +73,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
     await Promise.all(engines.map((engine) => engine.close()))
   })
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
+  if (config.default.observation.recordQueries) installRequestLogStats(app)
   if (options.exactBodies !== false) installExactBodies(app)
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
