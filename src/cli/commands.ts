@@ -19,7 +19,7 @@ export const GLOBAL_OPTIONS = {
 
 const sql = { type: 'boolean', help: 'print the SQL instead of running it; the database is not touched. TARGET may be FROM:TO' } as const
 
-/** Flask-Migrate's `flask db …` commands, plus `shell`, `create-all` and `drop-all`. */
+/** Flask-Migrate's `flask db …` commands, plus `shell`, `create-all`, `drop-all` and `diagram`. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   init: { usage: 'init', summary: 'create the migrations folder', options: {}, positionals: [0, 0], needsApp: false },
   migrate: {
@@ -42,6 +42,13 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   check: { usage: 'check', summary: 'exit 1 and list the differences when the models and the database differ', options: {}, positionals: [0, 0], needsApp: true },
   'create-all': { usage: 'create-all', summary: 'create the missing tables (app.db.createAll())', options: {}, positionals: [0, 0], needsApp: true },
   'drop-all': { usage: 'drop-all', summary: 'drop the models\' tables (app.db.dropAll())', options: {}, positionals: [0, 0], needsApp: true },
+  diagram: {
+    usage: 'diagram [--format svg|mermaid]',
+    summary: 'print the models\' diagram (tables, keys, relationships) as SVG or Mermaid; no database needed',
+    options: { format: { type: 'string', help: 'svg (default): a standalone SVG document; mermaid: a Mermaid erDiagram' } },
+    positionals: [0, 0],
+    needsApp: true
+  },
   shell: { usage: 'shell', summary: 'a REPL with the models, `db` (a session), `app` and top-level await', options: {}, positionals: [0, 0], needsApp: true }
 }
 
