@@ -43,9 +43,18 @@ interface Slot extends Anchor { readonly below: boolean }
  * ```
  */
 export function renderSvg (graph: ModelGraph): string {
-  const boxes = layout(graph.tables)
+  const boxes = layout(graph)
+  const edges = graph.relationships.flatMap((relationship) => {
+    const from = boxes.get(relationship.from)
+    const to = boxes.get(relationship.to)
+    return from && to ? [{ relationship, from, to }] : []
+  })
+  const anchors = spreadAnchors(edges.map(({ relationship, from, to }) => endpoints(relationship, from, to)))
+  const columns = columnsOf(boxes)
+  const corridors = new Map<string, number>()
+  const routes = anchors.map(([start, end]) => route(start, end, columns, corridors))
   const width = Math.max(240, ...[...boxes.values()].map((box) => box.x + box.width + MARGIN))
-  const height = Math.max(80, ...[...boxes.values()].map((box) => box.y + box.height + MARGIN))
+  const height = Math.max(80, ...[...boxes.values()].map((box) => box.y + box.height + MARGIN), ...routes.map((entry) => entry.bottom + MARGIN))
   const lines: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(FONT)}" font-size="${FONT_SIZE}">`,
     '<title>Model diagram</title>',
@@ -54,18 +63,12 @@ export function renderSvg (graph: ModelGraph): string {
   if (graph.tables.length === 0) {
     lines.push(`<text x="${MARGIN}" y="${MARGIN + FONT_SIZE}" fill="#374151">No models registered</text>`)
   }
-  const edges = graph.relationships.flatMap((relationship) => {
-    const from = boxes.get(relationship.from)
-    const to = boxes.get(relationship.to)
-    return from && to ? [{ relationship, from, to }] : []
-  })
-  const anchors = spreadAnchors(edges.map(({ relationship, from, to }) => endpoints(relationship, from, to)))
   const labels: string[] = []
   edges.forEach(({ relationship }, index) => {
     const [start, end] = anchors[index] as [Slot, Slot]
     const dashed = relationship.kind === 'manyToMany' ? ' stroke-dasharray="6 4"' : ''
     lines.push(`<g data-from="${escapeXml(relationship.from)}" data-to="${escapeXml(relationship.to)}"><title>${escapeXml(describe(relationship))}</title>` +
-      `<path d="${curve(start, end)}" fill="none" stroke="#6b7280" stroke-width="1.4"${dashed}/></g>`)
+      `<path d="${routes[index]?.path ?? ''}" fill="none" stroke="#6b7280" stroke-width="1.4"${dashed}/></g>`)
     const roles = roleNames(relationship)
     labels.push(label(start, relationship.fromCardinality, roles.from), label(end, relationship.toCardinality, roles.to))
   })
@@ -81,19 +84,41 @@ export function escapeXml (text: string): string {
   return text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&apos;' })[character] as string)
 }
 
-function layout (tables: readonly GraphTable[]): Map<string, Box> {
+/**
+ * Columns by foreign-key depth. The first column lists the tables with lines to other tables
+ * first; each later one orders its tables by the mean height of the tables they are linked to
+ * on their left, and moves each down towards that height, so that lines run short and level.
+ */
+function layout (graph: ModelGraph): Map<string, Box> {
   const layers: GraphTable[][] = []
-  for (const table of tables) (layers[table.depth] ??= []).push(table)
+  for (const table of graph.tables) (layers[table.depth] ??= []).push(table)
+  const neighbours = new Map<string, string[]>()
+  for (const { from, to } of graph.relationships) {
+    if (from === to) continue
+    neighbours.set(from, [...neighbours.get(from) ?? [], to])
+    neighbours.set(to, [...neighbours.get(to) ?? [], from])
+  }
   const boxes = new Map<string, Box>()
   let x = MARGIN
   for (const layer of layers) {
     if (!layer) continue
-    const sized = layer.map((table) => ({ table, ...size(table) }))
+    const target = (table: GraphTable): number => {
+      const placed = (neighbours.get(table.id) ?? []).flatMap((id) => {
+        const box = boxes.get(id)
+        return box ? [box.y + box.height / 2] : []
+      })
+      if (placed.length > 0) return placed.reduce((sum, y) => sum + y, 0) / placed.length
+      return neighbours.has(table.id) ? Number.MAX_SAFE_INTEGER - 1 : Number.MAX_SAFE_INTEGER
+    }
+    const sized = layer.map((table, index) => ({ table, index, target: target(table), ...size(table) }))
+      .sort((a, b) => a.target - b.target || a.index - b.index)
     const layerWidth = Math.max(...sized.map((entry) => entry.width))
     let y = MARGIN
     for (const entry of sized) {
-      boxes.set(entry.table.id, { table: entry.table, x, y, width: entry.width, height: entry.height, markerWidth: entry.markerWidth })
-      y += entry.height + BOX_GAP
+      const wanted = entry.target < Number.MAX_SAFE_INTEGER - 1 ? Math.round(entry.target - entry.height / 2) : y
+      const top = Math.max(y, wanted)
+      boxes.set(entry.table.id, { table: entry.table, x, y: top, width: entry.width, height: entry.height, markerWidth: entry.markerWidth })
+      y = top + entry.height + BOX_GAP
     }
     x += layerWidth + LAYER_GAP
   }
@@ -187,6 +212,69 @@ function spreadAnchors (pairs: Array<[Anchor, Anchor]>): Array<[Slot, Slot]> {
     })
   }
   return slots
+}
+
+/** A column of the layout: its left edge, its width and its boxes, top first. */
+interface Column { readonly x: number, readonly width: number, readonly boxes: readonly Box[] }
+
+function columnsOf (boxes: ReadonlyMap<string, Box>): Column[] {
+  const byX = new Map<number, Box[]>()
+  for (const box of boxes.values()) byX.set(box.x, [...byX.get(box.x) ?? [], box])
+  return [...byX.entries()].sort(([a], [b]) => a - b).map(([x, column]) => ({
+    x, width: Math.max(...column.map((box) => box.width)), boxes: [...column].sort((a, b) => a.y - b.y)
+  }))
+}
+
+const CLEARANCE = 10
+
+/**
+ * The path of a line. A line between neighbouring columns is one curve; a longer one
+ * crosses each column between through the free gap nearest its straight course (above,
+ * between or below the boxes), so it never runs under a table it has nothing to do with.
+ */
+function route (start: Anchor, end: Anchor, columns: readonly Column[], corridors: Map<string, number>): { path: string, bottom: number } {
+  const left = Math.min(start.x, end.x)
+  const right = Math.max(start.x, end.x)
+  const between = start.side === end.side ? [] : columns.filter((column) => column.x > left && column.x + column.width < right)
+  if (between.length === 0) return { path: curve(start, end), bottom: Math.max(start.y, end.y) }
+  const rightwards = end.x > start.x
+  const points: Array<{ x: number, y: number }> = [start]
+  for (const column of rightwards ? between : [...between].reverse()) {
+    const middle = column.x + column.width / 2
+    const wanted = start.y + (end.y - start.y) * (middle - start.x) / (end.x - start.x)
+    const gaps: Array<[number, number]> = []
+    let top = CLEARANCE
+    for (const box of column.boxes) {
+      gaps.push([top, box.y - CLEARANCE])
+      top = box.y + box.height + CLEARANCE
+    }
+    gaps.push([top, Number.POSITIVE_INFINITY])
+    let best: { y: number, gap: number } | undefined
+    gaps.forEach(([low, high], gap) => {
+      if (low > high) return
+      const y = Math.min(Math.max(wanted, low), high)
+      if (!best || Math.abs(y - wanted) < Math.abs(best.y - wanted)) best = { y, gap }
+    })
+    const chosen = best ?? { y: top, gap: gaps.length - 1 }
+    // Lines sharing a gap are drawn side by side.
+    const key = `${column.x}:${chosen.gap}`
+    const used = corridors.get(key) ?? 0
+    corridors.set(key, used + 1)
+    const [low, high] = gaps[chosen.gap] as [number, number]
+    const y = Math.min(Math.max(chosen.y + used * 6, low), high)
+    points.push({ x: rightwards ? column.x - CLEARANCE : column.x + column.width + CLEARANCE, y })
+    points.push({ x: rightwards ? column.x + column.width + CLEARANCE : column.x - CLEARANCE, y })
+  }
+  points.push(end)
+  const point = (p: { x: number, y: number }): string => `${round(p.x)} ${round(p.y)}`
+  const segments = points.slice(1).map((to, index) => {
+    const from = points[index] as { x: number, y: number }
+    // Odd segments cross a column straight; the others bend with level tangents at both ends.
+    if (index % 2 === 1) return `L ${point(to)}`
+    const half = (to.x - from.x) / 2
+    return `C ${point({ x: from.x + half, y: from.y })}, ${point({ x: to.x - half, y: to.y })}, ${point(to)}`
+  })
+  return { path: `M ${point(start)} ${segments.join(' ')}`, bottom: Math.max(...points.map((p) => p.y)) }
 }
 
 function curve (start: Anchor, end: Anchor): string {
