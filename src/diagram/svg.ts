@@ -11,6 +11,10 @@ const PAD = 10
 const GAP = 16
 const MARGIN = 24
 const LAYER_GAP = 150
+// A label's baseline above a line, below it, and from one label to the next.
+const LABEL_RISE = 5
+const LABEL_DROP = 13
+const LABEL_LINE = 12
 const BOX_GAP = 44
 
 interface Box {
@@ -26,8 +30,8 @@ type Side = 'left' | 'right'
 
 interface Anchor { readonly x: number, readonly y: number, readonly side: Side }
 
-/** An anchor once spread: its label goes above the line, or below it for the lower lines of a shared point. */
-interface Slot extends Anchor { readonly below: boolean }
+/** An anchor once spread, with the baseline of its label. */
+interface Slot extends Anchor { readonly labelY: number }
 
 /**
  * The model diagram as a standalone SVG document: one box per table (name, then each
@@ -187,7 +191,8 @@ function endpoints (relationship: GraphRelationship, from: Box, to: Box): [Ancho
 
 /**
  * Lines meeting at one point are spread a little along the row, ordered by where their other
- * end is so that they do not cross there; the lower half put their labels below the line.
+ * end is so that they do not cross there. The upper half of them label above the point, the
+ * lower half below it, each label a line of text further out than the one nearer the middle.
  */
 function spreadAnchors (pairs: Array<[Anchor, Anchor]>): Array<[Slot, Slot]> {
   const key = (anchor: Anchor): string => `${anchor.x},${anchor.y}`
@@ -199,16 +204,21 @@ function spreadAnchors (pairs: Array<[Anchor, Anchor]>): Array<[Slot, Slot]> {
       groups.set(key(pair[end]), group)
     }
   })
-  const slots = pairs.map((pair) => pair.map((anchor) => ({ ...anchor, below: false })) as [Slot, Slot])
+  const slots = pairs.map((pair) => pair.map((anchor) => ({ ...anchor, labelY: anchor.y - LABEL_RISE })) as [Slot, Slot])
   for (const group of groups.values()) {
     if (group.length < 2) continue
     const other = (entry: { pair: number, end: 0 | 1 }): Anchor => (pairs[entry.pair] as [Anchor, Anchor])[entry.end === 0 ? 1 : 0]
     // Stable: equal heights keep the graph's order.
     const ordered = group.map((entry, index) => ({ entry, index })).sort((a, b) => other(a.entry).y - other(b.entry).y || a.index - b.index)
     const step = Math.min(6, (ROW - 4) / group.length)
+    const offset = (position: number): number => (position - (group.length - 1) / 2) * step
+    const upper = Math.ceil(group.length / 2)
     ordered.forEach(({ entry }, position) => {
       const slot = (slots[entry.pair] as [Slot, Slot])[entry.end]
-      ;(slots[entry.pair] as [Slot, Slot])[entry.end] = { ...slot, y: slot.y + (position - (group.length - 1) / 2) * step, below: position >= group.length / 2 }
+      const labelY = position < upper
+        ? slot.y + offset(0) - LABEL_RISE - (upper - 1 - position) * LABEL_LINE
+        : slot.y + offset(group.length - 1) + LABEL_DROP + (position - upper) * LABEL_LINE
+      ;(slots[entry.pair] as [Slot, Slot])[entry.end] = { ...slot, y: slot.y + offset(position), labelY }
     })
   }
   return slots
@@ -281,8 +291,11 @@ function curve (start: Anchor, end: Anchor): string {
   const direction = (anchor: Anchor): number => anchor.side === 'left' ? -1 : 1
   const sameSide = start.side === end.side
   const reach = sameSide ? 36 + Math.abs(end.y - start.y) / 4 : Math.max(40, Math.abs(end.x - start.x) / 2)
-  const c1 = { x: start.x + direction(start) * reach, y: start.y }
-  const c2 = { x: end.x + direction(end) * reach, y: end.y }
+  // A loop back to the same side is opened up to a visible height.
+  const open = sameSide ? Math.max(0, 16 - Math.abs(end.y - start.y)) : 0
+  const upwards = end.y >= start.y ? -1 : 1
+  const c1 = { x: start.x + direction(start) * reach, y: start.y + upwards * open }
+  const c2 = { x: end.x + direction(end) * reach, y: end.y - upwards * open }
   const point = (p: { x: number, y: number }): string => `${round(p.x)} ${round(p.y)}`
   return `M ${point(start)} C ${point(c1)}, ${point(c2)}, ${point(end)}`
 }
@@ -290,7 +303,7 @@ function curve (start: Anchor, end: Anchor): string {
 /** The cardinality at one end of a line, then the name of the relationship that leads to that end. */
 function label (slot: Slot, cardinality: string, role: string): string {
   const x = slot.side === 'left' ? slot.x - 6 : slot.x + 6
-  const y = slot.below ? slot.y + 13 : slot.y - 5
+  const y = slot.labelY
   const anchor = slot.side === 'left' ? 'end' : 'start'
   const name = role === '' ? '' : ` <tspan font-weight="normal" fill="#4b5563">${escapeXml(role)}</tspan>`
   return `<text x="${round(x)}" y="${round(y)}" text-anchor="${anchor}" font-size="11" font-weight="bold" fill="#1f2937" ${HALO}>${escapeXml(cardinality)}${name}</text>`
