@@ -321,3 +321,18 @@ export class NPlusOneError extends OrmError {
     this.relationship = relationship
   }
 }
+
+/**
+ * A pagination cursor that this app did not issue for this query: altered, cut short, signed
+ * with another `cursorSecret`, or made for another ordering. Replies 400.
+ *
+ * @example
+ * ```ts
+ * await request.db.query(Post).orderBy('id', 'desc').cursorPaginate({ cursor: 'forged' }) // InvalidCursorError
+ * ```
+ */
+export class InvalidCursorError extends OrmError {
+  constructor (reason: string) {
+    super(`Invalid cursor: ${reason}. Use the nextCursor or prevCursor of a previous page, or no cursor for the first page.`, 'ORM_INVALID_CURSOR', 400)
+  }
+}

@@ -46,6 +46,7 @@ export { Query, type ModelDatabase, type QueryExpression, type RelatedCondition,
 export type { CollectionName, JoinableName, JoinedPath, JoinedValue, RelationshipName, TargetOf } from './query/relationship-types.ts'
 export type { RelationSpec } from './query/relation-loader.ts'
 export { Pagination, type IterPagesOptions, type PaginationInit, type PaginationJSON } from './query/pagination.ts'
+export { CursorPagination, type CursorPageInput, type CursorPaginateOptions, type CursorPaginationJSON } from './query/cursor-pagination.ts'
 export type { PageRequestInput, PaginateOptions, RequestLike } from './query/page-request.ts'
 
 // Errors
@@ -62,6 +63,7 @@ export {
   DriverNotInstalledError,
   ForeignKeyViolationError,
   InvalidArgumentError,
+  InvalidCursorError,
   InvalidValueError,
   MigrationError,
   MultipleResultsError,

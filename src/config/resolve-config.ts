@@ -41,6 +41,12 @@ export interface DatabaseOptions {
   /** How often replicas' health and lag are checked (ms). Default 2000. */
   replicaCheckIntervalMs?: number
   /**
+   * The secret that signs `cursorPaginate` cursors (at least 16 characters). Without it each
+   * process signs with a random key: cursors then do not survive a restart or cross processes.
+   * Env: `DATABASE_CURSOR_SECRET`.
+   */
+  cursorSecret?: string
+  /**
    * Keep every request session's statements (`request.db.queries`, `request.db.stats`) and
    * add `db: { queries, ms }` to Fastify's `request completed` log line.
    * Env: `DATABASE_RECORD_QUERIES=1|true|0|false`. Default: on, off when `NODE_ENV=production`.
@@ -93,6 +99,7 @@ export interface ResolvedDatabaseConfig {
   readonly observation: ObservationConfig
   /** Undefined without replicas. */
   readonly replicas: ReplicaConfig | undefined
+  readonly cursorSecret: string | undefined
 }
 
 /** The default database and its binds. */
@@ -129,6 +136,10 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   const observation = resolveObservation(options, env)
   const maxLagMs = numberSetting(options.replicaMaxLagMs, 'replicaMaxLagMs', undefined, '', 1) ?? 5_000
   const checkIntervalMs = numberSetting(options.replicaCheckIntervalMs, 'replicaCheckIntervalMs', undefined, '', 1) ?? 2_000
+  const cursorSecret = options.cursorSecret ?? nonEmpty(env.DATABASE_CURSOR_SECRET)
+  if (cursorSecret !== undefined && (typeof cursorSecret !== 'string' || cursorSecret.length < 16)) {
+    throw new ConfigurationError('cursorSecret (or DATABASE_CURSOR_SECRET) must be a string of at least 16 characters, e.g. 32 random bytes in hex')
+  }
   const single = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
     name,
     url: Object.freeze(parseDatabaseUrl(rawUrl, cwd)),
@@ -137,7 +148,8 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
     pool,
     preparedStatements,
     observation,
-    replicas: undefined
+    replicas: undefined,
+    cursorSecret
   })
   const build = (name: string, rawUrl: string, replicaUrls: readonly string[] = []): ResolvedDatabaseConfig => {
     const primary = single(name, rawUrl)

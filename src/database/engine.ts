@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../config/resolve-config.ts'
@@ -6,12 +7,13 @@ import { DatabasePool, type EngineLogger } from '../engine/database-pool.ts'
 import type { ManagedDriver, PoolStatus } from '../engine/managed-driver.ts'
 import { ConfigurationError } from '../errors.ts'
 import { Mappings } from '../mapping/mappings.ts'
+import { CursorCodec } from '../query/cursor.ts'
 import { Migrations, type MigrationsOptions } from '../migration/migrations.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import { createAll } from '../schema/create-all.ts'
 import { dropAll } from '../schema/drop-all.ts'
-import { Session, type SessionObservation, type SessionOptions } from '../session/session.ts'
+import { Session, type SessionSettings, type SessionOptions } from '../session/session.ts'
 import { assertSchemaMatches } from './schema-check.ts'
 
 declare module '../session/session.ts' {
@@ -51,7 +53,7 @@ export class Engine<DB = unknown> {
   readonly #mappings: Mappings
   readonly #binds: Map<string, Engine>
   readonly #migrationsDir: string | undefined
-  readonly #observation: SessionObservation
+  readonly #settings: SessionSettings
 
   private constructor (config: ResolvedDatabaseConfig, pool: DatabasePool<DB>, tables: readonly RegisteredTable[],
     binds: Map<string, Engine>, migrationsDir: string | undefined, logger: EngineLogger) {
@@ -64,7 +66,9 @@ export class Engine<DB = unknown> {
     this.#mappings = new Mappings(config.name, tables, pool.kysely as unknown as Kysely<AnyDatabase>)
     this.#binds = binds
     this.#migrationsDir = migrationsDir
-    this.#observation = Object.freeze({ config: config.observation, echo: config.echo, logger, server: config.redactedUrl })
+    // Cursors sign with the configured secret, else a key of this process (see cursorSecret).
+    const cursors = new CursorCodec(config.cursorSecret === undefined ? randomBytes(32) : Buffer.from(config.cursorSecret))
+    this.#settings = Object.freeze({ config: config.observation, echo: config.echo, logger, server: config.redactedUrl, cursors })
   }
 
   /**
@@ -108,7 +112,7 @@ export class Engine<DB = unknown> {
    */
   session (options?: SessionOptions): Session<DB> {
     // echo and records are on or off per engine; the option only says whose logger (a request's) gets the lines
-    const observation = options?.logger === undefined ? this.#observation : { ...this.#observation, logger: options.logger }
+    const observation = options?.logger === undefined ? this.#settings : { ...this.#settings, logger: options.logger }
     return new Session(this, this.#pool, this.#mappings, observation, options?.lifetime)
   }
 

@@ -179,6 +179,12 @@ export class EntityMapper {
     if (problem !== undefined) throw new InvalidValueError(undefined, { model: this.table.modelName, property, problem })
   }
 
+  /** A property's value as a cursor's JSON carried it, back in the model's type (ISO strings → Dates). */
+  fromCursor (property: string, value: unknown): unknown {
+    const column = this.columns.find((candidate) => candidate.property === property)
+    return column?.config.kind === 'dateTime' && typeof value === 'string' ? new Date(value) : value
+  }
+
   /** Column name → value of every column the entity has a value for (for INSERT). */
   insertValues (entity: Readonly<Record<string, unknown>>): Record<string, unknown> {
     const values: Record<string, unknown> = {}

@@ -2,7 +2,7 @@ import { NotFoundError } from '../errors.ts'
 
 const DEFAULT_PAGE = 1
 const DEFAULT_PER_PAGE = 20
-const DEFAULT_MAX_PER_PAGE = 100
+export const DEFAULT_MAX_PER_PAGE = 100
 
 /**
  * Anything with a query string, such as a Fastify request. Only `query` is read.
@@ -106,13 +106,7 @@ export function resolvePageRequest (input: PageRequestInput = {}): PageRequest {
     throw new RangeError(`maxPerPage must be a positive integer, got ${String(maxPerPage)}`)
   }
   const query = options.request?.query
-
-  const perPage = Math.min(
-    options.perPage !== undefined && options.perPage !== null
-      ? resolveNumber('perPage', options.perPage, DEFAULT_PER_PAGE, errorOut)
-      : perPageOfQuery(query, errorOut),
-    maxPerPage
-  )
+  const perPage = resolvePerPage(options, errorOut, maxPerPage)
   let page = resolveNumber('page', options.page ?? queryParameter(query, 'page'), DEFAULT_PAGE, errorOut)
   // Past 2^53 the offset would be rounded: no real table is that large, so treat it as garbage.
   if (!Number.isSafeInteger((page - 1) * perPage)) page = fallBack('page', DEFAULT_PAGE, errorOut)
@@ -121,14 +115,25 @@ export function resolvePageRequest (input: PageRequestInput = {}): PageRequest {
   return Object.freeze({ page, perPage, offset, limit: perPage, errorOut })
 }
 
-function isRequestLike (input: PageRequestInput): input is RequestLike {
-  return 'query' in input
+/** `perPage` from the options, else the request's query string, lowered to `maxPerPage`. */
+export function resolvePerPage (options: Pick<PaginateOptions, 'perPage' | 'request'>, errorOut: boolean, maxPerPage: number): number {
+  return Math.min(
+    options.perPage !== undefined && options.perPage !== null
+      ? resolveNumber('perPage', options.perPage, DEFAULT_PER_PAGE, errorOut)
+      : perPageOfQuery(options.request?.query, errorOut),
+    maxPerPage
+  )
 }
 
-function queryParameter (query: unknown, name: string): unknown {
+/** A query-string parameter's first value (`?a=1&a=2` gives `'1'`). */
+export function queryParameter (query: unknown, name: string): unknown {
   if (typeof query !== 'object' || query === null) return undefined
   const value: unknown = (query as Record<string, unknown>)[name]
   return Array.isArray(value) ? value[0] : value
+}
+
+export function isRequestLike (input: object): input is RequestLike {
+  return 'query' in input
 }
 
 /** `perPage` from a query string, or its Flask spelling `per_page`; both at once is invalid. */

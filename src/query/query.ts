@@ -1,8 +1,10 @@
 import { expressionBuilder, sql, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { InvalidArgumentError, MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
+import { InvalidArgumentError, InvalidCursorError, MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase, Simplify } from '../model/infer.ts'
+import type { CursorCodec, CursorDirection } from './cursor.ts'
+import { CursorPagination, resolveCursorRequest, type CursorPageInput } from './cursor-pagination.ts'
 import { resolvePageRequest, type PageRequestInput } from './page-request.ts'
 import { assertPageInRange, Pagination } from './pagination.ts'
 import type { EntityOf, RelationSpecOf, WithLoaded } from './loaded-types.ts'
@@ -22,6 +24,8 @@ export type QueryExpression<M extends AnyModel> = (eb: ExpressionBuilder<ModelDa
 export interface QueryRunner extends RelationLoaderContext {
   /** Writes pending changes first, so that queries see them (SQLAlchemy's autoflush). */
   autoflush (): Promise<void>
+  /** Signs and reads {@link Query.cursorPaginate}'s cursors. */
+  readonly cursors: CursorCodec
 }
 
 interface QueryProps {
@@ -265,6 +269,86 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
     assertPageInRange(page, total)
     const items = page.offset >= total ? [] : await this.offset(page.offset).limit(page.limit).all()
     return new Pagination({ items, total, page: page.page, perPage: page.perPage })
+  }
+
+  /**
+   * One page of keyset ("cursor") pagination: the rows after (or before) the boundary row a
+   * cursor names, found through the ordering's index instead of skipping `OFFSET` rows, so a
+   * deep page costs what the first does, and rows added meanwhile never shift a page. The
+   * ordering must be on the model's own NOT NULL columns; the primary key is added as the
+   * last key when missing, so that the order is total. Cursors are opaque and signed (see
+   * `cursorSecret`): an altered one is a 400 {@link InvalidCursorError}. Reads
+   * `?cursor=&perPage=` from a request, like {@link paginate}. One statement per page (it
+   * fetches one row more to know if there is a next), plus one per eager-loaded relationship.
+   *
+   * @example
+   * ```ts
+   * app.get('/posts', async (request) =>
+   *   request.db.query(Post).orderBy('timestamp', 'desc').orderBy('id', 'desc').cursorPaginate(request))
+   * // { items, perPage, nextCursor, prevCursor, hasNext, hasPrev }
+   * ```
+   */
+  async cursorPaginate (input?: CursorPageInput): Promise<CursorPagination<R>> {
+    const { cursor, perPage } = resolveCursorRequest(input)
+    const { runner, mapper, limit, offset } = this.#props
+    if (limit !== undefined || offset !== undefined) {
+      throw new InvalidArgumentError('cursorPaginate() chooses the rows itself: remove limit() and offset() from the query')
+    }
+    const keys = this.#keysetOrder()
+    const ordering = `${mapper.table.tableName}:${keys.map((key) => `${key.column} ${key.direction}`).join(',')}`
+    const position = cursor === undefined ? undefined : runner.cursors.decode(ordering, cursor)
+    const backwards = position?.direction === 'before'
+    const flip = (direction: 'asc' | 'desc'): 'asc' | 'desc' => direction === 'asc' ? 'desc' : 'asc'
+    let query = this.#with({ orders: keys.map(({ column, direction }) => ({ column, direction: backwards ? flip(direction) : direction })) })
+    if (position !== undefined) query = query.#withFilter(this.#keysetFilter(keys, position.values, position.direction))
+    const rows = await query.limit(perPage + 1).all()
+    const more = rows.length > perPage
+    const items = rows.slice(0, perPage)
+    if (backwards) items.reverse()
+    const encode = (direction: CursorDirection, item: R | undefined): string | null => item === undefined
+      ? null
+      : runner.cursors.encode(ordering, { direction, values: keys.map((key) => (item as Record<string, unknown>)[key.property]) })
+    return new CursorPagination({
+      items,
+      perPage,
+      // Paging back, the page we came from is after this one; paging forward, the one before.
+      nextCursor: (backwards || more) ? encode('after', items.at(-1)) : null,
+      prevCursor: (backwards ? more : position !== undefined) ? encode('before', items[0]) : null
+    })
+  }
+
+  /** The ordering as keyset keys: the model's own columns, with the primary key last. */
+  #keysetOrder (): Array<{ column: string, property: string, direction: 'asc' | 'desc' }> {
+    const { mapper, orders, modelName } = this.#props
+    const keys = orders.map(({ column, direction, table }) => {
+      const found = table === undefined ? mapper.columns.find((candidate) => candidate.name === column) : undefined
+      if (found === undefined) throw new InvalidArgumentError(`cursorPaginate() orders by ${modelName}'s own columns; ${table ?? ''}.${column} is a joined one`)
+      if (found.config.nullable) {
+        throw new InvalidArgumentError(`cursorPaginate() needs an ordering without NULLs: ${modelName}.${found.property} is nullable; order by NOT NULL columns`)
+      }
+      return { column, property: found.property, direction }
+    })
+    const last = keys.at(-1)?.direction ?? 'asc'
+    for (const key of mapper.keyColumns) {
+      if (!keys.some((existing) => existing.column === key.name)) keys.push({ column: key.name, property: key.property, direction: last })
+    }
+    return keys
+  }
+
+  /** The rows past the boundary `values` in the keys' order: `a > x or (a = x and b > y)`, per direction. */
+  #keysetFilter (keys: ReadonlyArray<{ property: string, direction: 'asc' | 'desc' }>, values: readonly unknown[], side: CursorDirection): Expression<SqlBool> {
+    if (values.length !== keys.length) throw new InvalidCursorError('it was made for another ordering')
+    const eb = this.#expressionBuilder()
+    const mapper = this.#props.mapper
+    const bound = keys.map((key, index) => {
+      const value = mapper.fromCursor(key.property, values[index])
+      mapper.assertComparable(key.property, value)
+      return { ref: this.#target(key.property).ref, value, after: (key.direction === 'asc') === (side === 'after') }
+    })
+    return eb.or(bound.map((key, index) => eb.and([
+      ...bound.slice(0, index).map((before) => eb(before.ref, '=', before.value as never)),
+      eb(key.ref, key.after ? '>' : '<', key.value as never)
+    ])))
   }
 
   /** Whether any row matches. */

@@ -4,6 +4,7 @@ import type { ObservationConfig } from '../config/resolve-config.ts'
 import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import type { AnyModel } from '../model/define-model.ts'
+import type { CursorCodec } from '../query/cursor.ts'
 import { Query, type QueryRunner } from '../query/query.ts'
 import type { AddValues, Added, EntityOf, LoadSpecOf, WithLoaded } from '../query/loaded-types.ts'
 import { currentMembers, loadRelations, type RelationSpec } from '../query/relation-loader.ts'
@@ -41,13 +42,14 @@ export interface SessionOptions {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- filled by declaration merging
 export interface SessionEngine<DB> {}
 
-/** @internal What a session needs to watch its statements: the engine's settings and logger. */
-export interface SessionObservation {
+/** @internal What a session takes from its engine: how to watch its statements, and the cursor signer. */
+export interface SessionSettings {
   readonly config: ObservationConfig
   readonly echo: boolean
   readonly logger: SessionLogger
   /** The database's redacted URL. */
   readonly server: string
+  readonly cursors: CursorCodec
 }
 
 /**
@@ -82,17 +84,17 @@ export class Session<DB = unknown> {
   #runner: QueryRunner | undefined
   /** The `commit()` under way, which {@link close} lets finish. */
   #committing: Promise<void> | undefined
-  readonly #observation: SessionObservation
+  readonly #settings: SessionSettings
   readonly #lifetime: SessionLifetime | undefined
   /** Made at once when statements are watched, else at the first relationship load (N+1 counts). */
   #recorder: QueryRecorder | undefined
 
   /** @internal Sessions are made by `request.db` and `app.db.session()`. */
-  constructor (engine: SessionEngine<DB>, pool: DatabasePool<DB>, mappings: Mappings, observation: SessionObservation, lifetime: SessionLifetime | undefined) {
+  constructor (engine: SessionEngine<DB>, pool: DatabasePool<DB>, mappings: Mappings, observation: SessionSettings, lifetime: SessionLifetime | undefined) {
     this.#engine = engine
     this.#pool = pool
     this.#mappings = mappings
-    this.#observation = observation
+    this.#settings = observation
     const { config, echo } = observation
     this.#lifetime = lifetime
     if (QueryRecorder.watchesStatements(config, echo)) this.#recorder = this.#newRecorder()
@@ -100,13 +102,13 @@ export class Session<DB = unknown> {
   }
 
   #newRecorder (): QueryRecorder {
-    const { config, echo, logger, server } = this.#observation
+    const { config, echo, logger, server } = this.#settings
     const lifetime = this.#lifetime
     return new QueryRecorder(config, { logger, server, echo, route: lifetime?.route === undefined ? undefined : () => lifetime.route?.() })
   }
 
   #relationshipLoaded (model: string, relationship: string, objects: number): void {
-    if (this.#observation.config.nPlusOne === 'off' || objects > 1) return
+    if (this.#settings.config.nPlusOne === 'off' || objects > 1) return
     this.#recorder ??= this.#newRecorder()
     this.#recorder.relationshipLoaded(model, relationship, objects)
   }
@@ -454,7 +456,8 @@ export class Session<DB = unknown> {
       load: (mapper, rows) => rows.map((row) => this.#uow.load(mapper, row)),
       mapperOf: (model) => this.#mappings.mapperOf(model),
       snapshotCollection: (entity, relation, members) => this.#uow.snapshotCollection(entity, relation, members),
-      relationshipLoaded: (model, relationship, objects) => { this.#relationshipLoaded(model, relationship, objects) }
+      relationshipLoaded: (model, relationship, objects) => { this.#relationshipLoaded(model, relationship, objects) },
+      cursors: this.#settings.cursors
     }
     return this.#runner
   }
