@@ -25,6 +25,12 @@ export interface DatabaseOptions {
    * in transaction mode before 1.21). Env: `DATABASE_PREPARED_STATEMENTS=0|false`. Default true.
    */
   preparedStatements?: boolean
+  /**
+   * OpenTelemetry spans for every statement, when `@opentelemetry/api` is installed (see
+   * README "Tracing"). `false` makes none and never loads the package; the
+   * `diagnostics_channel` messages stay. Env: `DATABASE_TRACING=0|false`. Default true.
+   */
+  tracing?: boolean
   /** Extra named databases, `{ analytics: 'postgresql://…' }`. */
   binds?: Record<string, string>
 }
@@ -38,6 +44,8 @@ export interface ResolvedDatabaseConfig {
   readonly echo: boolean
   readonly pool: Readonly<Required<PoolOptions>>
   readonly preparedStatements: boolean
+  /** Make OpenTelemetry spans (when `@opentelemetry/api` is installed). */
+  readonly tracing: boolean
 }
 
 /** The default database and its binds. */
@@ -70,6 +78,7 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   }
   const echo = booleanSetting(options, 'echo', env, 'DATABASE_ECHO', false)
   const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', true)
+  const tracing = booleanSetting(options, 'tracing', env, 'DATABASE_TRACING', true)
   const pool = resolvePool(options.pool, env)
   const build = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
     name,
@@ -77,7 +86,8 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
     redactedUrl: redactUrl(rawUrl),
     echo,
     pool,
-    preparedStatements
+    preparedStatements,
+    tracing
   })
   const binds: Record<string, ResolvedDatabaseConfig> = {}
   for (const [name, bindUrl] of Object.entries(options.binds ?? {})) {
@@ -115,7 +125,7 @@ function resolvePool (options: PoolOptions | undefined, env: NodeJS.ProcessEnv):
 }
 
 /** A true/false option, else its env var (`1`, `true`, `0`, `false`), else the default. */
-function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
+function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements' | 'tracing', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
   const value: unknown = options[option]
   // JavaScript callers get no type check
   if (value !== undefined && typeof value !== 'boolean') {

@@ -7,8 +7,10 @@ import { ConnectionError, SessionStateError } from '../errors.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import { ConstraintCatalog } from './constraint-catalog.ts'
 import { ManagedDriver } from './managed-driver.ts'
+import { enableOpenTelemetrySpans } from './open-telemetry-spans.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
 import type { EchoLogger } from './query-echo.ts'
+import { StatementTracing, tracingTarget } from './statement-tracing.ts'
 
 /** The logger an engine writes to: Fastify's `app.log` fits. */
 export interface EngineLogger extends EchoLogger {
@@ -58,6 +60,11 @@ export class DatabasePool<DB = unknown> {
    * in the message.
    */
   static async connect<DB> (config: ResolvedDatabaseConfig, logger: EngineLogger, tables: readonly RegisteredTable[]): Promise<DatabasePool<DB>> {
+    if (config.tracing) {
+      await enableOpenTelemetrySpans((error) => {
+        logger.warn({ err: error }, '@opentelemetry/api is installed but could not be loaded: no OpenTelemetry spans are made for database statements')
+      })
+    }
     const dialect = await createOrmDialect(config, (error) => {
       logger.warn({ err: error, database: config.redactedUrl }, 'a pooled database connection failed (closed by the server or the network); it is discarded and replaced when needed')
     })
@@ -66,7 +73,8 @@ export class DatabasePool<DB = unknown> {
       poolMax: config.pool.max,
       password: config.url.dialect === 'sqlite' ? undefined : config.url.password,
       redactedUrl: config.redactedUrl,
-      constraints: new ConstraintCatalog(tables)
+      constraints: new ConstraintCatalog(tables),
+      tracing: new StatementTracing(tracingTarget(config.url, config.tracing))
     })
     const echo = config.echo ? logger : undefined
     const kyselyDialect = dialect.kyselyDialect
