@@ -28,6 +28,10 @@ export type { AddValues, Collection, Loaded, NotLoaded } from './query/loaded-ty
 export { Session, type EntityOf, type PrimaryKeyInput, type SessionEngine, type SessionOptions, type TransactionOptions } from './session/session.ts'
 export type { FlushResult } from './session/unit-of-work.ts'
 
+// Tracing: the diagnostics_channel names and their messages
+
+export { QUERY_CHANNEL, TRANSACTION_CHANNEL, type QueryMessage, type TracedDatabase, type TracedSystem, type TransactionAction, type TransactionMessage } from './engine/statement-tracing.ts'
+
 // Models
 
 export { c, type ArrayElement } from './model/column-types.ts'

@@ -1,27 +1,33 @@
-import type { Attributes, Span } from '@opentelemetry/api'
+import type { Attributes, Span, TracerProvider } from '@opentelemetry/api'
 import { queryChannel, TARGET, type QueryMessage, type Traced } from './statement-tracing.ts'
 
 type OpenTelemetryApi = typeof import('@opentelemetry/api')
 
-let loading: Promise<boolean> | undefined
+let loading: Promise<OpenTelemetryApi | undefined> | undefined
+let subscribed = false
 
 /**
  * Makes an OpenTelemetry CLIENT span of every statement published on the query channel,
  * as a child of the caller's active span, when `@opentelemetry/api` is installed (an
- * optional peer dependency). Loaded and subscribed once per process, whatever the number
- * of engines; each engine's `tracing` option decides whether its statements get spans.
- * Resolves to whether spans are made; `warn` hears why the package failed to load when it
- * is installed but broken.
+ * optional peer dependency) and an SDK has registered a tracer provider. The package is
+ * loaded once per process; the channel is subscribed once, at the first engine that
+ * connects after the provider is registered, so that without an SDK nothing listens and
+ * statements cost nothing. Each engine's `tracing` option decides whether its statements
+ * get spans. Resolves to whether spans are made; `warn` hears why the package failed to
+ * load when it is installed but broken.
  */
-export function enableOpenTelemetrySpans (warn: (error: unknown) => void): Promise<boolean> {
-  loading ??= import('@opentelemetry/api').then((api) => {
-    subscribe(api)
-    return true
-  }, (error: unknown) => {
+export async function enableOpenTelemetrySpans (warn: (error: unknown) => void): Promise<boolean> {
+  loading ??= import('@opentelemetry/api').catch((error: unknown) => {
     if (!isModuleNotFound(error)) warn(error)
-    return false
+    return undefined
   })
-  return loading
+  const api = await loading
+  if (api === undefined) return false
+  if (!subscribed && providerRegistered(api)) {
+    subscribe(api)
+    subscribed = true
+  }
+  return subscribed
 }
 
 function isModuleNotFound (error: unknown): boolean {
@@ -29,8 +35,15 @@ function isModuleNotFound (error: unknown): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
 }
 
+/** Whether an SDK has registered a tracer provider (else every span would be a no-op). */
+function providerRegistered (api: OpenTelemetryApi): boolean {
+  const global = api.trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider }
+  const provider = typeof global.getDelegate === 'function' ? global.getDelegate() : global
+  // An unset proxy delegates to the API's no-op provider, which a new proxy returns too.
+  return provider !== new api.ProxyTracerProvider().getDelegate() && provider.constructor.name !== 'NoopTracerProvider'
+}
+
 function subscribe (api: OpenTelemetryApi): void {
-  // A proxy: it reaches the SDK's provider even when the app registers it after this.
   const tracer = api.trace.getTracer('fastify-orm')
   const spans = new WeakMap<object, Span>()
   const finish = (message: Traced<QueryMessage>): void => {

@@ -167,7 +167,7 @@ export class StatementTracing {
       sql: query.sql,
       parameterCount: query.parameters.length,
       operation: operationOf(query),
-      table: tableOf(query.query),
+      table: tableOf(query),
       dialect,
       database,
       server,
@@ -193,13 +193,19 @@ function operationOf (query: CompiledQuery): string | undefined {
   return keyword?.toUpperCase()
 }
 
-function tableOf (node: OperationNode): string | undefined {
+function tableOf (query: CompiledQuery): string | undefined {
+  const node = query.query
   if (SelectQueryNode.is(node)) return node.from?.froms.length === 1 ? tableName(node.from.froms[0]) : undefined
   if (InsertQueryNode.is(node)) return tableName(node.into)
   if (UpdateQueryNode.is(node)) return tableName(node.table)
   if (DeleteQueryNode.is(node)) return node.from.froms.length === 1 ? tableName(node.from.froms[0]) : undefined
-  return undefined
+  // The unit of work's writes are SQL text: their table is the name after the keyword.
+  const match = RAW_WRITE.exec(query.sql)
+  return match === null ? undefined : (match[1] ?? match[2] ?? match[3])
 }
+
+/** `insert into t`, `update t`, `delete from t` (a schema before the table allowed): the table, unquoted. */
+const RAW_WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+(?:(?:"[^"]+"|`[^`]+`|\w+)\.)?(?:"([^"]+)"|`([^`]+)`|(\w+))/i
 
 function tableName (node: OperationNode | undefined): string | undefined {
   const table = node !== undefined && AliasNode.is(node) ? node.node : node
