@@ -4,7 +4,7 @@ import { ConnectionError, ConnectionLostError, OrmError, PoolTimeoutError } from
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
 import type { ConstraintCatalog } from './constraint-catalog.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
-import { queryChannel, transactionChannel, type StatementTracing, type TransactionAction } from './statement-tracing.ts'
+import { queryChannel, transactionChannel, type StatementTracing } from './statement-tracing.ts'
 
 /** Connection counters, for health checks and tests. */
 export interface PoolStatus {
@@ -157,32 +157,32 @@ export class ManagedDriver implements Driver {
   }
 
   beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    if (transactionChannel.hasSubscribers) return this.#traceTransaction('begin', undefined, () => this.#driver.beginTransaction(connection, settings))
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('begin', undefined, () => this.#driver.beginTransaction(connection, settings))
     return this.#driver.beginTransaction(connection, settings)
   }
 
   commitTransaction (connection: DatabaseConnection): Promise<void> {
-    if (transactionChannel.hasSubscribers) return this.#traceTransaction('commit', undefined, () => this.#driver.commitTransaction(connection))
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('commit', undefined, () => this.#driver.commitTransaction(connection))
     return this.#driver.commitTransaction(connection)
   }
 
   rollbackTransaction (connection: DatabaseConnection): Promise<void> {
-    if (transactionChannel.hasSubscribers) return this.#traceTransaction('rollback', undefined, () => this.#driver.rollbackTransaction(connection))
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('rollback', undefined, () => this.#driver.rollbackTransaction(connection))
     return this.#driver.rollbackTransaction(connection)
   }
 
   savepoint (...args: Parameters<NonNullable<Driver['savepoint']>>): Promise<void> {
-    if (transactionChannel.hasSubscribers) return this.#traceTransaction('savepoint', args[1], () => this.#driver.savepoint!(...args))
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('savepoint', args[1], () => this.#driver.savepoint!(...args))
     return this.#driver.savepoint!(...args)
   }
 
   rollbackToSavepoint (...args: Parameters<NonNullable<Driver['rollbackToSavepoint']>>): Promise<void> {
-    if (transactionChannel.hasSubscribers) return this.#traceTransaction('rollbackToSavepoint', args[1], () => this.#driver.rollbackToSavepoint!(...args))
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('rollbackToSavepoint', args[1], () => this.#driver.rollbackToSavepoint!(...args))
     return this.#driver.rollbackToSavepoint!(...args)
   }
 
   releaseSavepoint (...args: Parameters<NonNullable<Driver['releaseSavepoint']>>): Promise<void> {
-    if (transactionChannel.hasSubscribers) return this.#traceTransaction('releaseSavepoint', args[1], () => this.#driver.releaseSavepoint!(...args))
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('releaseSavepoint', args[1], () => this.#driver.releaseSavepoint!(...args))
     return this.#driver.releaseSavepoint!(...args)
   }
 
@@ -217,13 +217,6 @@ export class ManagedDriver implements Driver {
         reject(error)
       })
     })
-  }
-
-  /** A transaction command, traced; a failure is published as the caller gets it (translated). */
-  #traceTransaction (action: TransactionAction, savepoint: string | undefined, run: () => Promise<void>): Promise<void> {
-    return this.#options.tracing.traceTransaction(action, savepoint, () => run().catch((error: unknown) => {
-      throw this.#translate(error, undefined)
-    }))
   }
 
   #translateErrorsOf (connection: DatabaseConnection): void {

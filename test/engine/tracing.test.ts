@@ -5,7 +5,8 @@ import diagnostics from 'node:diagnostics_channel'
 import { inspect } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { c, defineModel, OrmError, QUERY_CHANNEL, TRANSACTION_CHANNEL, type QueryMessage, type TransactionMessage } from '../../src/index.ts'
+import type { Kysely } from 'kysely'
+import { c, defineModel, ForeignKeyViolationError, OrmError, QUERY_CHANNEL, TRANSACTION_CHANNEL, type QueryMessage, type TransactionMessage } from '../../src/index.ts'
 import { StatementTracing } from '../../src/engine/statement-tracing.ts'
 import { buildApp } from '../helpers/app.ts'
 import { eachDb, type TestDatabase } from '../helpers/databases.ts'
@@ -234,4 +235,28 @@ t.test('nothing is built while nobody subscribes', async (t) => {
     t.ok(calls > 0, 'with a subscriber it is')
     t.ok(queries.length > 0)
   })
+})
+
+t.test('a failing COMMIT is published on the transaction channel with its error', async (t) => {
+  // PostgreSQL alone defers a foreign key to COMMIT.
+  await eachDb(t, async (t, db) => {
+    const app = await tracedApp(t, db)
+    await app.db.kysely.schema.createTable('trace_parent').addColumn('id', 'integer', (c) => c.primaryKey()).execute()
+    await app.db.kysely.schema.createTable('trace_child')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('parent_id', 'integer', (c) => c.notNull())
+      .addForeignKeyConstraint('trace_child_parent_fk', ['parent_id'], 'trace_parent', ['id'], (fk) => fk.deferrable().initiallyDeferred())
+      .execute()
+    const transactions = record<TransactionMessage>(t, TRANSACTION_CHANNEL)
+    const session = app.db.session()
+    t.teardown(() => session.close())
+    await session.begin()
+    await (session.kysely as unknown as Kysely<Record<string, { id: number, parent_id: number }>>).insertInto('trace_child').values({ id: 1, parent_id: 404 }).execute()
+    await t.rejects(session.commit(), ForeignKeyViolationError)
+    const commit = transactions.find((entry) => entry.event === 'error')?.message
+    t.equal(commit?.action, 'commit')
+    t.ok(commit?.error instanceof ForeignKeyViolationError, 'the error the caller gets')
+    t.same(transactions.filter((entry) => entry.event === 'start').map((entry) => entry.message.action), ['begin', 'commit', 'rollback'],
+      'the failed COMMIT is followed by a ROLLBACK')
+  }, ['postgres'])
 })
