@@ -29,6 +29,10 @@ export { Session, type EntityOf, type PrimaryKeyInput, type SessionEngine, type 
 export type { FlushResult } from './session/unit-of-work.ts'
 export type { QueryRecord, QueryStats, QueryWarning } from './session/query-recorder.ts'
 
+// Tracing: the diagnostics_channel names and their messages
+
+export { QUERY_CHANNEL, TRANSACTION_CHANNEL, type QueryMessage, type TracedDatabase, type TracedSystem, type TransactionAction, type TransactionMessage } from './engine/statement-tracing.ts'
+
 // Models
 
 export { c, type ArrayElement } from './model/column-types.ts'

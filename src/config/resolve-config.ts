@@ -63,6 +63,12 @@ export interface DatabaseOptions {
   nPlusOne?: 'warn' | 'error' | false
   /** How many one-by-one loads of a relationship a session may make before it is an N+1. Default 5. */
   nPlusOneThreshold?: number
+  /**
+   * OpenTelemetry spans for every statement, when `@opentelemetry/api` is installed (see
+   * README "Tracing"). `false` makes none and never loads the package; the
+   * `diagnostics_channel` messages stay. Env: `DATABASE_TRACING=0|false`. Default true.
+   */
+  tracing?: boolean
 }
 
 /** A bind with read replicas. */
@@ -100,6 +106,8 @@ export interface ResolvedDatabaseConfig {
   /** Undefined without replicas. */
   readonly replicas: ReplicaConfig | undefined
   readonly cursorSecret: string | undefined
+  /** Make OpenTelemetry spans (when `@opentelemetry/api` is installed). */
+  readonly tracing: boolean
 }
 
 /** The default database and its binds. */
@@ -132,6 +140,7 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   }
   const echo = booleanSetting(options, 'echo', env, 'DATABASE_ECHO', false)
   const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', true)
+  const tracing = booleanSetting(options, 'tracing', env, 'DATABASE_TRACING', true)
   const pool = resolvePool(options.pool, env)
   const observation = resolveObservation(options, env)
   const maxLagMs = numberSetting(options.replicaMaxLagMs, 'replicaMaxLagMs', undefined, '', 1) ?? 5_000
@@ -149,7 +158,8 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
     preparedStatements,
     observation,
     replicas: undefined,
-    cursorSecret
+    cursorSecret,
+    tracing
   })
   const build = (name: string, rawUrl: string, replicaUrls: readonly string[] = []): ResolvedDatabaseConfig => {
     const primary = single(name, rawUrl)
@@ -242,7 +252,7 @@ function numberSetting (value: unknown, option: string, envValue: string | undef
 }
 
 /** A true/false option, else its env var (`1`, `true`, `0`, `false`), else the default. */
-function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements' | 'recordQueries', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
+function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements' | 'recordQueries' | 'tracing', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
   const value: unknown = options[option]
   // JavaScript callers get no type check
   if (value !== undefined && typeof value !== 'boolean') {

@@ -7,9 +7,11 @@ import { ConnectionError, SessionStateError } from '../errors.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import { ConstraintCatalog } from './constraint-catalog.ts'
 import { ManagedDriver } from './managed-driver.ts'
+import { enableOpenTelemetrySpans } from './open-telemetry-spans.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
 import { echoObserver, type EchoLogger } from './query-echo.ts'
 import { ReplicaSet } from './replica-set.ts'
+import { StatementTracing, tracingTarget } from './statement-tracing.ts'
 
 /** The logger an engine writes to: Fastify's `app.log` fits. */
 export interface EngineLogger extends EchoLogger {
@@ -61,6 +63,11 @@ export class DatabasePool<DB = unknown> {
    * in the message.
    */
   static async connect<DB> (config: ResolvedDatabaseConfig, logger: EngineLogger, tables: readonly RegisteredTable[]): Promise<DatabasePool<DB>> {
+    if (config.tracing) {
+      await enableOpenTelemetrySpans((error) => {
+        logger.warn({ err: error }, '@opentelemetry/api is installed but could not be loaded: no OpenTelemetry spans are made for database statements')
+      })
+    }
     const constraints = new ConstraintCatalog(tables)
     const { dialect, driver } = await openDriver(config, logger, constraints)
     const echo = config.echo ? logger : undefined
@@ -136,7 +143,8 @@ async function openDriver (config: ResolvedDatabaseConfig, logger: EngineLogger,
     poolMax: config.pool.max,
     password: config.url.dialect === 'sqlite' ? undefined : config.url.password,
     redactedUrl: config.redactedUrl,
-    constraints
+    constraints,
+    tracing: new StatementTracing(tracingTarget(config.url, config.tracing))
   })
   return { dialect, driver }
 }

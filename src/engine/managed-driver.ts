@@ -4,6 +4,7 @@ import { ConnectionError, ConnectionLostError, OrmError, PoolTimeoutError } from
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
 import type { ConstraintCatalog } from './constraint-catalog.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
+import { queryChannel, transactionChannel, type StatementTracing } from './statement-tracing.ts'
 
 /** Connection counters, for health checks and tests. */
 export interface PoolStatus {
@@ -24,6 +25,8 @@ interface ManagedDriverOptions {
   readonly redactedUrl: string
   /** Completes constraint violations from the models, where the database's report lacks names. */
   readonly constraints: ConstraintCatalog
+  /** Publishes statements and transaction commands on `diagnostics_channel`, when someone subscribes. */
+  readonly tracing: StatementTracing
 }
 
 /** A connection that runs a statement to completion before returning (better-sqlite3's). */
@@ -121,7 +124,18 @@ export class ManagedDriver implements Driver {
     if (connection === undefined) return undefined
     const normalize = this.#dialect.normalizeParameters
     try {
-      return connection.executeSync(normalize ? { ...query, parameters: normalize(query.parameters) } : query)
+      const prepared = normalize ? { ...query, parameters: normalize(query.parameters) } : query
+      if (queryChannel.hasSubscribers) {
+        // Traced with the error the caller gets (translated inside, so the trace sees it too).
+        return this.#options.tracing.traceSync(query, () => {
+          try {
+            return connection.executeSync(prepared)
+          } catch (error) {
+            throw this.#translate(error, query)
+          }
+        })
+      }
+      return connection.executeSync(prepared)
     } catch (error) {
       throw this.#translate(error, query)
     }
@@ -143,26 +157,32 @@ export class ManagedDriver implements Driver {
   }
 
   beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('begin', undefined, () => this.#driver.beginTransaction(connection, settings))
     return this.#driver.beginTransaction(connection, settings)
   }
 
   commitTransaction (connection: DatabaseConnection): Promise<void> {
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('commit', undefined, () => this.#driver.commitTransaction(connection))
     return this.#driver.commitTransaction(connection)
   }
 
   rollbackTransaction (connection: DatabaseConnection): Promise<void> {
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('rollback', undefined, () => this.#driver.rollbackTransaction(connection))
     return this.#driver.rollbackTransaction(connection)
   }
 
   savepoint (...args: Parameters<NonNullable<Driver['savepoint']>>): Promise<void> {
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('savepoint', args[1], () => this.#driver.savepoint!(...args))
     return this.#driver.savepoint!(...args)
   }
 
   rollbackToSavepoint (...args: Parameters<NonNullable<Driver['rollbackToSavepoint']>>): Promise<void> {
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('rollbackToSavepoint', args[1], () => this.#driver.rollbackToSavepoint!(...args))
     return this.#driver.rollbackToSavepoint!(...args)
   }
 
   releaseSavepoint (...args: Parameters<NonNullable<Driver['releaseSavepoint']>>): Promise<void> {
+    if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('releaseSavepoint', args[1], () => this.#driver.releaseSavepoint!(...args))
     return this.#driver.releaseSavepoint!(...args)
   }
 
@@ -209,12 +229,22 @@ export class ManagedDriver implements Driver {
       throw translated
     }
     const normalize = this.#dialect.normalizeParameters
+    const tracing = this.#options.tracing
     connection.executeQuery = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
       if (++use.statements === 1) use.firstIsRead = query.query.kind === 'SelectQueryNode'
       use.query = query
       try {
         const parameters = normalize ? normalize(query.parameters) : query.parameters
         const prepared = parameters === query.parameters ? query : { ...query, parameters }
+        if (queryChannel.hasSubscribers) {
+          return tracing.tracePromise(query, () => {
+            try {
+              return executeQuery<R>(prepared).catch(translate)
+            } catch (error) {
+              return Promise.reject(this.#translate(error, query))
+            }
+          })
+        }
         return executeQuery<R>(prepared).catch(translate)
       } catch (error) {
         // better-sqlite3 throws synchronously from inside Kysely's connection
@@ -224,16 +254,20 @@ export class ManagedDriver implements Driver {
     // Streamed queries (`.stream()`) fail inside the iterator: translate there too. Their
     // parameters are normalised as every other statement's are.
     const streamQuery = connection.streamQuery.bind(connection)
-    connection.streamQuery = async function * <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-      // A stream may have sent rows already: never retried.
-      if (++use.statements === 1) use.firstIsRead = false
-      use.query = query
+    const translatedStream = async function * <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
       try {
         const parameters = normalize ? normalize(query.parameters) : query.parameters
         yield * streamQuery<R>(parameters === query.parameters ? query : { ...query, parameters }, chunkSize)
       } catch (error) {
         translate(error)
       }
+    }
+    connection.streamQuery = async function * <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+      // A stream may have sent rows already: never retried.
+      if (++use.statements === 1) use.firstIsRead = false
+      use.query = query
+      const stream = translatedStream<R>(query, chunkSize)
+      yield * (queryChannel.hasSubscribers ? tracing.traceStream(query, stream) : stream)
     }
   }
 

@@ -57,7 +57,7 @@ t.test('only the runtime dependencies, fastify and pg are installed', async (t) 
   const present = (name: string): boolean => existsSync(join(app, 'node_modules', name, 'package.json'))
   for (const name of [...Object.keys(manifest.dependencies), 'fastify', 'pg']) t.ok(present(name), `${name} is installed`)
   t.ok(present('typebox'), 'typebox, a required peer dependency, is installed with it')
-  for (const name of ['better-sqlite3', 'mysql2', 'tsx', 'typescript']) t.notOk(present(name), `${name} is not installed`)
+  for (const name of ['better-sqlite3', 'mysql2', 'tsx', 'typescript', '@opentelemetry/api']) t.notOk(present(name), `${name} is not installed`)
   t.notOk(existsSync(join(installed, 'node_modules')), 'nothing is nested under fastify-orm')
 })
 
