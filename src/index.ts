@@ -72,6 +72,7 @@ export {
   RequestAbortedError,
   SchemaMismatchError,
   SessionStateError,
+  StatementTimeoutError,
   UniqueViolationError,
   UnknownPropertyError,
   UnknownRelationshipError,

@@ -25,6 +25,20 @@ export interface DatabaseOptions {
    * in transaction mode before 1.21). Env: `DATABASE_PREPARED_STATEMENTS=0|false`. Default true.
    */
   preparedStatements?: boolean
+  /**
+   * Cancel any statement that runs longer than this, on the server (PostgreSQL:
+   * `statement_timeout`; MariaDB: `max_statement_time`, every statement; MySQL:
+   * `max_execution_time`, SELECTs only). No effect on SQLite. The statement fails with a
+   * 503 {@link StatementTimeoutError}; the connection stays usable. Revisions run without
+   * it. Env: `DATABASE_STATEMENT_TIMEOUT_MS`. Default: no timeout.
+   */
+  statementTimeoutMs?: number
+  /**
+   * PostgreSQL URLs point at PgBouncer in transaction mode (as `?pgbouncer=true` in a
+   * URL): prepared statements are off unless `preparedStatements` says otherwise, and
+   * nothing relies on a server session lasting beyond one transaction.
+   */
+  pgbouncer?: boolean
   /** Extra named databases, `{ analytics: 'postgresql://…' }`. */
   binds?: Record<string, string>
 }
@@ -38,6 +52,10 @@ export interface ResolvedDatabaseConfig {
   readonly echo: boolean
   readonly pool: Readonly<Required<PoolOptions>>
   readonly preparedStatements: boolean
+  /** Milliseconds, or undefined for no statement timeout. */
+  readonly statementTimeoutMs: number | undefined
+  /** PostgreSQL behind PgBouncer in transaction mode (`?pgbouncer=true` or the option). */
+  readonly pgbouncer: boolean
 }
 
 /** The default database and its binds. */
@@ -69,16 +87,32 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
     throw new ConfigurationError(`The url option must be a string, got ${typeof url}. Accepted forms: ${ACCEPTED_URL_FORMS}`)
   }
   const echo = booleanSetting(options, 'echo', env, 'DATABASE_ECHO', false)
-  const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', true)
+  // undefined: on, unless the database is behind PgBouncer
+  const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', undefined)
+  // no env var: PgBouncer belongs to a URL, and DATABASE_URL can say ?pgbouncer=true
+  const pgbouncerOption = booleanSetting(options, 'pgbouncer', {}, 'pgbouncer', false)
+  const statementTimeoutMs = resolveStatementTimeout(options.statementTimeoutMs, env)
   const pool = resolvePool(options.pool, env)
-  const build = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
-    name,
-    url: Object.freeze(parseDatabaseUrl(rawUrl, cwd)),
-    redactedUrl: redactUrl(rawUrl),
-    echo,
-    pool,
-    preparedStatements
-  })
+  const build = (name: string, rawUrl: string): ResolvedDatabaseConfig => {
+    const { url, pgbouncer } = withoutPgbouncerParam(parseDatabaseUrl(rawUrl, cwd), rawUrl, pgbouncerOption)
+    if (pgbouncer && statementTimeoutMs !== undefined) {
+      throw new ConfigurationError(
+        'statementTimeoutMs (DATABASE_STATEMENT_TIMEOUT_MS) cannot be sent through PgBouncer in transaction mode, which refuses it as a ' +
+        "startup parameter and mixes sessions: set it on the role instead (ALTER ROLE app SET statement_timeout = '5s') or in " +
+        "PgBouncer's [databases] entry (connect_query='SET statement_timeout = 5000'), and drop the option"
+      )
+    }
+    return Object.freeze({
+      name,
+      url: Object.freeze(url),
+      redactedUrl: redactUrl(rawUrl),
+      echo,
+      pool,
+      preparedStatements: preparedStatements ?? !pgbouncer,
+      statementTimeoutMs,
+      pgbouncer
+    })
+  }
   const binds: Record<string, ResolvedDatabaseConfig> = {}
   for (const [name, bindUrl] of Object.entries(options.binds ?? {})) {
     if (typeof bindUrl !== 'string' || bindUrl === '') {
@@ -95,6 +129,40 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
     }
   }
   return Object.freeze({ default: build('default', url), binds: Object.freeze(binds) })
+}
+
+/** The largest timeout every database accepts (PostgreSQL's statement_timeout is a 32-bit integer). */
+const MAX_STATEMENT_TIMEOUT_MS = 2_147_483_647
+
+function resolveStatementTimeout (option: number | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  const fromEnv = nonEmpty(env.DATABASE_STATEMENT_TIMEOUT_MS)
+  const source = option === undefined ? 'DATABASE_STATEMENT_TIMEOUT_MS' : 'The statementTimeoutMs option'
+  const raw: unknown = option ?? fromEnv
+  if (raw === undefined) return undefined
+  // digits only for the env var: Number() would also take "1e3", "0x10" or " 5 "; the option must be a number
+  const value = option === undefined && typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_STATEMENT_TIMEOUT_MS) {
+    throw new ConfigurationError(`${source} must be a positive integer of milliseconds (at most ${MAX_STATEMENT_TIMEOUT_MS}), e.g. 5000, got ${JSON.stringify(raw)}`)
+  }
+  return value
+}
+
+/**
+ * Takes `pgbouncer` out of a PostgreSQL URL's parameters (pg would send it to the server as
+ * a setting, which PostgreSQL refuses) and says whether the database is behind PgBouncer.
+ */
+function withoutPgbouncerParam (url: ParsedDatabaseUrl, rawUrl: string, option: boolean): { url: ParsedDatabaseUrl, pgbouncer: boolean } {
+  if (url.dialect === 'sqlite') return { url, pgbouncer: false }
+  const value = url.params.pgbouncer
+  if (value === undefined) return { url, pgbouncer: url.dialect === 'postgres' && option }
+  if (url.dialect !== 'postgres') {
+    throw new ConfigurationError(`?pgbouncer= in "${redactUrl(rawUrl)}": PgBouncer is a PostgreSQL pooler; remove the parameter from this ${url.dialect} URL`)
+  }
+  const pgbouncer = parseBoolean(value, `?pgbouncer= in "${redactUrl(rawUrl)}"`) ?? option
+  const { pgbouncer: _removed, ...params } = url.params
+  const driverUrl = new URL(url.driverUrl)
+  driverUrl.searchParams.delete('pgbouncer')
+  return { url: { ...url, params: Object.freeze(params), driverUrl: driverUrl.toString() }, pgbouncer }
 }
 
 function resolvePool (options: PoolOptions | undefined, env: NodeJS.ProcessEnv): Readonly<Required<PoolOptions>> {
@@ -115,7 +183,7 @@ function resolvePool (options: PoolOptions | undefined, env: NodeJS.ProcessEnv):
 }
 
 /** A true/false option, else its env var (`1`, `true`, `0`, `false`), else the default. */
-function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
+function booleanSetting<F extends boolean | undefined> (options: DatabaseOptions, option: 'echo' | 'preparedStatements' | 'pgbouncer', env: NodeJS.ProcessEnv, envName: string, fallback: F): boolean | F {
   const value: unknown = options[option]
   // JavaScript callers get no type check
   if (value !== undefined && typeof value !== 'boolean') {

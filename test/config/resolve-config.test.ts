@@ -98,6 +98,57 @@ t.test('preparedStatements: option, DATABASE_PREPARED_STATEMENTS, default on', a
   t.equal(config.binds.other?.preparedStatements, false, 'binds share it')
 })
 
+t.test('statementTimeoutMs: option, DATABASE_STATEMENT_TIMEOUT_MS, default none', async (t) => {
+  const timeout = (options: DatabaseOptions, vars: Record<string, string>, url = 'postgresql://db/app'): number | undefined =>
+    resolveConfig({ url, ...options }, env(vars)).default.statementTimeoutMs
+
+  t.equal(timeout({}, {}), undefined, 'no timeout by default')
+  t.equal(timeout({ statementTimeoutMs: 5000 }, {}), 5000)
+  t.equal(timeout({}, { DATABASE_STATEMENT_TIMEOUT_MS: '2500' }), 2500)
+  t.equal(timeout({}, { DATABASE_STATEMENT_TIMEOUT_MS: '' }), undefined, 'an empty env var is no timeout')
+  t.equal(timeout({ statementTimeoutMs: 100 }, { DATABASE_STATEMENT_TIMEOUT_MS: '2500' }), 100, 'the option wins')
+  t.equal(timeout({ statementTimeoutMs: 100 }, {}, 'sqlite://'), 100, 'accepted for SQLite (where it does nothing)')
+  for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 31, '5000']) {
+    configurationError(t, () => timeout({ statementTimeoutMs: bad as number }, {}),
+      /^The statementTimeoutMs option must be a positive integer of milliseconds \(at most 2147483647\), e\.g\. 5000, got /, `option ${String(bad)}`)
+  }
+  for (const bad of ['0', '5s', '1e3', ' 5', '-1']) {
+    configurationError(t, () => timeout({}, { DATABASE_STATEMENT_TIMEOUT_MS: bad }),
+      new RegExp(`^DATABASE_STATEMENT_TIMEOUT_MS must be a positive integer of milliseconds .*got "${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`), `env ${bad}`)
+  }
+  const config = resolveConfig({ url: 'postgresql://db/app', statementTimeoutMs: 700, binds: { other: 'mysql://db/other' } }, env())
+  t.equal(config.binds.other?.statementTimeoutMs, 700, 'binds share it')
+})
+
+t.test('pgbouncer: ?pgbouncer=true or the option; prepared statements off unless asked for; the parameter never reaches pg', async (t) => {
+  const url = 'postgresql://app:hunter2@db:6432/app?pgbouncer=true&sslmode=require'
+  const behind = resolveConfig({ url }, env()).default
+  t.equal(behind.pgbouncer, true)
+  t.equal(behind.preparedStatements, false, 'prepared statements off behind PgBouncer')
+  t.strictSame(behind.url.dialect === 'postgres' ? behind.url.params : undefined, { sslmode: 'require' }, 'pgbouncer is not a driver parameter')
+  t.equal(behind.url.dialect === 'postgres' ? behind.url.driverUrl : undefined, 'postgresql://app:hunter2@db:6432/app?sslmode=require')
+  t.equal(behind.redactedUrl, 'postgresql://app:***@db:6432/app?pgbouncer=true&sslmode=require', 'the logged URL is the one given')
+
+  t.equal(resolveConfig({ url, preparedStatements: true }, env()).default.preparedStatements, true, 'PgBouncer 1.21+ with max_prepared_statements: asked for explicitly')
+  t.equal(resolveConfig({ url }, env({ DATABASE_PREPARED_STATEMENTS: '1' })).default.preparedStatements, true, 'or by the env var')
+  t.equal(resolveConfig({ url: 'postgresql://db/app?pgbouncer=false' }, env()).default.pgbouncer, false)
+  t.equal(resolveConfig({ url: 'postgresql://db/app?pgbouncer=false' }, env()).default.preparedStatements, true)
+  const option = resolveConfig({ url: 'postgresql://db/app', pgbouncer: true, binds: { direct: 'postgresql://db/other?pgbouncer=0', stats: 'mysql://db/stats', cache: 'sqlite://' } }, env())
+  t.equal(option.default.pgbouncer, true, 'the option')
+  t.equal(option.binds.direct?.pgbouncer, false, "a URL's own ?pgbouncer=0 wins over the option")
+  t.equal(option.binds.stats?.pgbouncer, false, 'MySQL is never behind PgBouncer')
+  t.equal(option.binds.cache?.pgbouncer, false, 'nor SQLite')
+  t.equal(resolveConfig({ url: 'postgresql://db/app' }, env()).default.pgbouncer, false, 'off by default')
+
+  configurationError(t, () => resolveConfig({ url: 'mysql://root:hunter2@db/app?pgbouncer=true' }, env()),
+    /\?pgbouncer= in "mysql:\/\/root:\*\*\*@db\/app\?pgbouncer=true": PgBouncer is a PostgreSQL pooler; remove the parameter/, 'on a MySQL URL')
+  configurationError(t, () => resolveConfig({ url: 'postgresql://db/app?pgbouncer=yes' }, env()), /pgbouncer= .* must be 1, true, 0 or false, got "yes"/, 'not a boolean')
+  configurationError(t, () => resolveConfig({ url: 'postgresql://db/app', pgbouncer: 'yes' as unknown as boolean }, env()), /The pgbouncer option must be true or false/, 'option not a boolean')
+  configurationError(t, () => resolveConfig({ url, statementTimeoutMs: 5000 }, env()),
+    /statementTimeoutMs \(DATABASE_STATEMENT_TIMEOUT_MS\) cannot be sent through PgBouncer in transaction mode.*ALTER ROLE app SET statement_timeout = '5s'.*connect_query='SET statement_timeout = 5000'/, 'with a statement timeout')
+  configurationError(t, () => resolveConfig({ url, binds: {} }, env({ DATABASE_STATEMENT_TIMEOUT_MS: '5000' })), /cannot be sent through PgBouncer/, 'with the env var')
+})
+
 t.test('pool: defaults, option, DATABASE_POOL_MAX', async (t) => {
   const pool = (options: DatabaseOptions, vars: Record<string, string> = {}): unknown =>
     resolveConfig({ url: 'postgresql://db/app', ...options }, env(vars)).default.pool
