@@ -11,10 +11,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import Fastify from 'fastify'
+import fastifyOrm from 'fastify-orm'
 import { sql } from 'kysely'
 import pg from 'pg'
 import t from 'tap'
-import { buildApp } from '../helpers/app.ts'
 import { startWireProxy } from '../helpers/pg-wire-proxy.ts'
 import { pgbouncerUnavailable, startPrivatePgbouncer, type PooledDatabase } from '../helpers/private-pgbouncer.ts'
 import { PASSWORD, startApp, type Client } from './support.ts'
@@ -131,7 +132,9 @@ export async function down ({ db }: { db: any }): Promise<void> {
   await db.schema.dropTable('slow_made').execute()
 }
 `)
-    const app = await buildApp(t, { url: timed.aliasUrl(database) }, { migrations: { dir, upgrade: true } })
+    const app = Fastify()
+    await app.register(fastifyOrm, { url: timed.aliasUrl(database), migrations: { dir, upgrade: true } })
+    t.teardown(() => app.close())
     app.get('/sleep', async (request) => {
       await sql`select pg_sleep(2)`.execute(request.db.kysely)
       return { slept: true }

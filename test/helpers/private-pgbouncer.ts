@@ -94,7 +94,7 @@ export async function startPrivatePgbouncer (t: Test, options: { poolSize: numbe
   writeFileSync(join(dir, 'userlist.txt'), `"${user}" ""\n`)
   writeIni()
 
-  let child: ChildProcess | undefined
+  let child: ChildProcess | undefined = undefined
   const killSync = (): void => {
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ }
