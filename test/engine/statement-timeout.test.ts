@@ -103,3 +103,19 @@ t.test('SQLite: statementTimeoutMs is accepted and has no effect', async (t) => 
     t.equal(rows[0]?.n, 200000, 'a statement runs to its end')
   }, ['sqlite'])
 })
+
+// MySQL 8 is not among the test servers (MariaDB is): its variable and its error number are
+// checked here as pure functions, on the handshake versions and the error mysql2 reports.
+t.test('MySQL and MariaDB: the variable by flavour, and both timeout errors', async (t) => {
+  const { mysqlFlavor, statementTimeoutAssignment } = await import('../../src/dialect/mysql/mysql-statement-timeout.ts')
+  const { translateMysqlError } = await import('../../src/dialect/mysql/mysql-errors.ts')
+  t.equal(mysqlFlavor('5.5.5-10.11.6-MariaDB-0+deb12u1'), 'mariadb')
+  t.equal(mysqlFlavor('11.4.2-MariaDB'), 'mariadb')
+  t.equal(mysqlFlavor('8.0.36'), 'mysql')
+  t.equal(statementTimeoutAssignment('mariadb', 2500), 'max_statement_time = 2.5', 'MariaDB: seconds')
+  t.equal(statementTimeoutAssignment('mysql', 2500), 'max_execution_time = 2500', 'MySQL: milliseconds')
+  const mysqlTimeout = Object.assign(new Error('Query execution was interrupted, maximum statement execution time exceeded'), { errno: 3024, code: 'ER_QUERY_TIMEOUT', sqlState: 'HY000' })
+  t.type(translateMysqlError(mysqlTimeout), StatementTimeoutError, 'MySQL 3024')
+  const killed = Object.assign(new Error('Query execution was interrupted'), { errno: 1317, code: 'ER_QUERY_INTERRUPTED', sqlState: '70100' })
+  t.notOk(translateMysqlError(killed) instanceof StatementTimeoutError, 'KILL QUERY (1317) is not a timeout')
+})
