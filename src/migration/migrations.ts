@@ -40,9 +40,12 @@ export interface GeneratedRevision {
 
 /**
  * Flask-Migrate's commands as a library: autogenerate revisions from the models, apply
- * and revert them, stamp, check. Revisions run through Kysely's Migrator (its lock, its
- * version table `fastify_orm_version`), one revision per transaction where the database
- * has transactional DDL, so a failing revision leaves the database at the one before.
+ * and revert them, stamp, check. Revisions run through Kysely's Migrator (its lock, or
+ * the dialect's own in {@link OrmDialect.enterRevision}; its version table
+ * `fastify_orm_version`), one revision per transaction where the database has
+ * transactional DDL, so a failing revision leaves the database at the one before. Under
+ * the lock each revision checks that it is still to be run: another process may have
+ * run it meanwhile.
  * The CLI only parses arguments and prints what these methods return.
  *
  * @example
