@@ -96,6 +96,29 @@ t.test('PostgreSQL: a statement cancelled by an administrator is not a timeout',
   }, ['postgres'])
 })
 
+t.test('PostgreSQL: a stream is one statement until its last row; SET LOCAL lifts the timeout for one transaction', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const app = await buildApp(t, database, { statementTimeoutMs: TIMEOUT_MS }, { ready: true })
+    const db = app.db.kysely as unknown as Kysely<unknown>
+    const series = sql<{ g: number }>`(select g from generate_series(1, 40) g)`.as('s')
+    const slowly = async (rows: AsyncIterable<unknown>): Promise<number> => {
+      let count = 0
+      for await (const _ of rows) {
+        count++
+        await new Promise((resolve) => setTimeout(resolve, 20)) // 40 rows × 20 ms: longer than the timeout
+      }
+      return count
+    }
+    const error = await slowly(db.selectFrom(series).selectAll().stream(5)).then(() => undefined, (error: unknown) => error)
+    t.type(error, StatementTimeoutError, 'a consumer slower than the timeout: the stream is cancelled')
+    const count = await db.transaction().execute(async (trx) => {
+      await sql`set local statement_timeout = 0`.execute(trx)
+      return slowly(trx.selectFrom(series).selectAll().stream(5))
+    })
+    t.equal(count, 40, 'in a transaction that lifted the timeout, the stream runs to its end')
+  }, ['postgres'])
+})
+
 t.test('SQLite: statementTimeoutMs is accepted and has no effect', async (t) => {
   await eachDb(t, async (t, database) => {
     const app = await buildApp(t, database, { statementTimeoutMs: 1 }, { ready: true })
