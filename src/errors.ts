@@ -15,6 +15,7 @@ export {
   InvalidValueError,
   NotNullViolationError,
   PoolTimeoutError,
+  StatementTimeoutError,
   UniqueViolationError
 } from './errors/database-errors.ts'
 

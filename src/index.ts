@@ -80,6 +80,7 @@ export {
   RequestAbortedError,
   SchemaMismatchError,
   SessionStateError,
+  StatementTimeoutError,
   UniqueViolationError,
   UnknownPropertyError,
   UnknownRelationshipError,

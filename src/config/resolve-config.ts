@@ -69,6 +69,20 @@ export interface DatabaseOptions {
    * `diagnostics_channel` messages stay. Env: `DATABASE_TRACING=0|false`. Default true.
    */
   tracing?: boolean
+  /**
+   * Cancel any statement that runs longer than this, on the server (PostgreSQL:
+   * `statement_timeout`; MariaDB: `max_statement_time`, every statement; MySQL:
+   * `max_execution_time`, SELECTs only). No effect on SQLite. The statement fails with a
+   * 503 {@link StatementTimeoutError}; the connection stays usable. Revisions run without
+   * it. Env: `DATABASE_STATEMENT_TIMEOUT_MS`. Default: no timeout.
+   */
+  statementTimeoutMs?: number
+  /**
+   * PostgreSQL URLs point at PgBouncer in transaction mode (as `?pgbouncer=true` in a
+   * URL): prepared statements are off unless `preparedStatements` says otherwise, and
+   * nothing relies on a server session lasting beyond one transaction.
+   */
+  pgbouncer?: boolean
 }
 
 /** A bind with read replicas. */
@@ -108,6 +122,10 @@ export interface ResolvedDatabaseConfig {
   readonly cursorSecret: string | undefined
   /** Make OpenTelemetry spans (when `@opentelemetry/api` is installed). */
   readonly tracing: boolean
+  /** Milliseconds, or undefined for no statement timeout. */
+  readonly statementTimeoutMs: number | undefined
+  /** PostgreSQL behind PgBouncer in transaction mode (`?pgbouncer=true` or the option). */
+  readonly pgbouncer: boolean
 }
 
 /** The default database and its binds. */
@@ -139,7 +157,11 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
     throw new ConfigurationError(`The url option must be a string, got ${typeof url}. Accepted forms: ${ACCEPTED_URL_FORMS}`)
   }
   const echo = booleanSetting(options, 'echo', env, 'DATABASE_ECHO', false)
-  const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', true)
+  // undefined: on, unless the database is behind PgBouncer
+  const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', undefined)
+  // no env var: PgBouncer belongs to a URL, and DATABASE_URL can say ?pgbouncer=true
+  const pgbouncerOption = booleanSetting(options, 'pgbouncer', {}, 'pgbouncer', false)
+  const statementTimeoutMs = resolveStatementTimeout(options.statementTimeoutMs, env)
   const tracing = booleanSetting(options, 'tracing', env, 'DATABASE_TRACING', true)
   const pool = resolvePool(options.pool, env)
   const observation = resolveObservation(options, env)
@@ -149,18 +171,30 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   if (cursorSecret !== undefined && (typeof cursorSecret !== 'string' || cursorSecret.length < 16)) {
     throw new ConfigurationError('cursorSecret (or DATABASE_CURSOR_SECRET) must be a string of at least 16 characters, e.g. 32 random bytes in hex')
   }
-  const single = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
-    name,
-    url: Object.freeze(parseDatabaseUrl(rawUrl, cwd)),
-    redactedUrl: redactUrl(rawUrl),
-    echo,
-    pool,
-    preparedStatements,
-    observation,
-    replicas: undefined,
-    cursorSecret,
-    tracing
-  })
+  const single = (name: string, rawUrl: string): ResolvedDatabaseConfig => {
+    const { url, pgbouncer } = withoutPgbouncerParam(parseDatabaseUrl(rawUrl, cwd), rawUrl, pgbouncerOption)
+    if (pgbouncer && statementTimeoutMs !== undefined) {
+      throw new ConfigurationError(
+        'statementTimeoutMs (DATABASE_STATEMENT_TIMEOUT_MS) cannot be sent through PgBouncer in transaction mode, which refuses it as a ' +
+        "startup parameter and mixes sessions: set it on the role instead (ALTER ROLE app SET statement_timeout = '5s') or in " +
+        "PgBouncer's [databases] entry (connect_query='SET statement_timeout = 5000'), and drop the option"
+      )
+    }
+    return Object.freeze({
+      name,
+      url: Object.freeze(url),
+      redactedUrl: redactUrl(rawUrl),
+      echo,
+      pool,
+      preparedStatements: preparedStatements ?? !pgbouncer,
+      observation,
+      replicas: undefined,
+      cursorSecret,
+      tracing,
+      statementTimeoutMs,
+      pgbouncer
+    })
+  }
   const build = (name: string, rawUrl: string, replicaUrls: readonly string[] = []): ResolvedDatabaseConfig => {
     const primary = single(name, rawUrl)
     if (replicaUrls.length === 0) return primary
@@ -194,6 +228,40 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   const replicas = options.replicas ?? nonEmpty(env.DATABASE_REPLICA_URLS)?.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') ?? []
   if (!Array.isArray(replicas)) throw new ConfigurationError(`The replicas option must be an array of database URLs, got ${JSON.stringify(replicas)}`)
   return Object.freeze({ default: build('default', url, replicas), binds: Object.freeze(binds) })
+}
+
+/** The largest timeout every database accepts (PostgreSQL's statement_timeout is a 32-bit integer). */
+const MAX_STATEMENT_TIMEOUT_MS = 2_147_483_647
+
+function resolveStatementTimeout (option: number | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  const fromEnv = nonEmpty(env.DATABASE_STATEMENT_TIMEOUT_MS)
+  const source = option === undefined ? 'DATABASE_STATEMENT_TIMEOUT_MS' : 'The statementTimeoutMs option'
+  const raw: unknown = option ?? fromEnv
+  if (raw === undefined) return undefined
+  // digits only for the env var: Number() would also take "1e3", "0x10" or " 5 "; the option must be a number
+  const value = option === undefined && typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_STATEMENT_TIMEOUT_MS) {
+    throw new ConfigurationError(`${source} must be a positive integer of milliseconds (at most ${MAX_STATEMENT_TIMEOUT_MS}), e.g. 5000, got ${JSON.stringify(raw)}`)
+  }
+  return value
+}
+
+/**
+ * Takes `pgbouncer` out of a PostgreSQL URL's parameters (pg would send it to the server as
+ * a setting, which PostgreSQL refuses) and says whether the database is behind PgBouncer.
+ */
+function withoutPgbouncerParam (url: ParsedDatabaseUrl, rawUrl: string, option: boolean): { url: ParsedDatabaseUrl, pgbouncer: boolean } {
+  if (url.dialect === 'sqlite') return { url, pgbouncer: false }
+  const value = url.params.pgbouncer
+  if (value === undefined) return { url, pgbouncer: url.dialect === 'postgres' && option }
+  if (url.dialect !== 'postgres') {
+    throw new ConfigurationError(`?pgbouncer= in "${redactUrl(rawUrl)}": PgBouncer is a PostgreSQL pooler; remove the parameter from this ${url.dialect} URL`)
+  }
+  const pgbouncer = parseBoolean(value, `?pgbouncer= in "${redactUrl(rawUrl)}"`) ?? option
+  const { pgbouncer: _removed, ...params } = url.params
+  const driverUrl = new URL(url.driverUrl)
+  driverUrl.searchParams.delete('pgbouncer')
+  return { url: { ...url, params: Object.freeze(params), driverUrl: driverUrl.toString() }, pgbouncer }
 }
 
 function resolvePool (options: PoolOptions | undefined, env: NodeJS.ProcessEnv): Readonly<Required<PoolOptions>> {
@@ -252,7 +320,7 @@ function numberSetting (value: unknown, option: string, envValue: string | undef
 }
 
 /** A true/false option, else its env var (`1`, `true`, `0`, `false`), else the default. */
-function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements' | 'recordQueries' | 'tracing', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
+function booleanSetting<F extends boolean | undefined> (options: DatabaseOptions, option: 'echo' | 'preparedStatements' | 'pgbouncer' | 'recordQueries' | 'tracing', env: NodeJS.ProcessEnv, envName: string, fallback: F): boolean | F {
   const value: unknown = options[option]
   // JavaScript callers get no type check
   if (value !== undefined && typeof value !== 'boolean') {

@@ -95,6 +95,15 @@ export interface OrmDialect {
    */
   readonly revisionGuards?: RevisionGuards
   /**
+   * First thing in each revision's transaction (on its connection where DDL is not
+   * transactional), before the runner checks that the revision is still to be applied.
+   * PostgreSQL takes the migration lock here, scoped to the transaction (a session lock
+   * would not hold through PgBouncer's transaction pooling); every server database lifts
+   * the app's statement timeout, which is for requests, not for building an index.
+   * Returns what to undo after the revision, if anything.
+   */
+  enterRevision?: (db: Kysely<unknown>) => Promise<(() => Promise<void>) | undefined>
+  /**
    * For a database that cannot drop a foreign key (SQLite): lets the current transaction
    * drop tables whose foreign keys form a cycle, checking foreign keys at COMMIT instead.
    */

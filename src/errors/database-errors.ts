@@ -62,6 +62,24 @@ export class PoolTimeoutError extends ConnectionError {
   }
 }
 
+/**
+ * The server cancelled a statement that ran longer than `statementTimeoutMs` (PostgreSQL
+ * `statement_timeout`, MariaDB `max_statement_time`, MySQL `max_execution_time`). Replies
+ * 503: the database is too slow for this request right now. The connection stays usable;
+ * in a transaction, the transaction has failed and is rolled back. The message never
+ * carries the SQL, which stays in `cause` for the server log.
+ *
+ * @example
+ * ```ts
+ * // a report query over the whole table, with statementTimeoutMs: 5000 → 503 {"code":"ORM_STATEMENT_TIMEOUT", …}
+ * ```
+ */
+export class StatementTimeoutError extends OrmError {
+  constructor (cause: unknown) {
+    super('A database statement took too long and was cancelled', 'ORM_STATEMENT_TIMEOUT', 503, { cause })
+  }
+}
+
 /** Details a dialect could recover from a constraint violation; values are never included. */
 export interface ConstraintDetails {
   table?: string

@@ -40,9 +40,12 @@ export interface GeneratedRevision {
 
 /**
  * Flask-Migrate's commands as a library: autogenerate revisions from the models, apply
- * and revert them, stamp, check. Revisions run through Kysely's Migrator (its lock, its
- * version table `fastify_orm_version`), one revision per transaction where the database
- * has transactional DDL, so a failing revision leaves the database at the one before.
+ * and revert them, stamp, check. Revisions run through Kysely's Migrator (its lock, or
+ * the dialect's own in {@link OrmDialect.enterRevision}; its version table
+ * `fastify_orm_version`), one revision per transaction where the database has
+ * transactional DDL, so a failing revision leaves the database at the one before. Under
+ * the lock each revision checks that it is still to be run: another process may have
+ * run it meanwhile.
  * The CLI only parses arguments and prints what these methods return.
  *
  * @example
@@ -220,6 +223,7 @@ export class Migrations {
       } finally {
         await guards?.after(db)
       }
+      if (result.error instanceof AlreadyDone) continue // another process ran it while this one waited for the lock
       const failed = result.results?.find((entry) => entry.status === 'Error')
       if (result.error !== undefined || failed) {
         const revision = chain[direction === 'up' ? at : at - 1] as Revision
@@ -246,11 +250,21 @@ export class Migrations {
     const dialect = this.#dialect
     const migrations: Record<string, Migration> = {}
     chain.forEach((revision, index) => {
+      const name = migrationName(index, revision)
       const run = (direction: 'up' | 'down') => async (trx: Kysely<unknown>): Promise<void> => {
-        await revision[direction](createMigrationContext(trx, dialect, { offline: false }))
-        await dialect.revisionGuards?.verify(trx)
+        const leave = await dialect.enterRevision?.(trx)
+        try {
+          // The Migrator read its state before the dialect's lock (PostgreSQL's is taken in
+          // here): another process may have run this revision meanwhile.
+          const recorded = await trx.selectFrom(VERSION_TABLE as never).select('name' as never).where('name' as never, '=', name as never).executeTakeFirst()
+          if ((recorded !== undefined) === (direction === 'up')) throw new AlreadyDone()
+          await revision[direction](createMigrationContext(trx, dialect, { offline: false }))
+          await dialect.revisionGuards?.verify(trx)
+        } finally {
+          await leave?.()
+        }
       }
-      migrations[migrationName(index, revision)] = { up: run('up'), down: run('down') }
+      migrations[name] = { up: run('up'), down: run('down') }
     })
     return new Migrator({
       db,
@@ -317,6 +331,9 @@ export class Migrations {
     return this.#db
   }
 }
+
+/** A revision found applied (or reverted) by another process once this one held the lock. */
+class AlreadyDone extends Error {}
 
 /**
  * `flask db init`: creates the migrations folder and returns its absolute path. Fails if

@@ -200,6 +200,23 @@ function escape (text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
+t.test('tracing: option, DATABASE_TRACING, default on', async (t) => {
+  const tracing = (options: DatabaseOptions, vars: Record<string, string>): boolean =>
+    resolveConfig({ url: 'sqlite://', ...options }, env(vars)).default.tracing
+
+  t.equal(tracing({}, {}), true, 'default on')
+  t.equal(tracing({ tracing: false }, {}), false)
+  t.equal(tracing({}, { DATABASE_TRACING: '0' }), false)
+  t.equal(tracing({}, { DATABASE_TRACING: 'false' }), false)
+  t.equal(tracing({ tracing: true }, { DATABASE_TRACING: '0' }), true, 'the option wins')
+  configurationError(t, () => tracing({}, { DATABASE_TRACING: 'off' }),
+    /DATABASE_TRACING must be 1, true, 0 or false, got "off"/, 'invalid env var')
+  configurationError(t, () => tracing({ tracing: 'no' as unknown as boolean }, {}),
+    /The tracing option must be true or false, got "no"/, 'invalid option')
+  const config = resolveConfig({ url: 'sqlite://', tracing: false, binds: { other: 'sqlite://' } }, env())
+  t.equal(config.binds.other?.tracing, false, 'binds share it')
+})
+
 t.test('replicas: the option, DATABASE_REPLICA_URLS and binds', async (t) => {
   const fromOption = resolveConfig({ url: 'postgresql://app:hunter2@primary/app', replicas: ['postgresql://app:hunter2@r1/app'], replicaMaxLagMs: 700 }, env())
   t.equal(fromOption.default.replicas?.servers.length, 1)
@@ -235,20 +252,4 @@ t.test('observation: recordQueries, slowQueryMs and nPlusOne defaults and env va
   t.same(options, { recordQueries: false, slowQueryMs: 0, nPlusOne: 'off', nPlusOneThreshold: 2 }, 'options win')
   configurationError(t, () => resolveConfig({ url: 'sqlite://' }, env({ DATABASE_SLOW_QUERY_MS: 'fast' })), /DATABASE_SLOW_QUERY_MS must be a number/, 'bad slow env')
   configurationError(t, () => resolveConfig({ url: 'sqlite://' }, env({ DATABASE_N_PLUS_ONE: 'loud' })), /DATABASE_N_PLUS_ONE must be warn, error or off/, 'bad n+1 env')
-
-t.test('tracing: option, DATABASE_TRACING, default on', async (t) => {
-  const tracing = (options: DatabaseOptions, vars: Record<string, string>): boolean =>
-    resolveConfig({ url: 'sqlite://', ...options }, env(vars)).default.tracing
-
-  t.equal(tracing({}, {}), true, 'default on')
-  t.equal(tracing({ tracing: false }, {}), false)
-  t.equal(tracing({}, { DATABASE_TRACING: '0' }), false)
-  t.equal(tracing({}, { DATABASE_TRACING: 'false' }), false)
-  t.equal(tracing({ tracing: true }, { DATABASE_TRACING: '0' }), true, 'the option wins')
-  configurationError(t, () => tracing({}, { DATABASE_TRACING: 'off' }),
-    /DATABASE_TRACING must be 1, true, 0 or false, got "off"/, 'invalid env var')
-  configurationError(t, () => tracing({ tracing: 'no' as unknown as boolean }, {}),
-    /The tracing option must be true or false, got "no"/, 'invalid option')
-  const config = resolveConfig({ url: 'sqlite://', tracing: false, binds: { other: 'sqlite://' } }, env())
-  t.equal(config.binds.other?.tracing, false, 'binds share it')
 })

@@ -1,5 +1,5 @@
 import type Mysql2 from 'mysql2'
-import { MysqlDialect, MysqlQueryCompiler, type CreateTableNode, type QueryCompiler } from 'kysely'
+import { MysqlDialect, MysqlQueryCompiler, type CreateTableNode, type Kysely, type QueryCompiler } from 'kysely'
 import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
@@ -9,12 +9,15 @@ import { mysqlColumnTypes } from './mysql-column-types.ts'
 import { translateMysqlError } from './mysql-errors.ts'
 import { mysqlIntrospector } from './mysql-introspector.ts'
 import { mysqlSqlLiterals } from './mysql-sql-literals.ts'
+import { liftMysqlStatementTimeout, mysqlFlavor, statementTimeoutAssignment, type MysqlFlavor } from './mysql-statement-timeout.ts'
 import { forwardConnectionLossToStreams } from './mysql-stream-loss.ts'
 
 /**
  * MySQL and MariaDB through a mysql2 pool. Dates are exchanged in UTC (`timezone: 'Z'`)
  * so that a `Date` reads back as the same instant whatever the server's zone.
  * URL query parameters become mysql2 options (`?charset=utf8mb4&connectTimeout=5000`).
+ * A statement timeout is set on each new connection, with the time zone, by the variable
+ * of the server's flavour (see {@link statementTimeoutAssignment}).
  *
  * @example
  * ```ts
@@ -42,9 +45,15 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     typeCast: castValue,
     ...driverOptions(url.params)
   })
+  const timeoutMs = config.statementTimeoutMs
+  // Every connection of a pool reaches the same server; the last one seen says which.
+  let flavor: MysqlFlavor = 'mysql'
   pool.on('connection', (connection) => {
+    flavor = mysqlFlavor((connection as unknown as { _handshakePacket?: { serverVersion?: string } })._handshakePacket?.serverVersion ?? '')
     // Dates are exchanged in UTC (timezone 'Z'); a UTC session makes CURRENT_TIMESTAMP agree.
-    connection.query("set time_zone = '+00:00'", (error: Error | null) => { if (error) onConnectionError(error) })
+    // The command is queued before any the pool's borrower sends, so it applies to them all.
+    const timeout = timeoutMs === undefined ? '' : `, ${statementTimeoutAssignment(flavor, timeoutMs)}`
+    connection.query(`set time_zone = '+00:00'${timeout}`, (error: Error | null) => { if (error) onConnectionError(error) })
     // mysql2's pool listens to a connection's first 'error' only (to drop it); a closed
     // connection can emit another, which with no listener would crash the process.
     connection.on('error', onConnectionError)
@@ -66,6 +75,7 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     },
     translateError: translateMysqlError,
     migrationOperations: mysqlMigrationOperations,
+    ...(timeoutMs === undefined ? {} : { enterRevision: (db: Kysely<unknown>) => liftMysqlStatementTimeout(db, flavor, timeoutMs) }),
     // mysql2 does not expose its counters; this internal queue has been stable since 1.x.
     closeUnused: () => new Promise<void>((resolve, reject) => { pool.end((error) => { if (error) reject(error); else resolve() }) }),
     openConnections: () => (pool as unknown as { _allConnections: { length: number } })._allConnections.length

@@ -1,4 +1,4 @@
-import { CheckViolationError, ConnectionLostError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
+import { CheckViolationError, ConnectionLostError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, StatementTimeoutError, UniqueViolationError } from '../../errors.ts'
 
 // Server error numbers (MySQL and MariaDB share them unless noted).
 const ER_DUP_ENTRY = 1062
@@ -16,6 +16,9 @@ const ER_DATA_TOO_LONG = 1406
 const ER_TRUNCATED_WRONG_VALUE_FOR_FIELD = 1366
 const ER_TRUNCATED_WRONG_VALUE = 1292
 const WARN_DATA_TRUNCATED = 1265
+// The statement timeout cancelled the statement (not KILL QUERY, which is 1317).
+const ER_STATEMENT_TIMEOUT = 1969 // MariaDB max_statement_time
+const ER_QUERY_TIMEOUT = 3024 // MySQL max_execution_time
 
 // The server ended the session: shutdown, KILL, or a wait/idle timeout.
 const ER_SERVER_SHUTDOWN = 1053
@@ -83,6 +86,9 @@ export function translateMysqlError (error: unknown): OrmError {
     case ER_TRUNCATED_WRONG_VALUE:
     case WARN_DATA_TRUNCATED:
       return new InvalidValueError(error)
+    case ER_STATEMENT_TIMEOUT:
+    case ER_QUERY_TIMEOUT:
+      return new StatementTimeoutError(error)
     default:
       return isConnectionFailure(error) ? new ConnectionLostError(error) : new DatabaseError(error)
   }

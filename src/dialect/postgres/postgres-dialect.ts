@@ -1,5 +1,5 @@
 import type Pg from 'pg'
-import { CompiledQuery, PostgresDialect, sql, type DatabaseConnection, type Driver } from 'kysely'
+import { CompiledQuery, PostgresDialect, sql, type DatabaseConnection, type DialectAdapter, type Driver } from 'kysely'
 import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
@@ -9,12 +9,15 @@ import { postgresColumnTypes } from './postgres-column-types.ts'
 import { postgresIntrospector } from './postgres-introspector.ts'
 import { postgresSqlLiterals } from './postgres-sql-literals.ts'
 import { PreparingPostgresDriver } from './postgres-driver.ts'
+import { enterPostgresRevision, TransactionLockPostgresAdapter } from './postgres-migration-lock.ts'
 import { StatementNames } from './statement-names.ts'
 import { translatePostgresError } from './postgres-errors.ts'
 
 /**
  * PostgreSQL through a pg `Pool`. The URL goes to pg as its connection string, so query
- * parameters such as `sslmode` and `application_name` keep their libpq meaning.
+ * parameters such as `sslmode` and `application_name` keep their libpq meaning. A
+ * statement timeout is a startup parameter of every connection (`statement_timeout`): no
+ * extra round trip, and it holds for the connection's whole life.
  *
  * @example
  * ```ts
@@ -31,13 +34,15 @@ export async function createPostgresDialect (
     connectionString: url.driverUrl,
     max: config.pool.max,
     idleTimeoutMillis: config.pool.idleTimeoutMs,
+    ...(config.statementTimeoutMs === undefined ? {} : { statement_timeout: config.statementTimeoutMs }),
     types: { getTypeParser: typeParser(pg.types) }
   })
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would
   // crash the process. The pool drops that client by itself.
   pool.on('error', onIdleClientError)
   // `timestamp` columns hold UTC (see toPostgresParameters); a UTC session makes
-  // CURRENT_TIMESTAMP defaults agree, whatever the server's configured zone.
+  // CURRENT_TIMESTAMP defaults agree, whatever the server's configured zone. PgBouncer
+  // tracks TimeZone per client and sets it on every server connection the client gets.
   pool.on('connect', (client) => {
     client.query("set time zone 'UTC'").catch(onIdleClientError)
   })
@@ -51,6 +56,7 @@ export async function createPostgresDialect (
     normalizeParameters: toPostgresParameters,
     translateError: translatePostgresError,
     migrationOperations: postgresMigrationOperations,
+    enterRevision: enterPostgresRevision,
     closeUnused: () => pool.end(),
     currentSchema: async (db) => (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? 'public',
     openConnections: () => pool.totalCount,
@@ -86,6 +92,10 @@ class PreparingPostgresDialect extends PostgresDialect {
 
   override createDriver (): Driver {
     return new PreparingPostgresDriver(this.#pool, this.#names)
+  }
+
+  override createAdapter (): DialectAdapter {
+    return new TransactionLockPostgresAdapter()
   }
 }
 

@@ -1,4 +1,4 @@
-import { CheckViolationError, ConnectionLostError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, UniqueViolationError } from '../../errors.ts'
+import { CheckViolationError, ConnectionLostError, DatabaseError, ForeignKeyViolationError, InvalidValueError, NotNullViolationError, type OrmError, StatementTimeoutError, UniqueViolationError } from '../../errors.ts'
 
 interface PgErrorFields {
   code?: unknown
@@ -30,7 +30,8 @@ export function isConnectionFailure (error: unknown): boolean {
 
 /**
  * Maps pg errors by SQLSTATE: 23505 unique, 23503 foreign key, 23502 not null, 23514 check,
- * and the data errors a client's value causes (out of range, too long, not valid) to 400.
+ * and the data errors a client's value causes (out of range, too long, not valid) to 400;
+ * 57014 from `statement_timeout` to a 503 {@link StatementTimeoutError}.
  * Column names come from pg's `column` field or the "Key (a, b)=(…)" detail; values never.
  *
  * @example
@@ -65,6 +66,8 @@ export function translatePostgresError (error: unknown): OrmError {
     case '22008': // datetime_field_overflow
     case '22021': // character_not_in_repertoire: a NUL byte in a text value
       return new InvalidValueError(error)
+    case '57014': // query_canceled: by statement_timeout, or by a cancel request (pg_cancel_backend), which stays a DatabaseError
+      return typeof fields.message === 'string' && fields.message.includes('statement timeout') ? new StatementTimeoutError(error) : new DatabaseError(error)
     default:
       return isConnectionFailure(error) ? new ConnectionLostError(error) : new DatabaseError(error)
   }
