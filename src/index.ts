@@ -88,3 +88,8 @@ export type { GeneratedRevision, HistoryEntry, Migrations, MigrationsOptions } f
 export type { ForeignKeyActions, MigrationOperations, MigrationTypes } from './dialect/migration-operations.ts'
 export type { MigrationContext } from './migration/migration-context.ts'
 export type { Revision } from './migration/revision.ts'
+
+// Model diagrams: the models as data, SVG and Mermaid (the CLI's `diagram` command)
+
+export { modelGraph, type Cardinality, type GraphColumn, type GraphRelationship, type GraphRelationshipName, type GraphTable, type ModelGraph, type ModelGraphInput } from './diagram/model-graph.ts'
+export { renderSvg } from './diagram/svg.ts'

@@ -12,6 +12,7 @@ export const LAYERS: ReadonlyArray<{ readonly name: string, readonly paths: read
   { name: 'runtime (supported Node.js versions)', paths: ['runtime/'] },
   { name: 'config', paths: ['config/'] },
   { name: 'model', paths: ['model/'] },
+  { name: 'diagram (the models drawn)', paths: ['diagram/'] },
   { name: 'introspection vocabulary', paths: ['introspection/'] },
   { name: 'dialect', paths: ['dialect/'] },
   { name: 'engine (pool, Kysely, capabilities)', paths: ['engine/'] },
