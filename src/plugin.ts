@@ -81,10 +81,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   })
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
   if (options.exactBodies !== false) installExactBodies(app)
-  installDevPage(app, options.devPage, {
-    engine: db as Engine,
-    tables: ['default', ...Object.keys(config.binds)].flatMap((bind) => registry.tablesOf(bind))
-  }, app.log)
+  installDevPage(app, options.devPage, { engine: db as Engine, registry }, app.log)
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
   }

@@ -1,16 +1,18 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteHandlerMethod } from 'fastify'
 import type { Engine } from '../database/engine.ts'
-import type { RegisteredTable } from '../model/registry.ts'
+import { modelGraph } from '../diagram/model-graph.ts'
+import { renderSvg } from '../diagram/svg.ts'
+import type { ModelRegistry, RegisteredTable } from '../model/registry.ts'
 import { renderDevPage } from './dev-page-html.ts'
 import { migrationStatus } from './dev-page-migrations.ts'
 import { resolveDevPage, type DevPageOptions } from './dev-page-options.ts'
 import { sessionOf } from './dev-page-records.ts'
 import { DevPageRequests } from './dev-page-requests.ts'
 
-/** What the dev page reads: the default engine and every registered table (all binds). */
+/** What the dev page reads: the default engine and the app's models (all binds). */
 export interface DevPageSources {
   readonly engine: Engine
-  readonly tables: readonly RegisteredTable[]
+  readonly registry: ModelRegistry
 }
 
 // Nothing on the page is loaded from elsewhere, and it runs no script: a response that
@@ -38,14 +40,21 @@ export function installDevPage (app: FastifyInstance, option: boolean | DevPageO
   }
   const { prefix, requests: capacity } = decision.page
   const requests = new DevPageRequests(capacity)
+  // The models do not change while the app runs: drawn once, at the first view.
+  let models: { tables: RegisteredTable[], diagram: string | undefined } | undefined
+  const drawModels = (): { tables: RegisteredTable[], diagram: string | undefined } => {
+    const tables = sources.registry.binds.flatMap((bind) => sources.registry.tablesOf(bind))
+    return { tables, diagram: tables.length === 0 ? undefined : renderSvg(modelGraph(sources.registry)) }
+  }
 
   const page: RouteHandlerMethod = async (_request, reply) => {
+    models ??= drawModels()
     const html = renderDevPage({
       prefix,
       dialect: sources.engine.dialect,
       database: sources.engine.redactedUrl,
-      tables: sources.tables,
-      diagram: undefined,
+      tables: models.tables,
+      diagram: models.diagram,
       migrations: await migrationStatus(sources.engine),
       requests: requests.list(),
       capacity,
