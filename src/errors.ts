@@ -300,3 +300,24 @@ export class SchemaMismatchError extends OrmError {
     this.missing = missing
   }
 }
+
+/**
+ * A relationship was loaded object by object (`load()` or `related()` in a loop) more times
+ * in one session than the `nPlusOneThreshold` allows, with `nPlusOne: 'error'`: the N+1
+ * queries that one batched load avoids. Meant for tests, where it fails the request.
+ *
+ * @example
+ * ```ts
+ * for (const user of users) await request.db.load(user, 'posts') // the 6th throws NPlusOneError
+ * await request.db.load(users, 'posts') // one query for all of them
+ * ```
+ */
+export class NPlusOneError extends OrmError {
+  readonly model: string
+  readonly relationship: string
+  constructor (message: string, model: string, relationship: string) {
+    super(message, 'ORM_N_PLUS_ONE', 500)
+    this.model = model
+    this.relationship = relationship
+  }
+}

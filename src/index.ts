@@ -28,6 +28,7 @@ export type { DialectCapabilities } from './dialect/orm-dialect.ts'
 export type { AddValues, Collection, Loaded, NotLoaded } from './query/loaded-types.ts'
 export { Session, type EntityOf, type PrimaryKeyInput, type SessionEngine, type SessionOptions, type TransactionOptions } from './session/session.ts'
 export type { FlushResult } from './session/unit-of-work.ts'
+export type { QueryRecord, QueryStats, QueryWarning } from './session/query-recorder.ts'
 
 // Models
 
@@ -65,6 +66,7 @@ export {
   InvalidValueError,
   MigrationError,
   MultipleResultsError,
+  NPlusOneError,
   NotFoundError,
   NotNullViolationError,
   OrmError,

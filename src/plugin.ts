@@ -8,6 +8,7 @@ import { ModelRegistry } from './model/registry.ts'
 import { installDevPage } from './plugin/dev-page.ts'
 import type { DevPageOptions } from './plugin/dev-page-options.ts'
 import { installExactBodies } from './plugin/exact-bodies.ts'
+import { installRequestLogStats } from './plugin/request-log.ts'
 import { assertSupportedNode } from './runtime/supported-node.ts'
 import type { ModelRelations } from './model/relations.ts'
 import { installRequestSessions } from './session/request-sessions.ts'
@@ -80,6 +81,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
     await Promise.all(engines.map((engine) => engine.close()))
   })
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
+  if (config.default.observation.recordQueries) installRequestLogStats(app)
   if (options.exactBodies !== false) installExactBodies(app)
   installDevPage(app, options.devPage, { engine: db as Engine, registry }, app.log)
   if (options.createAll === true && options.migrations?.upgrade === true) {

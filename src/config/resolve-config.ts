@@ -27,6 +27,31 @@ export interface DatabaseOptions {
   preparedStatements?: boolean
   /** Extra named databases, `{ analytics: 'postgresql://…' }`. */
   binds?: Record<string, string>
+  /**
+   * Keep every request session's statements (`request.db.queries`, `request.db.stats`) and
+   * add `db: { queries, ms }` to Fastify's `request completed` log line.
+   * Env: `DATABASE_RECORD_QUERIES=1|true|0|false`. Default: on, off when `NODE_ENV=production`.
+   */
+  recordQueries?: boolean
+  /** Log every statement slower than this many milliseconds at warn. Env: `DATABASE_SLOW_QUERY_MS`. Default: off. */
+  slowQueryMs?: number
+  /**
+   * N+1 detection: when one relationship is loaded object by object (`load()`, `related()`)
+   * more than {@link nPlusOneThreshold} times in one session, `'warn'` logs a warning naming
+   * the fix, `'error'` throws {@link NPlusOneError} (for tests). Env: `DATABASE_N_PLUS_ONE=warn|error|off`.
+   * Default: `'warn'`, off when `NODE_ENV=production`.
+   */
+  nPlusOne?: 'warn' | 'error' | false
+  /** How many one-by-one loads of a relationship a session may make before it is an N+1. Default 5. */
+  nPlusOneThreshold?: number
+}
+
+/** What a session watches in the statements it runs. */
+export interface ObservationConfig {
+  readonly recordQueries: boolean
+  readonly slowQueryMs: number | undefined
+  readonly nPlusOne: 'warn' | 'error' | 'off'
+  readonly nPlusOneThreshold: number
 }
 
 /** One database's settings after options, env vars and defaults are merged. Frozen. */
@@ -38,6 +63,7 @@ export interface ResolvedDatabaseConfig {
   readonly echo: boolean
   readonly pool: Readonly<Required<PoolOptions>>
   readonly preparedStatements: boolean
+  readonly observation: ObservationConfig
 }
 
 /** The default database and its binds. */
@@ -71,13 +97,15 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   const echo = booleanSetting(options, 'echo', env, 'DATABASE_ECHO', false)
   const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', true)
   const pool = resolvePool(options.pool, env)
+  const observation = resolveObservation(options, env)
   const build = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
     name,
     url: Object.freeze(parseDatabaseUrl(rawUrl, cwd)),
     redactedUrl: redactUrl(rawUrl),
     echo,
     pool,
-    preparedStatements
+    preparedStatements,
+    observation
   })
   const binds: Record<string, ResolvedDatabaseConfig> = {}
   for (const [name, bindUrl] of Object.entries(options.binds ?? {})) {
@@ -114,8 +142,46 @@ function resolvePool (options: PoolOptions | undefined, env: NodeJS.ProcessEnv):
   return Object.freeze(pool)
 }
 
+function resolveObservation (options: DatabaseOptions, env: NodeJS.ProcessEnv): ObservationConfig {
+  // Development aids on by default, as Flask-SQLAlchemy's SQLALCHEMY_RECORD_QUERIES is in debug and testing.
+  const production = env.NODE_ENV === 'production'
+  const recordQueries = booleanSetting(options, 'recordQueries', env, 'DATABASE_RECORD_QUERIES', !production)
+  const slowQueryMs = numberSetting(options.slowQueryMs, 'slowQueryMs', env.DATABASE_SLOW_QUERY_MS, 'DATABASE_SLOW_QUERY_MS', 0)
+  const nPlusOneThreshold = numberSetting(options.nPlusOneThreshold, 'nPlusOneThreshold', undefined, '', 1) ?? 5
+  let nPlusOne: ObservationConfig['nPlusOne']
+  const option: unknown = options.nPlusOne
+  if (option === undefined) {
+    const fromEnv = nonEmpty(env.DATABASE_N_PLUS_ONE)
+    if (fromEnv !== undefined && fromEnv !== 'warn' && fromEnv !== 'error' && fromEnv !== 'off') {
+      throw new ConfigurationError(`DATABASE_N_PLUS_ONE must be warn, error or off, got "${fromEnv}"`)
+    }
+    nPlusOne = fromEnv ?? (production ? 'off' : 'warn')
+  } else if (option === 'warn' || option === 'error') {
+    nPlusOne = option
+  } else if (option === false) {
+    nPlusOne = 'off'
+  } else {
+    throw new ConfigurationError(`The nPlusOne option must be 'warn', 'error' or false, got ${JSON.stringify(option)}`)
+  }
+  return Object.freeze({ recordQueries, slowQueryMs, nPlusOne, nPlusOneThreshold })
+}
+
+/** A number option (at least `min`), else its env var (digits, optionally with a fraction), else undefined. */
+function numberSetting (value: unknown, option: string, envValue: string | undefined, envName: string, min: number): number | undefined {
+  if (value === undefined) {
+    const text = nonEmpty(envValue)
+    if (text === undefined) return undefined
+    if (!/^\d+(\.\d+)?$/.test(text)) throw new ConfigurationError(`${envName} must be a number of milliseconds, got "${text}"`)
+    return Number(text)
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (min === 1 && !Number.isInteger(value))) {
+    throw new ConfigurationError(`The ${option} option must be ${min === 1 ? 'a positive integer' : 'a non-negative number'}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
 /** A true/false option, else its env var (`1`, `true`, `0`, `false`), else the default. */
-function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
+function booleanSetting (options: DatabaseOptions, option: 'echo' | 'preparedStatements' | 'recordQueries', env: NodeJS.ProcessEnv, envName: string, fallback: boolean): boolean {
   const value: unknown = options[option]
   // JavaScript callers get no type check
   if (value !== undefined && typeof value !== 'boolean') {

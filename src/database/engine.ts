@@ -11,7 +11,7 @@ import type { AnyDatabase } from '../model/infer.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import { createAll } from '../schema/create-all.ts'
 import { dropAll } from '../schema/drop-all.ts'
-import { Session, type SessionOptions } from '../session/session.ts'
+import { Session, type SessionObservation, type SessionOptions } from '../session/session.ts'
 import { assertSchemaMatches } from './schema-check.ts'
 
 declare module '../session/session.ts' {
@@ -51,9 +51,10 @@ export class Engine<DB = unknown> {
   readonly #mappings: Mappings
   readonly #binds: Map<string, Engine>
   readonly #migrationsDir: string | undefined
+  readonly #observation: SessionObservation
 
   private constructor (config: ResolvedDatabaseConfig, pool: DatabasePool<DB>, tables: readonly RegisteredTable[],
-    binds: Map<string, Engine>, migrationsDir: string | undefined) {
+    binds: Map<string, Engine>, migrationsDir: string | undefined, logger: EngineLogger) {
     this.name = config.name
     this.dialect = config.url.dialect
     this.redactedUrl = config.redactedUrl
@@ -63,6 +64,7 @@ export class Engine<DB = unknown> {
     this.#mappings = new Mappings(config.name, tables, pool.kysely as unknown as Kysely<AnyDatabase>)
     this.#binds = binds
     this.#migrationsDir = migrationsDir
+    this.#observation = Object.freeze({ config: config.observation, echo: config.echo, logger, server: config.redactedUrl })
   }
 
   /**
@@ -82,7 +84,7 @@ export class Engine<DB = unknown> {
   } = {}): Promise<Engine<DB>> {
     const tables = options.tables ?? []
     const pool = await DatabasePool.connect<DB>(config, logger, tables)
-    return new Engine<DB>(config, pool, tables, options.binds ?? new Map(), options.migrationsDir)
+    return new Engine<DB>(config, pool, tables, options.binds ?? new Map(), options.migrationsDir, logger)
   }
 
   /** What the database can do (RETURNING, transactional DDL, …), refined by its server version. */
@@ -105,9 +107,9 @@ export class Engine<DB = unknown> {
    * ```
    */
   session (options?: SessionOptions): Session<DB> {
-    // echo is on or off per engine; the option only says whose logger (a request's) gets the lines
-    const echo = this.#pool.echo === undefined ? undefined : (options?.logger ?? this.#pool.echo)
-    return Session.create(this, this.#pool, this.#mappings, echo, options?.lifetime)
+    // echo and records are on or off per engine; the option only says whose logger (a request's) gets the lines
+    const observation = options?.logger === undefined ? this.#observation : { ...this.#observation, logger: options.logger }
+    return new Session(this, this.#pool, this.#mappings, observation, options?.lifetime)
   }
 
   /**

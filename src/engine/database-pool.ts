@@ -8,7 +8,7 @@ import type { RegisteredTable } from '../model/registry.ts'
 import { ConstraintCatalog } from './constraint-catalog.ts'
 import { ManagedDriver } from './managed-driver.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
-import type { EchoLogger } from './query-echo.ts'
+import { echoObserver, type EchoLogger } from './query-echo.ts'
 
 /** The logger an engine writes to: Fastify's `app.log` fits. */
 export interface EngineLogger extends EchoLogger {
@@ -73,7 +73,7 @@ export class DatabasePool<DB = unknown> {
     const executor = new DefaultQueryExecutor(
       kyselyDialect.createQueryCompiler(),
       kyselyDialect.createAdapter(),
-      new PoolConnectionProvider(driver, echo)
+      new PoolConnectionProvider(driver, echo ? echoObserver(echo, config.redactedUrl) : undefined)
     )
     const props: KyselyProps = { config: { dialect: kyselyDialect }, dialect: kyselyDialect, driver, executor }
     const pool = new DatabasePool<DB>(props, driver, dialect, echo)

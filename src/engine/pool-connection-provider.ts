@@ -1,5 +1,5 @@
 import type { ConnectionProvider, DatabaseConnection } from 'kysely'
-import { echoQueries, type EchoLogger } from './query-echo.ts'
+import { observeStatements, type StatementObserver } from './statement-observer.ts'
 
 /** The pool a provider borrows from: `ManagedDriver`. */
 export interface ConnectionPool {
@@ -11,27 +11,27 @@ export interface ConnectionPool {
 
 /**
  * Kysely's default provider (a pooled connection per query, released right after), with
- * optional echo. Used by `app.db.kysely` and by a session that has no open transaction.
+ * an optional observer of its statements (echo, a session's query records). Used by `app.db.kysely` and by a session that has no open transaction.
  *
  * @example
  * ```ts
- * const provider = new PoolConnectionProvider(driver, echo ? app.log : undefined)
+ * const provider = new PoolConnectionProvider(driver, echo ? echoObserver(app.log, redactedUrl) : undefined)
  * ```
  */
 export class PoolConnectionProvider implements ConnectionProvider {
   readonly #driver: ConnectionPool
-  readonly #echo: EchoLogger | undefined
+  readonly #observer: StatementObserver | undefined
 
-  constructor (driver: ConnectionPool, echo: EchoLogger | undefined) {
+  constructor (driver: ConnectionPool, observer: StatementObserver | undefined) {
     this.#driver = driver
-    this.#echo = echo
+    this.#observer = observer
   }
 
   async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const connection = await this.#driver.acquireConnection()
       try {
-        return await consumer(this.#echo ? echoQueries(connection, this.#echo) : connection)
+        return await consumer(this.#observer ? observeStatements(connection, this.#observer) : connection)
       } catch (error) {
         // A read that broke with its connection (a restart, a killed backend) changed
         // nothing: run it once more on a fresh connection. Writes and transactions never are.

@@ -1,4 +1,5 @@
-import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
+import type { CompiledQuery } from 'kysely'
+import type { StatementObserver } from './statement-observer.ts'
 
 /** The part of Fastify's (pino) logger that echo uses. */
 export interface EchoLogger {
@@ -6,47 +7,27 @@ export interface EchoLogger {
 }
 
 /**
- * Wraps a connection so that every statement is logged with its SQL, its parameters'
- * count (never their values) and its duration — Flask-SQLAlchemy's `SQLALCHEMY_ECHO`.
- * Given a request's logger, the lines carry that request's id.
+ * Logs one statement with its SQL, its parameters' count (never their values), its
+ * duration and the server that answered (a redacted URL) — Flask-SQLAlchemy's
+ * `SQLALCHEMY_ECHO`. Given a request's logger, the line carries that request's id.
  *
  * @example
  * ```ts
- * const logged = echoQueries(connection, request.log)
- * // {"reqId":"req-1","sql":"select * from \"movie\" where \"id\" = $1","params":1,"durationMs":0.41,"msg":"sql"}
+ * echoStatement(request.log, 'postgresql://app:***@db:5432/app', query, start, 1, false)
+ * // {"reqId":"req-1","sql":"select * from \"movie\" where \"id\" = $1","params":1,"rows":1,"durationMs":0.41,"server":"postgresql://app:***@db:5432/app","msg":"sql"}
  * ```
  */
-export function echoQueries (connection: DatabaseConnection, logger: EchoLogger): DatabaseConnection {
-  return {
-    async executeQuery<R> (query: CompiledQuery): Promise<QueryResult<R>> {
-      const start = performance.now()
-      let failed = false
-      try {
-        return await connection.executeQuery<R>(query)
-      } catch (error) {
-        failed = true
-        throw error
-      } finally {
-        logStatement(logger, query, start, failed)
-      }
-    },
-    async * streamQuery<R> (query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-      // Logged once the stream ends (or fails, or the consumer stops early).
-      const start = performance.now()
-      let failed = false
-      try {
-        yield * connection.streamQuery<R>(query, chunkSize)
-      } catch (error) {
-        failed = true
-        throw error
-      } finally {
-        logStatement(logger, query, start, failed)
-      }
-    }
-  }
+export function echoStatement (logger: EchoLogger, server: string, query: CompiledQuery, start: number, rows: number | undefined, failed: boolean): void {
+  const durationMs = roundMs(performance.now() - start)
+  logger.info({ sql: query.sql, params: query.parameters.length, ...(failed ? { failed } : { rows }), durationMs, server }, 'sql')
 }
 
-function logStatement (logger: EchoLogger, query: CompiledQuery, start: number, failed: boolean): void {
-  const durationMs = Math.round((performance.now() - start) * 1000) / 1000
-  logger.info({ sql: query.sql, params: query.parameters.length, durationMs, ...(failed ? { failed } : {}) }, 'sql')
+/** Milliseconds to the microsecond, as logs and records show them. */
+export function roundMs (ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
+
+/** Echo as a {@link StatementObserver}: every statement it hears of is logged to `logger`. */
+export function echoObserver (logger: EchoLogger, server: string): StatementObserver {
+  return { statementDone: (query, start, rows, failed) => { echoStatement(logger, server, query, start, rows, failed) } }
 }

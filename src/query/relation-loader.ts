@@ -22,6 +22,8 @@ export interface RelationLoaderContext {
   load (mapper: EntityMapper, rows: ReadonlyArray<Record<string, unknown>>): Entity[]
   /** Remembers a collection's members, to find removed ones (delete-orphan, unlinking) at flush. */
   snapshotCollection (entity: Entity, relation: string, members: readonly Entity[]): void
+  /** Told of each relationship load, for N+1 detection; may throw to refuse it. */
+  relationshipLoaded? (model: string, relationship: string, objects: number): void
 }
 
 // Keys per IN list, far below every database's parameter limit.
@@ -50,6 +52,7 @@ export async function loadRelations (context: RelationLoaderContext, mapper: Ent
   if (entities.length === 0) return
   for (const [name, nested] of normalize(spec)) {
     const relation = relationOf(mapper, name)
+    context.relationshipLoaded?.(mapper.table.modelName, name, entities.length)
     const targetMapper = context.mapperOf(relation.target.model)
     const loaded = await loadOne(context, mapper, targetMapper, relation, entities)
     if (nested !== undefined) await loadRelations(context, targetMapper, loaded, nested)

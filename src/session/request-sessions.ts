@@ -58,6 +58,14 @@ export function installRequestSessions (app: FastifyInstance, openSession: (opti
   })
 }
 
+/**
+ * The request's session if `request.db` was used, without creating one: for hooks that
+ * report on the database work of a request.
+ */
+export function sessionOf (request: FastifyRequest): Session<RegisteredDatabase> | null {
+  return (request as FastifyRequest & Partial<RequestWithSession>)[kSession] ?? null
+}
+
 /** A request session's lifetime: over when the response is closed or destroyed. */
 class RequestLifetime implements SessionLifetime {
   readonly #request: FastifyRequest & RequestWithSession
@@ -78,6 +86,10 @@ class RequestLifetime implements SessionLifetime {
   aborted (): boolean {
     // `writableEnded`: the reply was written (light-my-request never sets writableFinished).
     return this.ended() && !this.#response.writableEnded
+  }
+
+  route (): string | undefined {
+    return this.#request.routeOptions.url
   }
 
   watch (reason: 'transaction' | 'objects'): void {

@@ -2,7 +2,7 @@ import type { CompiledQuery, ConnectionProvider, DatabaseConnection, QueryResult
 import { ConnectionLostError, RequestAbortedError, SessionStateError } from '../errors.ts'
 import type { ManagedDriver } from '../engine/managed-driver.ts'
 import { PoolConnectionProvider } from '../engine/pool-connection-provider.ts'
-import { echoQueries, type EchoLogger } from '../engine/query-echo.ts'
+import { observeStatements, rowCount, type StatementObserver } from '../engine/statement-observer.ts'
 
 type TransactionState = 'none' | 'requested' | 'active'
 
@@ -19,6 +19,8 @@ export interface SessionLifetime {
   aborted: () => boolean
   /** `'transaction'`: one was opened and must be rolled back; `'objects'`: tracked objects may be left uncommitted. */
   watch: (reason: 'transaction' | 'objects') => void
+  /** The route (URL pattern) of the request, for warnings. */
+  route?: () => string | undefined
 }
 
 const CLOSED: Promise<void> = Promise.resolve()
@@ -42,7 +44,7 @@ function rolledBackByServer (error: unknown): void {
  */
 export class SessionConnection implements ConnectionProvider {
   readonly #driver: ManagedDriver
-  readonly #echo: EchoLogger | undefined
+  readonly #observer: StatementObserver | undefined
   readonly #pooled: PoolConnectionProvider
   readonly #lifetime: SessionLifetime | undefined
   #state: TransactionState = 'none'
@@ -51,12 +53,13 @@ export class SessionConnection implements ConnectionProvider {
   #connecting: Promise<DatabaseConnection> | undefined
   #closing: Promise<void> | undefined
 
-  constructor (driver: ManagedDriver, echo: EchoLogger | undefined, lifetime: SessionLifetime | undefined) {
+  /** `observer` hears of every statement (echo, query records); none, and nothing is timed. */
+  constructor (driver: ManagedDriver, observer: StatementObserver | undefined, lifetime: SessionLifetime | undefined) {
     this.#driver = driver
-    this.#echo = echo
+    this.#observer = observer
     this.#lifetime = lifetime
-    // Without echo every session shares the driver's provider: one object fewer per request.
-    this.#pooled = echo ? new PoolConnectionProvider(driver, echo) : driver.pooled
+    // Unobserved sessions share the driver's provider: one object fewer per request.
+    this.#pooled = observer ? new PoolConnectionProvider(driver, observer) : driver.pooled
   }
 
   get inTransaction (): boolean {
@@ -87,13 +90,25 @@ export class SessionConnection implements ConnectionProvider {
   }
 
   /**
-   * Runs one statement synchronously when it can (SQLite, outside a transaction, without
-   * echo, which wraps a borrowed connection) and returns its result; else undefined, and
-   * {@link execute} is the way. Throws when the session is closed or the statement fails.
+   * Runs one statement synchronously when it can (SQLite, outside a transaction) and
+   * returns its result; else undefined, and {@link execute} is the way. Throws when the
+   * session is closed or the statement fails.
    */
   executeNow (query: CompiledQuery): QueryResult<unknown> | undefined {
     this.assertOpen()
-    return this.#state === 'none' && this.#echo === undefined ? this.#driver.executeNow(query) : undefined
+    if (this.#state !== 'none') return undefined
+    const observer = this.#observer
+    if (observer === undefined) return this.#driver.executeNow(query)
+    const start = performance.now()
+    let result: QueryResult<unknown> | undefined
+    try {
+      result = this.#driver.executeNow(query)
+    } catch (error) {
+      observer.statementDone(query, start, undefined, true)
+      throw error
+    }
+    if (result !== undefined) observer.statementDone(query, start, rowCount(result), false)
+    return result
   }
 
   begin (settings: TransactionSettings = NO_SETTINGS): void {
@@ -152,7 +167,7 @@ export class SessionConnection implements ConnectionProvider {
       this.#connecting = undefined
       throw error
     }
-    const connection = this.#echo ? echoQueries(raw, this.#echo) : raw
+    const connection = this.#observer ? observeStatements(raw, this.#observer) : raw
     try {
       await this.#driver.beginTransaction(connection, this.#settings)
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely, QueryResult, TransactionSettings } from 'kysely'
 import type { DatabasePool } from '../engine/database-pool.ts'
-import type { EchoLogger } from '../engine/query-echo.ts'
+import type { ObservationConfig } from '../config/resolve-config.ts'
 import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import type { AnyModel } from '../model/define-model.ts'
@@ -13,6 +13,7 @@ import type { AnyDatabase } from '../model/infer.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import { keyCondition } from '../mapping/key-condition.ts'
 import type { Mappings } from '../mapping/mappings.ts'
+import { QueryRecorder, type QueryRecord, type QueryStats, type QueryWarning, type SessionLogger } from './query-recorder.ts'
 import { SessionConnection, type SessionLifetime } from './session-connection.ts'
 import type { UncommittedChanges } from './change-counts.ts'
 import { UnitOfWork, type FlushResult } from './unit-of-work.ts'
@@ -27,8 +28,8 @@ export type { EntityOf }
 
 /** Options of `app.db.session()`. */
 export interface SessionOptions {
-  /** Where echo lines go; defaults to the engine's logger. `request.db` passes `request.log`. */
-  logger?: EchoLogger
+  /** Where echo lines and warnings go; defaults to the engine's logger. `request.db` passes `request.log`. */
+  logger?: SessionLogger
   /** @internal What the session's life is bound to: `request.db`'s request. */
   lifetime?: SessionLifetime
 }
@@ -39,6 +40,15 @@ export interface SessionOptions {
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- filled by declaration merging
 export interface SessionEngine<DB> {}
+
+/** @internal What a session needs to watch its statements: the engine's settings and logger. */
+export interface SessionObservation {
+  readonly config: ObservationConfig
+  readonly echo: boolean
+  readonly logger: SessionLogger
+  /** The database's redacted URL. */
+  readonly server: string
+}
 
 /**
  * A unit of work on one database: Flask-SQLAlchemy's `db.session`. In a route it is
@@ -72,18 +82,52 @@ export class Session<DB = unknown> {
   #runner: QueryRunner | undefined
   /** The `commit()` under way, which {@link close} lets finish. */
   #committing: Promise<void> | undefined
+  readonly #observation: SessionObservation
+  readonly #lifetime: SessionLifetime | undefined
+  /** Made at once when statements are watched, else at the first relationship load (N+1 counts). */
+  #recorder: QueryRecorder | undefined
 
   /** @internal Sessions are made by `request.db` and `app.db.session()`. */
-  constructor (engine: SessionEngine<DB>, pool: DatabasePool<DB>, mappings: Mappings, driverConnection: SessionConnection) {
+  constructor (engine: SessionEngine<DB>, pool: DatabasePool<DB>, mappings: Mappings, observation: SessionObservation, lifetime: SessionLifetime | undefined) {
     this.#engine = engine
     this.#pool = pool
     this.#mappings = mappings
-    this.#connection = driverConnection
+    this.#observation = observation
+    const { config, echo } = observation
+    this.#lifetime = lifetime
+    if (QueryRecorder.watchesStatements(config, echo)) this.#recorder = this.#newRecorder()
+    this.#connection = new SessionConnection(pool.driver, this.#recorder, lifetime)
   }
 
-  /** @internal */
-  static create<DB> (engine: SessionEngine<DB>, pool: DatabasePool<DB>, mappings: Mappings, echo: EchoLogger | undefined, lifetime?: SessionLifetime): Session<DB> {
-    return new Session(engine, pool, mappings, new SessionConnection(pool.driver, echo, lifetime))
+  #newRecorder (): QueryRecorder {
+    const { config, echo, logger, server } = this.#observation
+    const lifetime = this.#lifetime
+    return new QueryRecorder(config, { logger, server, echo, route: lifetime?.route === undefined ? undefined : () => lifetime.route?.() })
+  }
+
+  #relationshipLoaded (model: string, relationship: string, objects: number): void {
+    if (this.#observation.config.nPlusOne === 'off' || objects > 1) return
+    this.#recorder ??= this.#newRecorder()
+    this.#recorder.relationshipLoaded(model, relationship, objects)
+  }
+
+  /**
+   * The statements this session ran, in order, with their durations and row counts
+   * (never parameter values): Flask-SQLAlchemy's `get_recorded_queries()`. Empty unless
+   * `recordQueries` is on (the default outside production).
+   */
+  get queries (): readonly QueryRecord[] {
+    return this.#recorder?.queries ?? []
+  }
+
+  /** How many statements the session ran and their total milliseconds (zeros unless `recordQueries` is on). */
+  get stats (): QueryStats {
+    return this.#recorder?.stats ?? { count: 0, totalMs: 0 }
+  }
+
+  /** N+1 loads and slow statements noticed in this session (see the `nPlusOne` and `slowQueryMs` options). */
+  get warnings (): readonly QueryWarning[] {
+    return this.#recorder?.warnings ?? []
   }
 
   /** The engine (`app.db`, or a bind) this session works on. */
@@ -365,6 +409,7 @@ export class Session<DB = unknown> {
   related<E extends object, const N extends CollectionName<ModelOfEntity<E>>> (entity: E, relationship: N): Query<TargetOf<ModelOfEntity<E>, N>> {
     this.#assertOpen()
     const { mapper } = this.#uow.stateOf(entity as Record<string, unknown>)
+    this.#relationshipLoaded(mapper.table.modelName, relationship, 1)
     return relatedQuery(this.#queryRunner, mapper, entity as Record<string, unknown>, relationship,
       (model) => this.query(model)) as unknown as Query<TargetOf<ModelOfEntity<E>, N>>
   }
@@ -393,7 +438,8 @@ export class Session<DB = unknown> {
       autoflush: async () => { if (this.#unitOfWork?.hasChanges) await this.flush() },
       load: (mapper, rows) => rows.map((row) => this.#uow.load(mapper, row)),
       mapperOf: (model) => this.#mappings.mapperOf(model),
-      snapshotCollection: (entity, relation, members) => this.#uow.snapshotCollection(entity, relation, members)
+      snapshotCollection: (entity, relation, members) => this.#uow.snapshotCollection(entity, relation, members),
+      relationshipLoaded: (model, relationship, objects) => { this.#relationshipLoaded(model, relationship, objects) }
     }
     return this.#runner
   }
