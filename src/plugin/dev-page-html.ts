@@ -15,6 +15,8 @@ export interface DevPageView {
   readonly diagram: string | undefined
   readonly migrations: MigrationStatus
   readonly requests: readonly CapturedRequest[]
+  /** Whether sessions record their statements (the plugin's `recordQueries`). */
+  readonly recordQueries: boolean
   /** How many requests the page keeps. */
   readonly capacity: number
   /** How many were recorded since the app started. */
@@ -58,6 +60,7 @@ details.request[open]>summary{background:#eef3fb}
 .body{padding:6px 8px 12px 24px}
 .warning{background:var(--warnbg);color:var(--warn);border-radius:4px;padding:4px 8px;margin:4px 0}
 tr.failed td{background:var(--badbg)}
+table.summary{width:auto;margin-bottom:6px}table.summary th{padding-right:32px}
 .muted{color:var(--muted)}
 `
 
@@ -99,7 +102,7 @@ function modelsSection (view: DevPageView): string {
       `<td class="num">${table.columns.length}</td><td>${relations.join('<br>') || '<span class="muted">—</span>'}</td></tr>`
   })
   return `<section id="models">
-<h2>Models (${view.tables.length})</h2>
+<h2>Models and tables (${view.tables.length})</h2>
 ${view.diagram === undefined ? '' : `<figure class="diagram">${view.diagram}</figure>`}
 <table><thead><tr><th>Model</th><th>Table</th><th>Database</th><th class="num">Columns</th><th>Relationships</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
@@ -145,17 +148,18 @@ function revisionRow (revision: RevisionStatus, head: string | null): string {
 
 function requestsSection (view: DevPageView): string {
   const intro = `<p class="note">The requests that used the database, newest first: ${view.requests.length} kept of ${view.total} since the app started (the page keeps ${view.capacity}). ` +
-    'Statements show their SQL with placeholders; parameter values are never kept.</p>'
+    'Statements show their SQL with placeholders; parameter values are never kept.</p>' +
+    (view.recordQueries ? '' : '<p class="warning">Statements are not recorded: the plugin\'s <code>recordQueries</code> option is off (its default when <code>NODE_ENV</code> is <code>production</code>). Requests are listed without them.</p>')
   if (view.requests.length === 0) {
     return `<section id="requests"><h2>Recent requests</h2>${intro}<p class="note">None yet: make a request to the app that uses <code>request.db</code>, then reload this page.</p></section>`
   }
   const head = '<div class="head"><span>Time</span><span>Method</span><span>URL</span><span>Status</span><span class="num">Duration</span><span class="num">Statements</span><span class="num">DB time</span><span>Warnings</span></div>'
   return `<section id="requests"><h2>Recent requests</h2>${intro}${head}
-${view.requests.map(requestEntry).join('\n')}
+${view.requests.map((request) => requestEntry(request, view.recordQueries)).join('\n')}
 </section>`
 }
 
-function requestEntry (request: CapturedRequest): string {
+function requestEntry (request: CapturedRequest, recordQueries: boolean): string {
   const warnings = request.warnings.length === 0
     ? '<span class="muted">—</span>'
     : request.warnings.map((warning) => `<span class="tag pending">${e(warning.kind)}</span>`).join(' ')
@@ -164,7 +168,7 @@ function requestEntry (request: CapturedRequest): string {
     `<span class="num">${ms(request.durationMs)}</span><span class="num">${request.stats.count}</span><span class="num">${ms(request.stats.totalMs)}</span><span>${warnings}</span></summary>`
   const warningList = request.warnings.map((warning) => `<p class="warning"><strong>${e(warning.kind)}</strong> ${e(warning.message)}</p>`).join('')
   const statements = request.queries.length === 0
-    ? `<p class="note">${request.stats.count > 0 ? 'Statements were not recorded (the plugin\'s recordQueries option is off).' : 'No statement.'}</p>`
+    ? `<p class="note">${recordQueries ? 'No statement: request.db was used without reaching the database.' : 'Not recorded (recordQueries is off).'}</p>`
     : `<table><thead><tr><th class="num">#</th><th>SQL</th><th class="num">Params</th><th class="num">Duration</th><th class="num">Rows</th><th>Database</th></tr></thead><tbody>${
       request.queries.map((query, index) => `<tr${query.failed ? ' class="failed"' : ''}><td class="num">${index + 1}</td><td><pre><code>${e(query.sql)}</code></pre>${query.failed ? '<span class="tag bad">failed</span>' : ''}</td>` +
         `<td class="num">${query.params}</td><td class="num">${ms(query.durationMs)}</td><td class="num">${query.rows === undefined ? '—' : query.rows}</td><td><code>${e(query.database)}</code></td></tr>`).join('\n')

@@ -1,4 +1,4 @@
-import type { QueryRecord, QueryWarning } from './dev-page-records.ts'
+import type { QueryRecord, QueryWarning } from '../session/query-recorder.ts'
 
 /** One request as the dev page shows it. */
 export interface CapturedRequest {

@@ -3,16 +3,17 @@ import type { Engine } from '../database/engine.ts'
 import { modelGraph } from '../diagram/model-graph.ts'
 import { renderSvg } from '../diagram/svg.ts'
 import type { ModelRegistry, RegisteredTable } from '../model/registry.ts'
+import { sessionOf } from '../session/request-sessions.ts'
 import { renderDevPage } from './dev-page-html.ts'
 import { migrationStatus } from './dev-page-migrations.ts'
 import { resolveDevPage, type DevPageOptions } from './dev-page-options.ts'
-import { sessionOf } from './dev-page-records.ts'
 import { DevPageRequests } from './dev-page-requests.ts'
 
-/** What the dev page reads: the default engine and the app's models (all binds). */
+/** What the dev page reads: the default engine, the app's models (all binds), whether sessions record their statements. */
 export interface DevPageSources {
   readonly engine: Engine
   readonly registry: ModelRegistry
+  readonly recordQueries: boolean
 }
 
 // Nothing on the page is loaded from elsewhere, and it runs no script: a response that
@@ -57,6 +58,7 @@ export function installDevPage (app: FastifyInstance, option: boolean | DevPageO
       diagram: models.diagram,
       migrations: await migrationStatus(sources.engine),
       requests: requests.list(),
+      recordQueries: sources.recordQueries,
       capacity,
       total: requests.total,
       generatedAt: new Date()

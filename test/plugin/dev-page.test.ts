@@ -49,7 +49,7 @@ interface CapturedJson {
   }>
 }
 
-/** The app with the two models, their tables made, and two routes that use request.db. */
+/** The app with the two models, their tables made empty, and routes that use request.db. */
 async function blogApp (t: Test, database: TestDatabase, options: Omit<FastifyOrmOptions, 'url'> = {}): Promise<FastifyInstance> {
   const app = await buildApp(t, database, { models, devPage: true, migrations: { dir: join(tmpdir(), 'fastify-orm-no-such-folder') }, ...options })
   app.get('/books/:id', async (request) => {
@@ -61,8 +61,16 @@ async function blogApp (t: Test, database: TestDatabase, options: Omit<FastifyOr
     await request.db.commit()
     return reply.code(201).send(author)
   })
+  app.get('/books', async (request) => request.db.query(Book).where('id', '<', 100).all())
+  // Each book's author loaded on its own: an N+1 the session reports.
+  app.get('/books/authors', async (request) => {
+    const books = await request.db.query(Book).orderBy('id').all()
+    for (const book of books) await request.db.load(book, 'author')
+    return books.map((book) => book.author.name)
+  })
   app.get('/plain', async () => ({ ok: true }))
   await app.ready()
+  await app.db.dropAll() // the subtests of one database share it
   await app.db.createAll()
   return app
 }
@@ -94,14 +102,17 @@ t.test('on every database', async (t) => {
       const created = await app.inject({ method: 'POST', url: '/authors', payload: { name: 'Ursula' } })
       t.equal(created.statusCode, 201)
       const { id } = created.json<{ id: number }>()
-      t.equal((await app.inject({ method: 'GET', url: `/books/${id}?q=<b>"x"</b>` })).statusCode, 404)
+      t.equal((await app.inject({ method: 'GET', url: `/books/${id}` })).statusCode, 404)
+      t.equal((await app.inject({ method: 'GET', url: '/books?a=1&b=2' })).statusCode, 200)
       t.equal((await app.inject({ method: 'GET', url: '/plain' })).statusCode, 200)
       await app.inject({ method: 'GET', url: '/_db' })
 
       const json = await captured(app)
-      t.equal(json.total, 2, 'the two requests that used request.db; not /plain, not the page itself')
-      const [read, write] = json.requests
-      t.match(read, { method: 'GET', url: `/books/${id}?q=<b>"x"</b>`, statusCode: 404, stats: { count: 1 } })
+      t.equal(json.total, 3, 'the three requests that used request.db; not /plain, not the page itself')
+      const [list, read, write] = json.requests
+      t.match(list, { method: 'GET', url: '/books?a=1&b=2', statusCode: 200, stats: { count: 1 } })
+      t.match(list?.queries, [{ sql: /select .*dp_book.* < /i, params: 1, failed: false }])
+      t.match(read, { method: 'GET', url: `/books/${id}`, statusCode: 404, stats: { count: 1 } })
       t.match(read?.queries, [{ sql: /select .*dp_book/i, params: 1, failed: false }])
       t.match(write, { method: 'POST', url: '/authors', statusCode: 201 })
       t.ok(write?.queries.some((query) => /insert into .*dp_author/i.test(query.sql)), 'the INSERT is recorded')
@@ -112,10 +123,24 @@ t.test('on every database', async (t) => {
       }
 
       const html = (await app.inject({ method: 'GET', url: '/_db' })).body
-      t.ok(html.includes(`/books/${id}?q=&lt;b&gt;&quot;x&quot;&lt;/b&gt;`), 'the URL is escaped')
-      t.notOk(html.includes('<b>"x"</b>'), 'never raw')
+      t.ok(html.includes('/books?a=1&amp;b=2'), 'the URL is escaped')
+      t.notOk(html.includes('a=1&b=2'), 'never raw')
+      t.match(html, /select[^<]*dp_book[^<]* &lt; /i, 'SQL is escaped')
       t.match(html, /select[^<]*dp_book/i, 'the statement is on the page')
       t.match(html, /insert into[^<]*dp_author/i)
+    })
+
+    await t.test('an N+1 warning is shown with its request', async (t) => {
+      const app = await blogApp(t, database, { nPlusOneThreshold: 2 })
+      await app.db.kysely.insertInto('dp_author' as never).values([{ id: 1, name: 'A' }, { id: 2, name: 'B' }, { id: 3, name: 'C' }] as never).execute()
+      await app.db.kysely.insertInto('dp_book' as never).values([1, 2, 3].map((id) => ({ id, title: `T${id}`, author_id: id })) as never).execute()
+      t.strictSame((await app.inject({ method: 'GET', url: '/books/authors' })).json(), ['A', 'B', 'C'])
+      const [entry] = (await captured(app)).requests
+      t.equal(entry?.stats.count, 4, 'one query for the books, one per author')
+      t.match(entry?.warnings, [{ kind: 'n+1', message: /Book\.author/ }])
+      const html = (await app.inject({ method: 'GET', url: '/_db' })).body
+      t.match(html, /<span class="tag pending">n\+1<\/span>/, 'flagged in the request\'s line')
+      t.match(html, /class="warning"><strong>n\+1<\/strong> N\+1 queries: Book\.author was loaded one Book at a time/, 'explained in its details')
     })
 
     await t.test('production: no page, one warning saying how to force it; force serves it', async (t) => {
@@ -131,8 +156,15 @@ t.test('on every database', async (t) => {
       t.equal(warnings.length, 1)
       t.match(JSON.parse(warnings[0] ?? '{}'), { level: 40, msg: /NODE_ENV is production.*devPage: \{ force: true \}/ })
 
-      const forced = await buildApp(t, database, { models, devPage: { force: true } }, { ready: true })
-      t.equal((await forced.inject({ method: 'GET', url: '/_db' })).statusCode, 200)
+      const forced = await buildApp(t, database, { models, devPage: { force: true } })
+      forced.get('/books', async (request) => request.db.query(Book).all())
+      await forced.ready()
+      await forced.db.createAll()
+      t.equal((await forced.inject({ method: 'GET', url: '/books' })).statusCode, 200)
+      const page = await forced.inject({ method: 'GET', url: '/_db' })
+      t.equal(page.statusCode, 200)
+      t.match(page.body, /Statements are not recorded: the plugin's <code>recordQueries<\/code> option is off/, 'production records no statements, and the page says so')
+      t.match((await captured(forced)).requests, [{ url: '/books', stats: { count: 0 }, queries: [] }], 'the request is listed without them')
     })
 
     await t.test('prefix and a bounded number of requests', async (t) => {
