@@ -42,7 +42,7 @@ p.note{color:var(--muted);margin:4px 0 10px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code,pre{font:12px/1.4 ui-monospace,"SFMono-Regular",Menlo,"DejaVu Sans Mono",monospace}
 pre{margin:0;white-space:pre-wrap;word-break:break-word}
 .diagram{overflow:auto;border:1px solid var(--line);border-radius:4px;background:#fbfcfd;margin:0 0 12px;padding:8px}
@@ -51,11 +51,11 @@ pre{margin:0;white-space:pre-wrap;word-break:break-word}
 .tag.ok{color:var(--ok)}.tag.pending{color:var(--warn);background:var(--warnbg)}.tag.bad{color:var(--bad);background:var(--badbg)}
 .s2{color:var(--ok)}.s3{color:var(--accent)}.s4{color:var(--warn)}.s5{color:var(--bad)}
 details.request{border-bottom:1px solid var(--line)}
-details.request>summary{display:grid;grid-template-columns:92px 64px minmax(200px,1fr) 56px 84px 84px 84px 120px;gap:8px;padding:6px 4px;cursor:pointer;align-items:baseline}
+details.request>summary{display:grid;grid-template-columns:96px 64px minmax(200px,1fr) 56px 90px 100px 90px 120px;gap:8px;padding:6px 4px;cursor:pointer;align-items:baseline}
 details.request>summary::-webkit-details-marker{display:none}
 details.request>summary::before{content:none}
 details.request[open]>summary{background:#eef3fb}
-.head{display:grid;grid-template-columns:92px 64px minmax(200px,1fr) 56px 84px 84px 84px 120px;gap:8px;padding:4px;font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;border-bottom:1px solid var(--line)}
+.head{display:grid;grid-template-columns:96px 64px minmax(200px,1fr) 56px 90px 100px 90px 120px;gap:8px;padding:4px;font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;border-bottom:1px solid var(--line)}
 .url{overflow-wrap:anywhere;font-family:ui-monospace,Menlo,"DejaVu Sans Mono",monospace;font-size:12px}
 .body{padding:6px 8px 12px 24px}
 .warning{background:var(--warnbg);color:var(--warn);border-radius:4px;padding:4px 8px;margin:4px 0}
