@@ -20,7 +20,7 @@ let context
 try {
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   const send = async (method, url, body) => {
-    const response = await fetch(base + url, {
+    const response = await globalThis.fetch(base + url, {
       method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     })
     await response.arrayBuffer()
@@ -48,7 +48,7 @@ try {
   await page.goto(`${base}/_db`)
   await page.locator('#requests details.request summary').first().click()
   await page.screenshot({ path: output, fullPage: true })
-  console.log(`wrote ${output}`)
+  process.stdout.write(`wrote ${output}\n`)
 } finally {
   await context?.close()
   await app.close()

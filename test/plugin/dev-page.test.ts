@@ -66,7 +66,7 @@ async function blogApp (t: Test, database: TestDatabase, options: Omit<FastifyOr
   app.get('/books/authors', async (request) => {
     const books = await request.db.query(Book).orderBy('id').all()
     for (const book of books) await request.db.load(book, 'author')
-    return books.map((book) => book.author.name)
+    return books.map((book) => (book as typeof book & { author: { name: string } }).author.name)
   })
   app.get('/plain', async () => ({ ok: true }))
   await app.ready()
