@@ -172,7 +172,7 @@ function requestEntry (request: CapturedRequest, recordQueries: boolean): string
     : `<table><thead><tr><th class="num">#</th><th>SQL</th><th class="num">Params</th><th class="num">Duration</th><th class="num">Rows</th><th>Database</th></tr></thead><tbody>${
       request.queries.map((query, index) => `<tr${query.failed ? ' class="failed"' : ''}><td class="num">${index + 1}</td><td><pre><code>${e(query.sql)}</code></pre>${query.failed ? '<span class="tag bad">failed</span>' : ''}</td>` +
         `<td class="num">${query.params}</td><td class="num">${ms(query.durationMs)}</td><td class="num">${query.rows === undefined ? '—' : query.rows}</td><td><code>${e(query.database)}</code></td></tr>`).join('\n')
-    }</tbody></table>`
+    }</tbody></table>${request.omittedQueries > 0 ? `<p class="note">… and ${request.omittedQueries} more statements, not kept.</p>` : ''}`
   return `<details class="request" id="request-${request.seq}">${summary}<div class="body">${warningList}${statements}</div></details>`
 }
 

@@ -1,5 +1,8 @@
 import type { QueryRecord, QueryWarning } from '../session/query-recorder.ts'
 
+/** Statements kept per request: a loop of single-row statements stays a bounded entry. */
+export const MAX_KEPT_STATEMENTS = 500
+
 /** One request as the dev page shows it. */
 export interface CapturedRequest {
   /** Increasing from 1, so that a reader can tell new requests from ones seen before. */
@@ -11,7 +14,10 @@ export interface CapturedRequest {
   readonly statusCode: number
   readonly durationMs: number
   readonly stats: { readonly count: number, readonly totalMs: number }
+  /** The first statements the request ran, up to {@link MAX_KEPT_STATEMENTS}. */
   readonly queries: readonly QueryRecord[]
+  /** How many more it ran that were not kept. */
+  readonly omittedQueries: number
   readonly warnings: readonly QueryWarning[]
 }
 

@@ -7,7 +7,7 @@ import { sessionOf } from '../session/request-sessions.ts'
 import { renderDevPage } from './dev-page-html.ts'
 import { migrationStatus } from './dev-page-migrations.ts'
 import { resolveDevPage, type DevPageOptions } from './dev-page-options.ts'
-import { DevPageRequests } from './dev-page-requests.ts'
+import { DevPageRequests, MAX_KEPT_STATEMENTS } from './dev-page-requests.ts'
 
 /** What the dev page reads: the default engine, the app's models (all binds), whether sessions record their statements. */
 export interface DevPageSources {
@@ -83,7 +83,8 @@ export function installDevPage (app: FastifyInstance, option: boolean | DevPageO
         statusCode: reply.statusCode,
         durationMs: reply.elapsedTime,
         stats: { count: session.stats.count, totalMs: session.stats.totalMs },
-        queries: [...session.queries],
+        queries: session.queries.slice(0, MAX_KEPT_STATEMENTS),
+        omittedQueries: Math.max(0, session.queries.length - MAX_KEPT_STATEMENTS),
         warnings: [...session.warnings]
       })
     }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { DevPageRequests } from '../../src/plugin/dev-page-requests.ts'
 
-const request = (url: string) => ({ at: '2026-01-01T00:00:00.000Z', method: 'GET', url, statusCode: 200, durationMs: 1, stats: { count: 0, totalMs: 0 }, queries: [], warnings: [] })
+const request = (url: string) => ({ at: '2026-01-01T00:00:00.000Z', method: 'GET', url, statusCode: 200, durationMs: 1, stats: { count: 0, totalMs: 0 }, queries: [], omittedQueries: 0, warnings: [] })
 
 t.test('keeps the newest requests up to its capacity, newest first', async (t) => {
   const requests = new DevPageRequests(3)

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { ConfigurationError, c, defineModel, relations, type FastifyOrmOptions } from '../../src/index.ts'
 import { buildApp } from '../helpers/app.ts'
@@ -212,6 +213,21 @@ t.test('on every database', async (t) => {
       t.match(response.body, /class="warning">[^<]*bbbbbbbbbbb2[^<]*ccccccccccc3|class="warning">[^<]*ccccccccccc3[^<]*bbbbbbbbbbb2/, 'both heads are named')
     })
   })
+})
+
+t.test('a request keeps its first 500 statements and counts the others', async (t) => {
+  const app = await buildApp(t, { url: 'sqlite://' }, { devPage: true })
+  app.get('/many', async (request) => {
+    for (let i = 0; i < 503; i++) await sql`select ${i} as n`.execute(request.db.kysely)
+    return { ok: true }
+  })
+  await app.ready()
+  t.equal((await app.inject({ method: 'GET', url: '/many' })).statusCode, 200)
+  const [entry] = (await captured(app)).requests as Array<CapturedJson['requests'][number] & { omittedQueries: number }>
+  t.equal(entry?.stats.count, 503)
+  t.equal(entry?.queries.length, 500)
+  t.equal(entry?.omittedQueries, 3)
+  t.match((await app.inject({ method: 'GET', url: '/_db' })).body, /… and 3 more statements, not kept\./)
 })
 
 t.test('invalid devPage options fail registration with what to write', async (t) => {
