@@ -9,6 +9,8 @@ export interface RouteDatabaseOptions {
    * 400, rolled back on a thrown error or a 4xx/5xx reply (like `@fastify/postgres`' `transact`).
    */
   transaction?: boolean
+  /** Read from the primary even when the database has read replicas (see `request.db.primary()`). */
+  primary?: boolean
 }
 
 declare module 'fastify' {

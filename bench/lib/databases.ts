@@ -74,9 +74,12 @@ export async function analyzeTables (target: Target): Promise<void> {
   }
 }
 
-/** The fastify-orm plugin options for a target. */
+/**
+ * The fastify-orm plugin options for a target: as in production (`NODE_ENV=production`),
+ * without query records or N+1 counting, whatever NODE_ENV the bench runs under.
+ */
 export function ormOptions (target: Target): FastifyOrmOptions {
-  return { url: target.url, echo: false, pool: { max: POOL_MAX } }
+  return { url: target.url, echo: false, recordQueries: false, nPlusOne: false, pool: { max: POOL_MAX } }
 }
 
 export function openPgPool (url: string): pg.Pool {

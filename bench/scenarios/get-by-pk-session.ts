@@ -17,9 +17,12 @@ export function itemSelect (table: 'bench_uow_item' | 'bench_page_item'): string
 
 const ITEM_SELECT = itemSelect('bench_uow_item')
 
-/** (a) fastify-orm's unit of work: `request.db.get(Item, id)`, a tracked entity. */
-async function ormApp (target: Target): Promise<FastifyInstance> {
-  const app = await ormBenchApp(target, itemModels)
+/**
+ * (a) fastify-orm's unit of work: `request.db.get(Item, id)`, a tracked entity; as in
+ * production, or with query records and N+1 counting on (the development default).
+ */
+async function ormApp (target: Target, recording = false): Promise<FastifyInstance> {
+  const app = await ormBenchApp(target, itemModels, recording ? { recordQueries: true, nPlusOne: 'warn' } : {})
   app.get<ItemRoute>('/items/:id', async (request, reply) => {
     const item = await request.db.get(Item, Number(request.params.id))
     return item ?? reply.code(404).send(NOT_FOUND)
@@ -61,7 +64,7 @@ async function rawApp (target: Target): Promise<FastifyInstance> {
   return app
 }
 
-const apps: Record<string, (target: Target) => Promise<FastifyInstance>> = { orm: ormApp, kysely: kyselyApp, raw: rawApp }
+const apps: Record<string, (target: Target) => Promise<FastifyInstance>> = { orm: (target) => ormApp(target), 'orm-records': (target) => ormApp(target, true), kysely: kyselyApp, raw: rawApp }
 
 /** The rows of bench_uow_item and bench_page_item (the same data as get-by-pk's bench_item). */
 export function itemRow (id: number): ItemTable {
@@ -84,7 +87,7 @@ export function seedItems (target: Target, models: Models, table: 'bench_uow_ite
 export const getByPkSession: Scenario = {
   name: 'get-by-pk-session',
   description: `GET /items/:id — request.db.get(Item, id), one row of ${ITEM_ROWS}`,
-  variants: ['orm', 'kysely', 'raw'],
+  variants: ['orm', 'orm-records', 'kysely', 'raw'],
   seed: (target) => seedItems(target, itemModels, 'bench_uow_item'),
   createApp (variant, target) {
     const create = apps[variant]

@@ -13,9 +13,9 @@ export type Models = NonNullable<FastifyOrmOptions['models']>
 export const NOT_FOUND = { error: 'Not Found' }
 
 /** An app with fastify-orm registered for `models` (and nothing else). */
-export async function ormBenchApp (target: Target, models: Models): Promise<FastifyInstance> {
+export async function ormBenchApp (target: Target, models: Models, options: Omit<FastifyOrmOptions, 'url'> = {}): Promise<FastifyInstance> {
   const app = benchFastify()
-  await app.register(fastifyOrm, { ...ormOptions(target), models })
+  await app.register(fastifyOrm, { ...ormOptions(target), models, ...options })
   return app
 }
 

@@ -25,8 +25,21 @@ export interface DatabaseOptions {
    * in transaction mode before 1.21). Env: `DATABASE_PREPARED_STATEMENTS=0|false`. Default true.
    */
   preparedStatements?: boolean
-  /** Extra named databases, `{ analytics: 'postgresql://…' }`. */
-  binds?: Record<string, string>
+  /**
+   * Extra named databases: `{ analytics: 'postgresql://…' }`, or with read replicas
+   * `{ analytics: { url: 'postgresql://…', replicas: ['postgresql://…'] } }`.
+   */
+  binds?: Record<string, string | BindOptions>
+  /**
+   * PostgreSQL read replicas of the database (streaming standbys). Request sessions read
+   * from them outside transactions until their first write. Env: `DATABASE_REPLICA_URLS`
+   * (comma-separated).
+   */
+  replicas?: readonly string[]
+  /** Take a replica out of rotation while it lags more than this (ms). Default 5000. */
+  replicaMaxLagMs?: number
+  /** How often replicas' health and lag are checked (ms). Default 2000. */
+  replicaCheckIntervalMs?: number
   /**
    * Keep every request session's statements (`request.db.queries`, `request.db.stats`) and
    * add `db: { queries, ms }` to Fastify's `request completed` log line.
@@ -44,6 +57,20 @@ export interface DatabaseOptions {
   nPlusOne?: 'warn' | 'error' | false
   /** How many one-by-one loads of a relationship a session may make before it is an N+1. Default 5. */
   nPlusOneThreshold?: number
+}
+
+/** A bind with read replicas. */
+export interface BindOptions {
+  url: string
+  replicas?: readonly string[]
+}
+
+/** Read replicas of one database. */
+export interface ReplicaConfig {
+  /** Each replica's settings: the primary's, with the replica's URL. */
+  readonly servers: readonly ResolvedDatabaseConfig[]
+  readonly maxLagMs: number
+  readonly checkIntervalMs: number
 }
 
 /** What a session watches in the statements it runs. */
@@ -64,6 +91,8 @@ export interface ResolvedDatabaseConfig {
   readonly pool: Readonly<Required<PoolOptions>>
   readonly preparedStatements: boolean
   readonly observation: ObservationConfig
+  /** Undefined without replicas. */
+  readonly replicas: ReplicaConfig | undefined
 }
 
 /** The default database and its binds. */
@@ -98,17 +127,35 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
   const preparedStatements = booleanSetting(options, 'preparedStatements', env, 'DATABASE_PREPARED_STATEMENTS', true)
   const pool = resolvePool(options.pool, env)
   const observation = resolveObservation(options, env)
-  const build = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
+  const maxLagMs = numberSetting(options.replicaMaxLagMs, 'replicaMaxLagMs', undefined, '', 1) ?? 5_000
+  const checkIntervalMs = numberSetting(options.replicaCheckIntervalMs, 'replicaCheckIntervalMs', undefined, '', 1) ?? 2_000
+  const single = (name: string, rawUrl: string): ResolvedDatabaseConfig => Object.freeze({
     name,
     url: Object.freeze(parseDatabaseUrl(rawUrl, cwd)),
     redactedUrl: redactUrl(rawUrl),
     echo,
     pool,
     preparedStatements,
-    observation
+    observation,
+    replicas: undefined
   })
+  const build = (name: string, rawUrl: string, replicaUrls: readonly string[] = []): ResolvedDatabaseConfig => {
+    const primary = single(name, rawUrl)
+    if (replicaUrls.length === 0) return primary
+    if (primary.url.dialect !== 'postgres') {
+      throw new ConfigurationError(`Read replicas are supported on PostgreSQL; ${primary.redactedUrl} is ${primary.url.dialect}. Remove the replicas option (or DATABASE_REPLICA_URLS).`)
+    }
+    const servers = replicaUrls.map((replicaUrl, index) => {
+      if (typeof replicaUrl !== 'string' || replicaUrl === '') throw new ConfigurationError(`Replica ${index + 1} needs a database URL string, e.g. replicas: ['postgresql://replica-host/app']`)
+      const replica = single(`${name} replica ${index + 1}`, replicaUrl)
+      if (replica.url.dialect !== 'postgres') throw new ConfigurationError(`Replica ${replica.redactedUrl} is not a PostgreSQL URL; replicas must be of the same database as ${primary.redactedUrl}`)
+      return replica
+    })
+    return Object.freeze({ ...primary, replicas: Object.freeze({ servers: Object.freeze(servers), maxLagMs, checkIntervalMs }) })
+  }
   const binds: Record<string, ResolvedDatabaseConfig> = {}
-  for (const [name, bindUrl] of Object.entries(options.binds ?? {})) {
+  for (const [name, bind] of Object.entries(options.binds ?? {})) {
+    const bindUrl: unknown = typeof bind === 'object' && bind !== null ? bind.url : bind
     if (typeof bindUrl !== 'string' || bindUrl === '') {
       throw new ConfigurationError(`Bind "${name}" needs a database URL string, e.g. binds: { ${name}: 'postgresql://…' }`)
     }
@@ -117,12 +164,14 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
       throw new ConfigurationError('A bind cannot be named "default": that name is the main database (the url option). Pick another name.')
     }
     try {
-      binds[name] = build(name, bindUrl)
+      binds[name] = build(name, bindUrl, typeof bind === 'object' ? bind.replicas ?? [] : [])
     } catch (error) {
       throw error instanceof ConfigurationError ? new ConfigurationError(`Bind "${name}": ${error.message}`) : error
     }
   }
-  return Object.freeze({ default: build('default', url), binds: Object.freeze(binds) })
+  const replicas = options.replicas ?? nonEmpty(env.DATABASE_REPLICA_URLS)?.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') ?? []
+  if (!Array.isArray(replicas)) throw new ConfigurationError(`The replicas option must be an array of database URLs, got ${JSON.stringify(replicas)}`)
+  return Object.freeze({ default: build('default', url, replicas), binds: Object.freeze(binds) })
 }
 
 function resolvePool (options: PoolOptions | undefined, env: NodeJS.ProcessEnv): Readonly<Required<PoolOptions>> {

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Dialect, Kysely } from 'kysely'
+import type { ColumnDefinitionBuilder, DatabaseConnection, Dialect, Kysely } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { OrmError } from '../errors.ts'
 import type { ColumnConfig } from '../model/column.ts'
@@ -104,6 +104,11 @@ export interface OrmDialect {
    * search_path). Kysely's Migrator looks for its tables in every schema unless told which.
    */
   currentSchema?: (db: Kysely<unknown>) => Promise<string>
+  /**
+   * A read replica's replay lag in milliseconds, read on one of its connections (0 when
+   * it has replayed all it received); where the database has streaming replicas.
+   */
+  replicationLagMs?: (connection: DatabaseConnection) => Promise<number>
 }
 
 /** Steps around one revision; see {@link OrmDialect.revisionGuards}. */

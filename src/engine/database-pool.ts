@@ -9,6 +9,7 @@ import { ConstraintCatalog } from './constraint-catalog.ts'
 import { ManagedDriver } from './managed-driver.ts'
 import { PoolConnectionProvider } from './pool-connection-provider.ts'
 import { echoObserver, type EchoLogger } from './query-echo.ts'
+import { ReplicaSet } from './replica-set.ts'
 
 /** The logger an engine writes to: Fastify's `app.log` fits. */
 export interface EngineLogger extends EchoLogger {
@@ -34,6 +35,8 @@ export class DatabasePool<DB = unknown> {
   /** A typed Kysely instance on the pool (no session, no transaction). */
   readonly kysely: Kysely<DB>
   readonly driver: ManagedDriver
+  /** The read replicas, when the database has some. */
+  replicas: ReplicaSet | undefined
   /** Echo's logger; undefined when echo is off. */
   readonly echo: EchoLogger | undefined
   #capabilities: DialectCapabilities
@@ -58,16 +61,8 @@ export class DatabasePool<DB = unknown> {
    * in the message.
    */
   static async connect<DB> (config: ResolvedDatabaseConfig, logger: EngineLogger, tables: readonly RegisteredTable[]): Promise<DatabasePool<DB>> {
-    const dialect = await createOrmDialect(config, (error) => {
-      logger.warn({ err: error, database: config.redactedUrl }, 'a pooled database connection failed (closed by the server or the network); it is discarded and replaced when needed')
-    })
-    const driver = new ManagedDriver(dialect, {
-      acquireTimeoutMs: dialect.capabilities.singleConnection ? 0 : config.pool.acquireTimeoutMs,
-      poolMax: config.pool.max,
-      password: config.url.dialect === 'sqlite' ? undefined : config.url.password,
-      redactedUrl: config.redactedUrl,
-      constraints: new ConstraintCatalog(tables)
-    })
+    const constraints = new ConstraintCatalog(tables)
+    const { dialect, driver } = await openDriver(config, logger, constraints)
     const echo = config.echo ? logger : undefined
     const kyselyDialect = dialect.kyselyDialect
     const executor = new DefaultQueryExecutor(
@@ -79,6 +74,7 @@ export class DatabasePool<DB = unknown> {
     const pool = new DatabasePool<DB>(props, driver, dialect, echo)
     try {
       await pool.#ping()
+      if (config.replicas) pool.replicas = await ReplicaSet.connect(config.replicas, (replica) => openDriver(replica, logger, constraints), logger)
     } catch (error) {
       await driver.destroy().catch(() => undefined)
       // At start-up the operator reads this, not a client: say where and why.
@@ -108,9 +104,9 @@ export class DatabasePool<DB = unknown> {
     return new Kysely<DB>({ ...this.#props, driver: this.#sessionDriver, executor: this.#props.executor.withConnectionProvider(provider) })
   }
 
-  /** Closes the pool. */
-  close (): Promise<void> {
-    return this.kysely.destroy()
+  /** Closes the pool, and the replicas' pools. */
+  async close (): Promise<void> {
+    await Promise.all([this.kysely.destroy(), this.replicas?.close()])
   }
 
   async #ping (): Promise<void> {
@@ -128,6 +124,21 @@ export class DatabasePool<DB = unknown> {
       await this.driver.releaseConnection(connection)
     }
   }
+}
+
+/** A database's dialect and its pool, wrapped in a {@link ManagedDriver}. */
+async function openDriver (config: ResolvedDatabaseConfig, logger: EngineLogger, constraints: ConstraintCatalog): Promise<{ dialect: OrmDialect, driver: ManagedDriver }> {
+  const dialect = await createOrmDialect(config, (error) => {
+    logger.warn({ err: error, database: config.redactedUrl }, 'a pooled database connection failed (closed by the server or the network); it is discarded and replaced when needed')
+  })
+  const driver = new ManagedDriver(dialect, {
+    acquireTimeoutMs: dialect.capabilities.singleConnection ? 0 : config.pool.acquireTimeoutMs,
+    poolMax: config.pool.max,
+    password: config.url.dialect === 'sqlite' ? undefined : config.url.password,
+    redactedUrl: config.redactedUrl,
+    constraints
+  })
+  return { dialect, driver }
 }
 
 /**

@@ -29,5 +29,5 @@ export function roundMs (ms: number): number {
 
 /** Echo as a {@link StatementObserver}: every statement it hears of is logged to `logger`. */
 export function echoObserver (logger: EchoLogger, server: string): StatementObserver {
-  return { statementDone: (query, start, rows, failed) => { echoStatement(logger, server, query, start, rows, failed) } }
+  return { statementDone: (query, start, rows, failed, replica) => { echoStatement(logger, replica ?? server, query, start, rows, failed) } }
 }

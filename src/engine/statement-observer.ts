@@ -2,10 +2,11 @@ import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 
 /**
  * Told of every statement a connection ran: echo and a session's query records listen
- * this way. `start` is the `performance.now()` taken before the statement was sent.
+ * this way. `start` is the `performance.now()` taken before the statement was sent;
+ * `server` names a read replica that answered (the database's own URL otherwise).
  */
 export interface StatementObserver {
-  statementDone (query: CompiledQuery, start: number, rows: number | undefined, failed: boolean): void
+  statementDone (query: CompiledQuery, start: number, rows: number | undefined, failed: boolean, server?: string): void
 }
 
 /**

@@ -85,8 +85,9 @@ export class QueryRecorder implements StatementObserver {
     return this.#warnings ?? NO_WARNINGS
   }
 
-  statementDone (query: CompiledQuery, start: number, rows: number | undefined, failed: boolean): void {
-    const { logger, server } = this.#context
+  statementDone (query: CompiledQuery, start: number, rows: number | undefined, failed: boolean, replica?: string): void {
+    const { logger } = this.#context
+    const server = replica ?? this.#context.server
     if (this.#context.echo) echoStatement(logger, server, query, start, rows, failed)
     const elapsed = performance.now() - start
     const { recordQueries, slowQueryMs } = this.#config

@@ -55,6 +55,9 @@ export function installRequestSessions (app: FastifyInstance, openSession: (opti
   })
   app.addHook('onRoute', (route) => {
     if (route.config?.db?.transaction === true) wrapInTransaction(route)
+    if (route.config?.db?.primary === true) {
+      route.preHandler = [...asArray(route.preHandler), async (request: FastifyRequest) => { request.db.primary() }]
+    }
   })
 }
 

@@ -2,7 +2,9 @@ import type { CompiledQuery, ConnectionProvider, DatabaseConnection, QueryResult
 import { ConnectionLostError, RequestAbortedError, SessionStateError } from '../errors.ts'
 import type { ManagedDriver } from '../engine/managed-driver.ts'
 import { PoolConnectionProvider } from '../engine/pool-connection-provider.ts'
+import type { ReplicaSet } from '../engine/replica-set.ts'
 import { observeStatements, rowCount, type StatementObserver } from '../engine/statement-observer.ts'
+import { ReplicaReads } from './replica-reads.ts'
 
 type TransactionState = 'none' | 'requested' | 'active'
 
@@ -47,6 +49,8 @@ export class SessionConnection implements ConnectionProvider {
   readonly #observer: StatementObserver | undefined
   readonly #pooled: PoolConnectionProvider
   readonly #lifetime: SessionLifetime | undefined
+  /** Undefined when the database has no read replicas. */
+  readonly #replicas: ReplicaReads | undefined
   #state: TransactionState = 'none'
   #settings: TransactionSettings = NO_SETTINGS
   #connection: DatabaseConnection | undefined
@@ -54,10 +58,11 @@ export class SessionConnection implements ConnectionProvider {
   #closing: Promise<void> | undefined
 
   /** `observer` hears of every statement (echo, query records); none, and nothing is timed. */
-  constructor (driver: ManagedDriver, observer: StatementObserver | undefined, lifetime: SessionLifetime | undefined) {
+  constructor (driver: ManagedDriver, observer: StatementObserver | undefined, lifetime: SessionLifetime | undefined, replicas?: ReplicaSet) {
     this.#driver = driver
     this.#observer = observer
     this.#lifetime = lifetime
+    this.#replicas = replicas === undefined ? undefined : new ReplicaReads(replicas, observer)
     // Unobserved sessions share the driver's provider: one object fewer per request.
     this.#pooled = observer ? new PoolConnectionProvider(driver, observer) : driver.pooled
   }
@@ -72,6 +77,7 @@ export class SessionConnection implements ConnectionProvider {
 
   async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
     this.assertOpen()
+    if (this.#state === 'none' && this.#replicas?.primaryOnly === false) return consumer(this.#routing)
     if (this.#state === 'none') return this.#pooled.provideConnection(consumer)
     return consumer(await this.transactionConnection())
   }
@@ -85,7 +91,8 @@ export class SessionConnection implements ConnectionProvider {
       return Promise.reject(error)
     }
     if (result !== undefined) return Promise.resolve(result)
-    if (this.#state === 'none') return this.#pooled.provideConnection((connection) => connection.executeQuery(query))
+    if (this.#state === 'none' && this.#replicas !== undefined) return this.#replicas.execute(query, () => this.#onPrimary(query))
+    if (this.#state === 'none') return this.#onPrimary(query)
     return this.transactionConnection().then((connection) => connection.executeQuery(query))
   }
 
@@ -111,6 +118,36 @@ export class SessionConnection implements ConnectionProvider {
     return result
   }
 
+  /** Sends every later statement to the primary (read-your-writes, or `session.primary()`). */
+  usePrimary (): void {
+    this.#replicas?.stickToPrimary()
+  }
+
+  #onPrimary (query: CompiledQuery): Promise<QueryResult<unknown>> {
+    return this.#pooled.provideConnection((connection) => connection.executeQuery(query))
+  }
+
+  /**
+   * What a session's Kysely gets outside a transaction while reads may go to a replica:
+   * each statement is routed on its own; a stream reads from the primary.
+   */
+  get #routing (): DatabaseConnection {
+    return {
+      executeQuery: <R>(query: CompiledQuery) => this.execute(query) as Promise<QueryResult<R>>,
+      streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => this.#streamOnPrimary<R>(query, chunkSize)
+    }
+  }
+
+  async * #streamOnPrimary<R> (query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    if (query.query.kind !== 'SelectQueryNode') this.usePrimary()
+    const raw = await this.#driver.acquireConnection()
+    try {
+      yield * (this.#observer ? observeStatements(raw, this.#observer) : raw).streamQuery<R>(query, chunkSize)
+    } finally {
+      await this.#driver.releaseConnection(raw)
+    }
+  }
+
   begin (settings: TransactionSettings = NO_SETTINGS): void {
     this.assertOpen()
     if (this.#state !== 'none') {
@@ -118,6 +155,8 @@ export class SessionConnection implements ConnectionProvider {
     }
     this.#state = 'requested'
     this.#settings = settings
+    // What a transaction reads must be what it writes on: the primary, now and after it.
+    this.usePrimary()
     this.#lifetime?.watch('transaction')
   }
 

@@ -96,7 +96,7 @@ export class Session<DB = unknown> {
     const { config, echo } = observation
     this.#lifetime = lifetime
     if (QueryRecorder.watchesStatements(config, echo)) this.#recorder = this.#newRecorder()
-    this.#connection = new SessionConnection(pool.driver, this.#recorder, lifetime)
+    this.#connection = new SessionConnection(pool.driver, this.#recorder, lifetime, pool.replicas)
   }
 
   #newRecorder (): QueryRecorder {
@@ -142,6 +142,21 @@ export class Session<DB = unknown> {
   get kysely (): Kysely<DB> {
     this.#kysely ??= this.#pool.kyselyOn(this.#connection)
     return this.#kysely
+  }
+
+  /**
+   * Sends this session's statements to the primary from now on, reads included: for a
+   * read that must see a write made elsewhere just before (the session's own writes switch
+   * it to the primary by themselves). Without read replicas it changes nothing.
+   *
+   * @example
+   * ```ts
+   * const order = await request.db.primary().getOr404(Order, id)
+   * ```
+   */
+  primary (): this {
+    this.#connection.usePrimary()
+    return this
   }
 
   /** True between `begin()` and `commit()`/`rollback()`. */

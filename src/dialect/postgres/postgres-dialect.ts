@@ -1,5 +1,5 @@
 import type Pg from 'pg'
-import { PostgresDialect, sql, type Driver } from 'kysely'
+import { CompiledQuery, PostgresDialect, sql, type DatabaseConnection, type Driver } from 'kysely'
 import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
@@ -53,8 +53,21 @@ export async function createPostgresDialect (
     migrationOperations: postgresMigrationOperations,
     closeUnused: () => pool.end(),
     currentSchema: async (db) => (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? 'public',
-    openConnections: () => pool.totalCount
+    openConnections: () => pool.totalCount,
+    replicationLagMs: postgresReplicationLagMs
   }
+}
+
+/**
+ * A standby's replay lag: none when it has replayed all the WAL it received (an idle
+ * primary sends nothing, so the last replayed commit's age would grow without any lag),
+ * else the age of the last transaction it replayed. A server not in recovery has none.
+ */
+async function postgresReplicationLagMs (connection: DatabaseConnection): Promise<number> {
+  const { rows } = await connection.executeQuery<{ lag_ms: number | string | null }>(CompiledQuery.raw(
+    'select case when not pg_is_in_recovery() or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0 ' +
+    'else coalesce(extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000, 0) end as lag_ms'))
+  return Number(rows[0]?.lag_ms ?? 0)
 }
 
 /** Most texts prepared per connection (pg keeps them until the connection closes). */
