@@ -95,3 +95,4 @@ export type { Revision } from './migration/revision.ts'
 
 export { modelGraph, type Cardinality, type GraphColumn, type GraphRelationship, type GraphRelationshipName, type GraphTable, type ModelGraph, type ModelGraphInput } from './diagram/model-graph.ts'
 export { renderSvg } from './diagram/svg.ts'
+export { renderMermaid } from './diagram/mermaid.ts'

@@ -9,6 +9,7 @@ import { ModelRegistry } from '../model/registry.ts'
 import fastifyOrm from '../plugin.ts'
 import { STDIO, type CliOutput } from './cli-output.ts'
 import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
+import { diagramFormat, printDiagram } from './diagram-command.ts'
 import { loadAppModule, preloadRevisions, type AppModule } from './load-app.ts'
 import { startShell } from './shell.ts'
 import { UsageError } from './usage-error.ts'
@@ -55,11 +56,15 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
     output.out(`Created ${dir}. Next: fastify-orm migrate -m "Initial migration"`)
     return 0
   }
+  // A wrong --format is a usage error before the app is loaded.
+  const format = command === 'diagram' ? diagramFormat(values.format) : undefined
   const appPath = (values.app as string | undefined) ?? env.FASTIFY_ORM_APP
   if (!appPath) throw new UsageError('Which app? Pass --app path/to/app.ts (a module exporting `models`) or set FASTIFY_ORM_APP.')
   // FASTIFY_ORM_DEBUG: say how each .ts module was loaded (Node's type stripping or tsx).
   const debug = env.FASTIFY_ORM_DEBUG ? (line: string) => { output.err(`fastify-orm: debug: ${line}`) } : undefined
   const app = await loadAppModule(appPath, debug)
+  // The models alone: no database, no migrations folder.
+  if (format !== undefined) return printDiagram(app, format, output)
   const url = (values.url as string | undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
   const dir = dirOption ?? app.migrationsDir ?? 'migrations'
   // Revisions may be .ts even when the app is .js, and may need tsx where the app did not.

@@ -6,7 +6,7 @@ import { cli } from './support.ts'
 t.test('usage: help on every command, exit code 2 for a wrong command line', async (t) => {
   const help = await cli(['--help'])
   t.equal(help.code, 0)
-  for (const command of ['init', 'migrate', 'upgrade', 'downgrade', 'current', 'history', 'stamp', 'check', 'create-all', 'drop-all', 'shell']) {
+  for (const command of ['init', 'migrate', 'upgrade', 'downgrade', 'current', 'history', 'stamp', 'check', 'create-all', 'drop-all', 'shell', 'diagram']) {
     t.match(help.stdout, `\n  ${command}`, `lists ${command}`)
     const own = await cli([command, '--help'])
     t.equal(own.code, 0, `${command} --help`)
