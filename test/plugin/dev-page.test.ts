@@ -144,6 +144,17 @@ t.test('on every database', async (t) => {
       t.match(html, /class="warning"><strong>n\+1<\/strong> N\+1 queries: Book\.author was loaded one Book at a time/, 'explained in its details')
     })
 
+    await t.test('a slow statement is shown with its request', async (t) => {
+      // slowQueryMs: 0 makes every statement slow: no timing is assumed.
+      const app = await blogApp(t, database, { slowQueryMs: 0 })
+      t.equal((await app.inject({ method: 'GET', url: '/books/1' })).statusCode, 404)
+      const [entry] = (await captured(app)).requests
+      t.match(entry?.warnings, [{ kind: 'slow', message: /slow statement/ }])
+      const html = (await app.inject({ method: 'GET', url: '/_db' })).body
+      t.match(html, /<span class="tag pending">slow<\/span>/)
+      t.match(html, /class="warning"><strong>slow<\/strong> fastify-orm: slow statement/)
+    })
+
     await t.test('production: no page, one warning saying how to force it; force serves it', async (t) => {
       process.env.NODE_ENV = 'production'
       t.teardown(() => { delete process.env.NODE_ENV })
