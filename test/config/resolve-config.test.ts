@@ -199,3 +199,40 @@ t.test('without an env argument it reads process.env', async (t) => {
 function escape (text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
+
+t.test('replicas: the option, DATABASE_REPLICA_URLS and binds', async (t) => {
+  const fromOption = resolveConfig({ url: 'postgresql://app:hunter2@primary/app', replicas: ['postgresql://app:hunter2@r1/app'], replicaMaxLagMs: 700 }, env())
+  t.equal(fromOption.default.replicas?.servers.length, 1)
+  t.equal(fromOption.default.replicas?.servers[0]?.redactedUrl, 'postgresql://app:***@r1/app', 'redacted like the primary')
+  t.equal(fromOption.default.replicas?.maxLagMs, 700)
+  t.equal(fromOption.default.replicas?.checkIntervalMs, 2000, 'default check interval')
+
+  const fromEnv = resolveConfig({ url: 'postgresql://primary/app' }, env({ DATABASE_REPLICA_URLS: ' postgresql://r1/app, postgresql://r2/app ,' }))
+  t.same(fromEnv.default.replicas?.servers.map((server) => server.redactedUrl), ['postgresql://r1/app', 'postgresql://r2/app'], 'comma-separated, trimmed, empty entries ignored')
+  t.equal(fromEnv.default.replicas?.maxLagMs, 5000, 'default lag bound')
+
+  const optionWins = resolveConfig({ url: 'postgresql://primary/app', replicas: [] }, env({ DATABASE_REPLICA_URLS: 'postgresql://r1/app' }))
+  t.equal(optionWins.default.replicas, undefined, 'replicas: [] wins over the env var')
+
+  const bind = resolveConfig({ url: 'sqlite://', binds: { reports: { url: 'postgresql://p/reports', replicas: ['postgresql://r/reports'] }, plain: 'postgresql://p/plain' } }, env())
+  t.equal(bind.binds.reports?.replicas?.servers[0]?.redactedUrl, 'postgresql://r/reports')
+  t.equal(bind.binds.plain?.replicas, undefined)
+  t.equal(bind.default.replicas, undefined)
+
+  configurationError(t, () => resolveConfig({ url: 'mysql://db/app', replicas: ['mysql://r/app'] }, env()), /supported on PostgreSQL/, 'MySQL replicas')
+  configurationError(t, () => resolveConfig({ url: 'postgresql://app:hunter2@db/app', replicas: ['sqlite://'] }, env()), /not a PostgreSQL URL/, 'a replica of another kind')
+  configurationError(t, () => resolveConfig({ url: 'sqlite://', binds: { reports: { url: '' } } }, env()), /Bind "reports" needs a database URL string/, 'a bind without url')
+})
+
+t.test('observation: recordQueries, slowQueryMs and nPlusOne defaults and env vars', async (t) => {
+  const development = resolveConfig({ url: 'sqlite://' }, env()).default.observation
+  t.same(development, { recordQueries: true, slowQueryMs: undefined, nPlusOne: 'warn', nPlusOneThreshold: 5 })
+  const production = resolveConfig({ url: 'sqlite://' }, env({ NODE_ENV: 'production' })).default.observation
+  t.same(production, { recordQueries: false, slowQueryMs: undefined, nPlusOne: 'off', nPlusOneThreshold: 5 })
+  const fromEnv = resolveConfig({ url: 'sqlite://' }, env({ NODE_ENV: 'production', DATABASE_RECORD_QUERIES: 'true', DATABASE_SLOW_QUERY_MS: '250', DATABASE_N_PLUS_ONE: 'error' })).default.observation
+  t.same(fromEnv, { recordQueries: true, slowQueryMs: 250, nPlusOne: 'error', nPlusOneThreshold: 5 })
+  const options = resolveConfig({ url: 'sqlite://', recordQueries: false, nPlusOne: false, slowQueryMs: 0, nPlusOneThreshold: 2 }, env({ DATABASE_RECORD_QUERIES: '1' })).default.observation
+  t.same(options, { recordQueries: false, slowQueryMs: 0, nPlusOne: 'off', nPlusOneThreshold: 2 }, 'options win')
+  configurationError(t, () => resolveConfig({ url: 'sqlite://' }, env({ DATABASE_SLOW_QUERY_MS: 'fast' })), /DATABASE_SLOW_QUERY_MS must be a number/, 'bad slow env')
+  configurationError(t, () => resolveConfig({ url: 'sqlite://' }, env({ DATABASE_N_PLUS_ONE: 'loud' })), /DATABASE_N_PLUS_ONE must be warn, error or off/, 'bad n+1 env')
+})

@@ -219,6 +219,83 @@ function tail (file: string, lines = 20): string {
 // PostgreSQL.
 // ---------------------------------------------------------------------------------------
 
+function postgresServerOptions (port: number, dir: string): string {
+  return [
+    `-p ${port}`, `-h ${HOST}`, `-k ${dir}`,
+    // Fast start, small footprint. fsync=off loses nothing when only the server process dies
+    // (the OS keeps the written pages); synchronous_commit stays on, so an acknowledged
+    // COMMIT is in the WAL the OS holds even after `pg_ctl stop -m immediate`.
+    '-c fsync=off', '-c full_page_writes=off', '-c shared_buffers=16MB', '-c max_connections=80',
+    '-c max_wal_size=64MB', '-c log_min_messages=warning', '-c log_line_prefix=%m-%p-'
+  ].join(' ')
+}
+
+/** A streaming standby of a private PostgreSQL cluster: a read replica. */
+export interface PrivateStandby {
+  readonly port: number
+  /** `url` (an app database's URL on the primary) with the standby's port. */
+  urlOf (url: string): string
+  /** Runs one statement as the superuser on the standby. */
+  sql<R = Record<string, unknown>> (text: string, options?: { database?: string }): Promise<R[]>
+  stop (options?: { mode?: StopMode }): Promise<void>
+  start (): Promise<void>
+  close (): Promise<void>
+}
+
+/**
+ * A hot standby of `primary` (`pg_basebackup -R`: a copy that streams the primary's WAL
+ * and replays it), on its own free port, run as the `postgres` OS user; closed when `t` ends.
+ */
+export async function startPrivateStandby (primary: PrivatePostgres, t?: Test): Promise<PrivateStandby> {
+  const osUser = IS_ROOT ? 'postgres' : (process.env.USER ?? 'postgres')
+  const dir = ownedTempDir('orm-standby-pg-', osUser)
+  const data = join(dir, 'data')
+  const log = join(dir, 'postgres.log')
+  const port = await freePort()
+  const serverOptions = postgresServerOptions(port, dir)
+  const pgCtl = (...args: string[]): string[] => [`${PG_BIN}/pg_ctl`, '-D', data, '-l', log, '-t', String(FAULT_TIMING.serverStartTimeoutMs / 1000), ...args]
+  const destroySync = (): void => {
+    try { runSync(osUser, [`${PG_BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']) } catch { /* not running */ }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const removeExitHandler = onProcessExit(destroySync)
+  try {
+    await run(osUser, [`${PG_BIN}/pg_basebackup`, '-h', HOST, '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'])
+    await run(osUser, pgCtl('-w', '-o', serverOptions, 'start'))
+  } catch (error) {
+    removeExitHandler()
+    destroySync()
+    throw new Error(`could not start a private PostgreSQL standby: ${(error as Error).message}\n${tail(log)}`)
+  }
+  const sql = async <R = Record<string, unknown>>(text: string, options: { database?: string } = {}): Promise<R[]> => {
+    const client = new pg.Client({ host: HOST, port, user: 'postgres', database: options.database ?? 'postgres', application_name: HARNESS_APPLICATION_NAME, connectionTimeoutMillis: 5_000 })
+    client.on('error', () => {})
+    await client.connect()
+    try {
+      return (await client.query(text)).rows as R[]
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  }
+  let closed = false
+  const standby: PrivateStandby = {
+    port,
+    urlOf: (url) => { const parsed = new URL(url); parsed.port = String(port); return parsed.toString() },
+    sql,
+    async stop ({ mode = 'fast' } = {}) { await run(osUser, pgCtl('-w', '-m', mode, 'stop')) },
+    async start () { await run(osUser, pgCtl('-w', '-o', serverOptions, 'start')) },
+    async close () {
+      if (closed) return
+      closed = true
+      await run(osUser, pgCtl('-w', '-m', 'fast', 'stop')).catch(() => undefined)
+      destroySync()
+      removeExitHandler()
+    }
+  }
+  t?.teardown(() => standby.close())
+  return standby
+}
+
 /**
  * A throwaway PostgreSQL 15 cluster on a free port of 127.0.0.1, run as the `postgres` OS
  * user: trust authentication for the superuser, scram-sha-256 (a real password) for the
@@ -230,14 +307,7 @@ export async function startPrivatePostgres (t?: Test): Promise<PrivatePostgres> 
   const data = join(dir, 'data')
   const log = join(dir, 'postgres.log')
   const port = await freePort()
-  const serverOptions = [
-    `-p ${port}`, `-h ${HOST}`, `-k ${dir}`,
-    // Fast start, small footprint. fsync=off loses nothing when only the server process dies
-    // (the OS keeps the written pages); synchronous_commit stays on, so an acknowledged
-    // COMMIT is in the WAL the OS holds even after `pg_ctl stop -m immediate`.
-    '-c fsync=off', '-c full_page_writes=off', '-c shared_buffers=16MB', '-c max_connections=80',
-    '-c max_wal_size=64MB', '-c log_min_messages=warning', '-c log_line_prefix=%m-%p-'
-  ].join(' ')
+  const serverOptions = postgresServerOptions(port, dir)
   const pgCtl = (...args: string[]): string[] => [`${PG_BIN}/pg_ctl`, '-D', data, '-l', log, '-t', String(FAULT_TIMING.serverStartTimeoutMs / 1000), ...args]
 
   let removeExitHandler = (): void => {}
@@ -250,6 +320,8 @@ export async function startPrivatePostgres (t?: Test): Promise<PrivatePostgres> 
     await run(osUser, [`${PG_BIN}/initdb`, '-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'])
     writeFileSync(join(data, 'pg_hba.conf'), [
       'local all all trust',
+      // a streaming standby (startPrivateStandby) copies and follows the cluster
+      `host replication postgres ${HOST}/32 trust`,
       `host all ${APP_USER} ${HOST}/32 scram-sha-256`,
       `host all all ${HOST}/32 trust`,
       ''
