@@ -38,16 +38,15 @@ export class ReplicaReads {
     }
     const replica = this.#set.pick()
     if (replica === undefined) return onPrimary()
-    return this.#read(replica, query).catch((error: unknown) => {
+    const read = this.#observer === undefined ? replica.execute(query) : this.#observedRead(replica, query, this.#observer)
+    return read.catch((error: unknown) => {
       if (!ReplicaSet.unreachable(error)) throw error
       this.#set.markDown(replica, error)
       return onPrimary()
     })
   }
 
-  async #read (replica: Replica, query: CompiledQuery): Promise<QueryResult<unknown>> {
-    const observer = this.#observer
-    if (observer === undefined) return replica.execute(query)
+  async #observedRead (replica: Replica, query: CompiledQuery, observer: StatementObserver): Promise<QueryResult<unknown>> {
     const start = performance.now()
     let result: QueryResult<unknown>
     try {
