@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
-import fastifyOrm, { NotFoundError } from 'fastify-orm'
+import fastifyOrm, { NotFoundError, type FastifyOrmOptions } from 'fastify-orm'
 import { Employee, Movie, Post, Profile, Tag, User, models } from './models.ts'
 import {
   EmployeeWithTeam, IdParams, MovieBody, MoviePatch, NewEmployee, NewPost, NewUser, PageQuery,
@@ -28,8 +28,8 @@ function postJson (post: typeof Post.$row & { tags: Array<typeof Tag.$row> }) {
  * Builds the example app — the three tutorials' routes — importing fastify-orm by its
  * public name only, as a user would.
  */
-export async function buildApp (options: FastifyServerOptions & { databaseUrl?: string } = {}) {
-  const { databaseUrl: _url, ...fastifyOptions } = options
+export async function buildApp (options: FastifyServerOptions & { databaseUrl?: string, devPage?: FastifyOrmOptions['devPage'] } = {}) {
+  const { databaseUrl: _url, devPage, ...fastifyOptions } = options
   const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>()
   // Bodies built from model schemas are taken as sent (no null → "" coercion): fastify-orm
   // checks their types before Fastify's validator, which still coerces path and query strings.
@@ -37,7 +37,9 @@ export async function buildApp (options: FastifyServerOptions & { databaseUrl?: 
   await app.register(fastifyOrm, {
     url: options.databaseUrl ?? process.env.DATABASE_URL ?? databaseUrl,
     models,
-    migrations: { dir: migrationsDir, upgrade: true }
+    migrations: { dir: migrationsDir, upgrade: true },
+    // The dev page (/_db) when asked for: server.ts asks; in production it stays off.
+    devPage
   })
 
   app.get('/health', async () => ({ ok: true, dialect: app.db.dialect }))

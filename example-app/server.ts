@@ -1,8 +1,9 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 
-// Serves the example on PORT (default 3000), on DATABASE_URL or the SQLite file example-app/app.db.
-const app = await buildApp({ logger: true })
+// Serves the example on PORT (default 3000), on DATABASE_URL or the SQLite file example-app/app.db,
+// with the dev page at /_db (not served when NODE_ENV=production).
+const app = await buildApp({ logger: true, devPage: true })
 
 // Graceful shutdown: on SIGTERM/SIGINT (or an uncaught error) app.close() stops accepting
 // connections, waits for the requests in flight and then runs the onClose hooks, which close

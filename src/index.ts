@@ -13,6 +13,7 @@ export default plugin
 /** The plugin under a name, for `import { fastifyOrm } from 'fastify-orm'`. */
 export { plugin as fastifyOrm }
 export type { FastifyOrmOptions } from './plugin.ts'
+export type { DevPageOptions } from './plugin/dev-page-options.ts'
 export type { DatabaseOptions, PoolOptions } from './config/resolve-config.ts'
 export type { DialectName } from './config/parse-database-url.ts'
 export type { Register, RegisteredDatabase } from './model/register.ts'

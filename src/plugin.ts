@@ -5,6 +5,8 @@ import { Engine } from './database/engine.ts'
 import { ConfigurationError } from './errors.ts'
 import type { AnyModel } from './model/define-model.ts'
 import { ModelRegistry } from './model/registry.ts'
+import { installDevPage } from './plugin/dev-page.ts'
+import type { DevPageOptions } from './plugin/dev-page-options.ts'
 import { installExactBodies } from './plugin/exact-bodies.ts'
 import { installRequestLogStats } from './plugin/request-log.ts'
 import { assertSupportedNode } from './runtime/supported-node.ts'
@@ -37,6 +39,12 @@ export interface FastifyOrmOptions extends DatabaseOptions {
    * is missing. Default true; a database without any of the tables passes.
    */
   checkSchema?: boolean
+  /**
+   * A development page under `/_db` (or `prefix`): the model diagram, the migration status
+   * and the last `requests` (default 50) requests that used the database, with their
+   * statements and warnings. Not served when `NODE_ENV` is `production` unless `force: true`.
+   */
+  devPage?: boolean | DevPageOptions
 }
 
 async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Promise<void> {
@@ -75,6 +83,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
   if (config.default.observation.recordQueries) installRequestLogStats(app)
   if (options.exactBodies !== false) installExactBodies(app)
+  installDevPage(app, options.devPage, { engine: db as Engine, registry, recordQueries: config.default.observation.recordQueries }, app.log)
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
   }

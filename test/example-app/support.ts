@@ -94,15 +94,15 @@ export class Client {
 
 /**
  * The example app on `database`, ready, echo on, logging into an {@link AppLog}; closed
- * when `t` ends.
+ * when `t` ends. `options.devPage` is passed to the plugin.
  */
-export async function startApp (t: Test, database: TestDatabase): Promise<Client> {
+export async function startApp (t: Test, database: TestDatabase, options: Pick<Parameters<typeof buildApp>[0] & object, 'devPage'> = {}): Promise<Client> {
   const log = new AppLog()
   const previousEcho = process.env.DATABASE_ECHO
   process.env.DATABASE_ECHO = '1' // buildApp has no echo option: the plugin reads the env var
   let app: App
   try {
-    app = await buildApp({ databaseUrl: database.url, logger: { level: 'info', stream: log.stream } })
+    app = await buildApp({ ...options, databaseUrl: database.url, logger: { level: 'info', stream: log.stream } })
     t.teardown(() => app.close())
     await app.ready()
   } finally {

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs'
+import type { Engine } from '../database/engine.ts'
+
+/** One revision as the dev page lists it. */
+export interface RevisionStatus {
+  readonly revision: string
+  readonly parent: string | null
+  readonly message: string
+  readonly applied: boolean
+  readonly current: boolean
+}
+
+/** The default database's migration status, or why there is none. */
+export type MigrationStatus =
+  /** No migrations folder: the app's tables come from createAll or elsewhere. */
+  | { readonly state: 'no folder', readonly dir: string }
+  /** The chain could not be read or checked (two heads, a revision applied but missing, a file that fails to load). */
+  | { readonly state: 'error', readonly dir: string, readonly message: string }
+  | {
+    readonly state: 'ok'
+    readonly dir: string
+    /** The last revision applied; null at base. */
+    readonly current: string | null
+    /** The last revision of the chain; null when the folder holds none. */
+    readonly head: string | null
+    /** Not applied yet, in the order they apply. */
+    readonly pending: readonly RevisionStatus[]
+    /** Every revision, newest first. */
+    readonly revisions: readonly RevisionStatus[]
+  }
+
+/**
+ * Reads the migration status of `engine` the way `fastify-orm current` and `history` do.
+ * Never throws: what goes wrong becomes an `error` state with the reason, which is what the
+ * developer looking at the page needs to see.
+ */
+export async function migrationStatus (engine: Engine): Promise<MigrationStatus> {
+  const migrations = engine.migrations()
+  const dir = migrations.dir
+  if (!existsSync(dir)) return { state: 'no folder', dir }
+  try {
+    const history = await migrations.history()
+    const revisions = history.map(({ revision, parent, message, applied, current }) => ({ revision, parent, message, applied, current }))
+    return {
+      state: 'ok',
+      dir,
+      current: revisions.find((revision) => revision.current)?.revision ?? null,
+      head: revisions[0]?.revision ?? null,
+      pending: revisions.filter((revision) => !revision.applied).reverse(),
+      revisions
+    }
+  } catch (error) {
+    return { state: 'error', dir, message: error instanceof Error ? error.message : String(error) }
+  }
+}
