@@ -2,17 +2,21 @@
 //
 // A read-heavy route mix (90 % GET /items/:id, 10 % POST /items) on a real topology that
 // this script starts and removes: a private PostgreSQL 15 primary and a streaming standby
-// (pg_basebackup -R). Variants: fastify-orm on the primary alone, and with the standby as a
-// read replica (routing and health checks on; reads answered by the standby). All apps
+// (pg_basebackup -R), and PgBouncer (transaction mode) in front of the primary. Variants:
+// fastify-orm on the primary alone, with the standby as a read replica (routing and health
+// checks on; reads answered by the standby), and through PgBouncer (`?pgbouncer=true`,
+// another database of the same server with the same rows). All apps
 // live in this process and are driven through app.inject in alternating batches; the
 // figure is this process's CPU µs per request, so the ratio shows what routing costs the
 // app, not the servers' work (on one machine a replica adds no throughput).
 //
-// Needs the PostgreSQL 15 server binaries and the `postgres` OS user, as the replica tests do.
+// Needs the PostgreSQL 15 server binaries, the `postgres` OS user and /usr/sbin/pgbouncer,
+// as the replica and PgBouncer tests do.
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyOrm, { c, defineModel } from 'fastify-orm'
 import { sql } from 'kysely'
+import { startPrivatePgbouncer } from '../test/helpers/private-pgbouncer.ts'
 import { startPrivatePostgres, startPrivateStandby } from '../test/helpers/private-servers.ts'
 import { measureInject, type InjectMeasurement } from './lib/inject-runner.ts'
 import { median, rotate, round } from './lib/math.ts'
@@ -52,6 +56,23 @@ async function ormApp (url: string, replicas: string[]): Promise<FastifyInstance
   return app
 }
 
+/** The table with ROWS rows, its key's sequence past them (for the POSTs), analysed. */
+async function seedItems (url: string): Promise<void> {
+  const seed = Fastify()
+  await seed.register(fastifyOrm, { url, models: { Item } })
+  await seed.ready()
+  try {
+    await seed.db.createAll()
+    for (let start = 1; start <= ROWS; start += 1_000) {
+      await seed.db.kysely.insertInto('bench_topology_item' as never).values(Array.from({ length: 1_000 }, (_, i) => ({ id: start + i, name: `item ${start + i}`, quantity: i })) as never).execute()
+    }
+    await sql`select setval(pg_get_serial_sequence('bench_topology_item', 'id'), ${ROWS})`.execute(seed.db.kysely)
+    await sql`analyze`.execute(seed.db.kysely)
+  } finally {
+    await seed.close()
+  }
+}
+
 let requestNumber = 0
 const nextRequest = (): BenchRequest => (++requestNumber % 10 === 0
   ? { method: 'POST', path: '/items', body: JSON.stringify({ name: `new ${requestNumber}` }), headers: { 'content-type': 'application/json' } }
@@ -60,23 +81,17 @@ const nextRequest = (): BenchRequest => (++requestNumber % 10 === 0
 const primary = await startPrivatePostgres()
 try {
   const database = await primary.createDatabase()
-  const seed = Fastify()
-  await seed.register(fastifyOrm, { url: database.url, models: { Item } })
-  await seed.ready()
-  await seed.db.createAll()
-  for (let start = 1; start <= ROWS; start += 1_000) {
-    await seed.db.kysely.insertInto('bench_topology_item' as never).values(Array.from({ length: 1_000 }, (_, i) => ({ id: start + i, name: `item ${start + i}`, quantity: i })) as never).execute()
-  }
-  // The ids were given: move the key's sequence past them for the POSTs.
-  await sql`select setval(pg_get_serial_sequence('bench_topology_item', 'id'), ${ROWS})`.execute(seed.db.kysely)
-  await sql`analyze`.execute(seed.db.kysely)
-  await seed.close()
+  await seedItems(database.url)
+  const bouncer = await startPrivatePgbouncer(undefined, { poolSize: POOL_MAX, server: primary.url })
+  const pooled = await bouncer.createDatabase()
+  await seedItems(pooled.directUrl)
   const standby = await startPrivateStandby(primary)
   try {
     const replicaUrl = standby.urlOf(database.url)
     const apps = new Map<string, FastifyInstance>([
       ['primary only', await ormApp(database.url, [])],
-      ['primary + replica', await ormApp(database.url, [replicaUrl])]
+      ['primary + replica', await ormApp(database.url, [replicaUrl])],
+      ['through PgBouncer', await ormApp(pooled.url, [])]
     ])
     const rows = [...apps.keys()].map((variant) => ({ variant, batches: [] as InjectMeasurement[] }))
     for (let batch = 0; batch <= settings.batches; batch++) {
@@ -95,6 +110,7 @@ try {
     })))
   } finally {
     await standby.close()
+    await bouncer.close()
   }
 } finally {
   await primary.close()

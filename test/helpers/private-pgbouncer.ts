@@ -54,11 +54,12 @@ export function pgbouncerUnavailable (): string | undefined {
 
 /**
  * Starts PgBouncer in transaction mode with `poolSize` server connections per database and
- * user, in front of TEST_POSTGRES_URL's server. `connectQuery` is run on the server
- * connections of the `<name>_cq` aliases.
+ * user, in front of `server` (a superuser URL; default TEST_POSTGRES_URL's server).
+ * `connectQuery` is run on the server connections of the `<name>_cq` aliases. Closed when
+ * `t` ends (without `t`, by `close()`).
  */
-export async function startPrivatePgbouncer (t: Test, options: { poolSize: number, connectQuery?: string }): Promise<PrivatePgbouncer> {
-  const server = new URL(process.env.TEST_POSTGRES_URL as string)
+export async function startPrivatePgbouncer (t: Test | undefined, options: { poolSize: number, connectQuery?: string, server?: string }): Promise<PrivatePgbouncer> {
+  const server = new URL(options.server ?? process.env.TEST_POSTGRES_URL as string)
   const serverHost = server.hostname
   const serverPort = Number(server.port || 5432)
   const user = decodeURIComponent(server.username || 'postgres')
@@ -158,7 +159,7 @@ export async function startPrivatePgbouncer (t: Test, options: { poolSize: numbe
       process.off('exit', onExit)
     }
   }
-  t.teardown(() => bouncer.close())
+  t?.teardown(() => bouncer.close())
   return bouncer
 }
 
