@@ -11,6 +11,13 @@ export interface RouteDatabaseOptions {
   transaction?: boolean
   /** Read from the primary even when the database has read replicas (see `request.db.primary()`). */
   primary?: boolean
+  /**
+   * Cancel any statement of this route running longer than this (ms), on the server. The
+   * handler then runs in one transaction, as with `transaction: true`, whose statements get
+   * the limit (PostgreSQL `SET LOCAL statement_timeout`; MariaDB/MySQL the session variable,
+   * set back after it). A cancelled statement is a 503 `StatementTimeoutError`.
+   */
+  statementTimeoutMs?: number
 }
 
 declare module 'fastify' {

@@ -104,6 +104,12 @@ export interface OrmDialect {
    */
   enterRevision?: (db: Kysely<unknown>) => Promise<(() => Promise<void>) | undefined>
   /**
+   * Limits the statements of the transaction open on `connection` to `ms` milliseconds,
+   * right after its BEGIN; returns what to undo after its COMMIT or ROLLBACK, if anything.
+   * Absent where the database cannot cancel a statement (SQLite).
+   */
+  transactionStatementTimeout?: (connection: DatabaseConnection, ms: number) => Promise<(() => Promise<void>) | undefined>
+  /**
    * For a database that cannot drop a foreign key (SQLite): lets the current transaction
    * drop tables whose foreign keys form a cycle, checking foreign keys at COMMIT instead.
    */

@@ -161,6 +161,11 @@ export class ManagedDriver implements Driver {
     return this.#driver.beginTransaction(connection, settings)
   }
 
+  /** Limits the open transaction's statements to `ms` (see {@link OrmDialect.transactionStatementTimeout}); returns the undo. */
+  async transactionStatementTimeout (connection: DatabaseConnection, ms: number): Promise<(() => Promise<void>) | undefined> {
+    return this.#dialect.transactionStatementTimeout?.(connection, ms)
+  }
+
   commitTransaction (connection: DatabaseConnection): Promise<void> {
     if (transactionChannel.hasSubscribers) return this.#options.tracing.traceTransaction('commit', undefined, () => this.#driver.commitTransaction(connection))
     return this.#driver.commitTransaction(connection)

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
-import { SessionStateError } from '../errors.ts'
+import { ConfigurationError, SessionStateError } from '../errors.ts'
 import type { RegisteredDatabase } from '../model/register.ts'
-import type { Session, SessionOptions } from './session.ts'
+import type { Session, SessionOptions, TransactionOptions } from './session.ts'
 import type { ModelChanges } from './change-counts.ts'
 import type { SessionLifetime } from './session-connection.ts'
 
@@ -54,7 +54,11 @@ export function installRequestSessions (app: FastifyInstance, openSession: (opti
     done()
   })
   app.addHook('onRoute', (route) => {
-    if (route.config?.db?.transaction === true) wrapInTransaction(route)
+    const timeoutMs = route.config?.db?.statementTimeoutMs
+    if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) {
+      throw new ConfigurationError(`config.db.statementTimeoutMs of ${route.method} ${route.url} must be a positive integer of milliseconds, got ${JSON.stringify(timeoutMs)}`)
+    }
+    if (route.config?.db?.transaction === true || timeoutMs !== undefined) wrapInTransaction(route, timeoutMs === undefined ? undefined : { statementTimeoutMs: timeoutMs })
     if (route.config?.db?.primary === true) {
       route.preHandler = [...asArray(route.preHandler), async (request: FastifyRequest) => { request.db.primary() }]
     }
@@ -130,10 +134,10 @@ function warnUncommitted (session: Session<RegisteredDatabase>, request: Fastify
 }
 
 /** `config: { db: { transaction: true } }`: BEGIN before the handler, COMMIT before the reply goes out. */
-function wrapInTransaction (route: RouteOptions): void {
+function wrapInTransaction (route: RouteOptions, options: TransactionOptions | undefined): void {
   route.preHandler = [
     ...asArray(route.preHandler),
-    async (request: FastifyRequest) => { await request.db.begin() }
+    async (request: FastifyRequest) => { await request.db.begin(options) }
   ]
   route.onError = [
     ...asArray(route.onError),

@@ -207,17 +207,25 @@ export class SessionConnection implements ConnectionProvider {
       throw error
     }
     const connection = this.#observer ? observeStatements(raw, this.#observer) : raw
+    let undoTimeout: (() => Promise<void>) | undefined
     try {
       await this.#driver.beginTransaction(connection, this.#settings)
+      const timeoutMs = (this.#settings as { statementTimeoutMs?: number }).statementTimeoutMs
+      if (timeoutMs !== undefined) undoTimeout = await this.#driver.transactionStatementTimeout(connection, timeoutMs)
     } catch (error) {
       this.#connecting = undefined
+      await this.#driver.rollbackTransaction(connection).catch(() => undefined)
       await this.#driver.releaseConnection(raw)
       throw error
     }
     this.#connection = connection
     this.#driver.sessionTransactions.add(connection)
     this.#state = 'active'
-    this.#release = () => this.#driver.releaseConnection(raw)
+    // A session-wide setting for the transaction (MySQL) is set back before the pool has it again.
+    this.#release = undoTimeout === undefined
+      ? () => this.#driver.releaseConnection(raw)
+      // A connection that cannot take the SET back is broken, and the pool drops it at its next use.
+      : () => undoTimeout().catch(() => undefined).then(() => this.#driver.releaseConnection(raw))
     return connection
   }
 

@@ -19,8 +19,14 @@ import { SessionConnection, type SessionLifetime } from './session-connection.ts
 import type { UncommittedChanges } from './change-counts.ts'
 import { UnitOfWork, type FlushResult } from './unit-of-work.ts'
 
-/** Isolation level and access mode of a transaction, passed through to the database. */
-export type TransactionOptions = TransactionSettings
+/**
+ * Isolation level and access mode of a transaction, passed through to the database, and a
+ * statement timeout for this transaction alone (PostgreSQL `SET LOCAL statement_timeout`,
+ * MariaDB `max_statement_time`, MySQL `max_execution_time` for SELECTs; no effect on SQLite).
+ */
+export interface TransactionOptions extends TransactionSettings {
+  readonly statementTimeoutMs?: number
+}
 
 /** A primary-key value: the value itself, or for a composite key the values in key order or by property. */
 export type PrimaryKeyInput = string | number | bigint | ReadonlyArray<string | number | bigint> | Readonly<Record<string, string | number | bigint>>

@@ -142,3 +142,39 @@ t.test('MySQL and MariaDB: the variable by flavour, and both timeout errors', as
   const killed = Object.assign(new Error('Query execution was interrupted'), { errno: 1317, code: 'ER_QUERY_INTERRUPTED', sqlState: '70100' })
   t.notOk(translateMysqlError(killed) instanceof StatementTimeoutError, 'KILL QUERY (1317) is not a timeout')
 })
+
+t.test('per route and per transaction: config.db.statementTimeoutMs and begin({ statementTimeoutMs })', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const postgres = database.dialect === 'postgres'
+    const sleep = postgres ? sql`select pg_sleep(1)` : sql`select sleep(1)`
+    const variable = postgres ? sql<{ value: string }>`select current_setting('statement_timeout') as value` : sql<{ value: string }>`select @@session.max_statement_time as value`
+    // No app-wide timeout: only the route and the transaction have one.
+    const app = await buildApp(t, database, { pool: { max: 1 } })
+    app.get('/limited', { config: { db: { statementTimeoutMs: TIMEOUT_MS } } }, async (request) => {
+      await sleep.execute(request.db.kysely)
+      return { slept: true }
+    })
+    app.get('/unlimited', async (request) => {
+      await sleep.execute(request.db.kysely)
+      return { slept: true, setting: (await variable.execute(request.db.kysely)).rows[0]?.value }
+    })
+    app.post('/transaction', async (request) => {
+      await request.db.transaction(async (db) => { await sleep.execute(db.kysely) }, { statementTimeoutMs: TIMEOUT_MS })
+      return { slept: true }
+    })
+    await app.ready()
+    for (const [method, url] of [['GET', '/limited'], ['POST', '/transaction']] as const) {
+      const limited = await app.inject({ method, url })
+      t.equal(limited.statusCode, 503, `${url}: cancelled past its own limit`)
+      t.strictSame(limited.json(), TIMEOUT_BODY)
+      const unlimited = await app.inject('/unlimited')
+      t.equal(unlimited.statusCode, 200, `after ${url}, the same connection has no limit again`)
+      t.match(unlimited.json<{ setting: string }>().setting, /^0/, 'the session variable is back to none')
+    }
+  }, ['postgres', 'mysql'])
+
+  await t.test('a route limit that is not a positive integer is refused at registration', async (t) => {
+    const app = await buildApp(t, { url: 'sqlite://' })
+    t.throws(() => app.get('/bad', { config: { db: { statementTimeoutMs: 0 } } }, async () => ({})), /statementTimeoutMs of GET \/bad must be a positive integer/)
+  })
+})

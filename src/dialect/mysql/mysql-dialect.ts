@@ -1,5 +1,5 @@
 import type Mysql2 from 'mysql2'
-import { MysqlDialect, MysqlQueryCompiler, type CreateTableNode, type Kysely, type QueryCompiler } from 'kysely'
+import { CompiledQuery, MysqlDialect, MysqlQueryCompiler, type CreateTableNode, type Kysely, type QueryCompiler } from 'kysely'
 import type { ServerUrl } from '../../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../../config/resolve-config.ts'
 import { loadDriver } from '../load-driver.ts'
@@ -76,6 +76,11 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
     translateError: translateMysqlError,
     migrationOperations: mysqlMigrationOperations,
     ...(timeoutMs === undefined ? {} : { enterRevision: (db: Kysely<unknown>) => liftMysqlStatementTimeout(db, flavor, timeoutMs) }),
+    // A session variable: set for the transaction, then back to the app's own timeout.
+    transactionStatementTimeout: async (connection, ms) => {
+      await connection.executeQuery(CompiledQuery.raw(`set session ${statementTimeoutAssignment(flavor, Math.trunc(ms))}`))
+      return async () => { await connection.executeQuery(CompiledQuery.raw(`set session ${statementTimeoutAssignment(flavor, timeoutMs ?? 0)}`)) }
+    },
     // mysql2 does not expose its counters; this internal queue has been stable since 1.x.
     closeUnused: () => new Promise<void>((resolve, reject) => { pool.end((error) => { if (error) reject(error); else resolve() }) }),
     openConnections: () => (pool as unknown as { _allConnections: { length: number } })._allConnections.length

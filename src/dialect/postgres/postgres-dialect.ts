@@ -60,7 +60,12 @@ export async function createPostgresDialect (
     closeUnused: () => pool.end(),
     currentSchema: async (db) => (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? 'public',
     openConnections: () => pool.totalCount,
-    replicationLagMs: postgresReplicationLagMs
+    replicationLagMs: postgresReplicationLagMs,
+    // SET LOCAL ends with the transaction: nothing to undo, and PgBouncer's transaction mode keeps it.
+    transactionStatementTimeout: async (connection, ms) => {
+      await connection.executeQuery(CompiledQuery.raw(`set local statement_timeout = ${Math.trunc(ms)}`))
+      return undefined
+    }
   }
 }
 
