@@ -220,7 +220,9 @@ export function resolveConfig (options: DatabaseOptions, env: NodeJS.ProcessEnv 
       throw new ConfigurationError('A bind cannot be named "default": that name is the main database (the url option). Pick another name.')
     }
     try {
-      binds[name] = build(name, bindUrl, typeof bind === 'object' ? bind.replicas ?? [] : [])
+      const bindReplicas: unknown = typeof bind === 'object' ? bind.replicas ?? [] : []
+      if (!Array.isArray(bindReplicas)) throw new ConfigurationError(`replicas must be an array of database URLs, got ${JSON.stringify(bindReplicas)}`)
+      binds[name] = build(name, bindUrl, bindReplicas as string[])
     } catch (error) {
       throw error instanceof ConfigurationError ? new ConfigurationError(`Bind "${name}": ${error.message}`) : error
     }

@@ -64,6 +64,7 @@ export class ReplicaSet {
   readonly #config: ReplicaConfig
   readonly #logger: ReplicaLogger
   #next = 0
+  readonly #checkTimeoutMs: number
   #timer: NodeJS.Timeout | undefined
   #checking: Promise<void> | undefined
   #closed = false
@@ -72,6 +73,7 @@ export class ReplicaSet {
     this.replicas = replicas
     this.#config = config
     this.#logger = logger
+    this.#checkTimeoutMs = Math.max(1_000, Math.min(config.checkIntervalMs, config.maxLagMs))
   }
 
   /**
@@ -121,7 +123,8 @@ export class ReplicaSet {
   check (): Promise<void> {
     this.#checking ??= Promise.all(this.replicas.map(async (replica) => {
       try {
-        const lag = await replica.lagMs()
+        // A replica that accepts connections but does not answer must not freeze the checks.
+        const lag = await withTimeout(replica.lagMs(), this.#checkTimeoutMs)
         if (lag > this.#config.maxLagMs) this.#setHealth(replica, false, `replay lag ${Math.round(lag)} ms is over replicaMaxLagMs ${this.#config.maxLagMs}`)
         else this.#setHealth(replica, true, undefined)
       } catch (error) {
@@ -147,4 +150,14 @@ export class ReplicaSet {
     if (healthy) this.#logger.info({ replica: replica.server }, 'fastify-orm: read replica in rotation')
     else this.#logger.warn({ replica: replica.server, reason }, 'fastify-orm: read replica out of rotation; its reads go to the primary')
   }
+}
+
+/** `promise`, or a rejection once `ms` have passed without it settling. */
+function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`no answer within ${ms} ms`)) }, ms)
+    timer.unref()
+  })
+  return Promise.race([promise, timeout]).finally(() => { clearTimeout(timer) })
 }

@@ -181,8 +181,12 @@ export class EntityMapper {
 
   /** A property's value as a cursor's JSON carried it, back in the model's type (ISO strings → Dates). */
   fromCursor (property: string, value: unknown): unknown {
-    const column = this.columns.find((candidate) => candidate.property === property)
-    return column?.config.kind === 'dateTime' && typeof value === 'string' ? new Date(value) : value
+    const kind = this.columns.find((candidate) => candidate.property === property)?.config.kind
+    if (typeof value !== 'string') return value
+    // JSON has neither Dates nor bigints: they travel as text (a bigint compared as text or a double would misorder).
+    if (kind === 'dateTime') return new Date(value)
+    if (kind === 'bigInteger' && /^-?\d+$/.test(value)) return BigInt(value)
+    return value
   }
 
   /** Column name → value of every column the entity has a value for (for INSERT). */

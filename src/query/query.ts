@@ -283,8 +283,8 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
    *
    * @example
    * ```ts
-   * app.get('/posts', async (request) =>
-   *   request.db.query(Post).orderBy('timestamp', 'desc').orderBy('id', 'desc').cursorPaginate(request))
+   * app.get('/members', async (request) =>
+   *   request.db.query(User).orderBy('createdAt', 'desc').orderBy('id', 'desc').cursorPaginate(request))
    * // { items, perPage, nextCursor, prevCursor, hasNext, hasPrev }
    * ```
    */
@@ -323,6 +323,14 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
     const keys = orders.map(({ column, direction, table }) => {
       const found = table === undefined ? mapper.columns.find((candidate) => candidate.name === column) : undefined
       if (found === undefined) throw new InvalidArgumentError(`cursorPaginate() orders by ${modelName}'s own columns; ${table ?? ''}.${column} is a joined one`)
+      if (found.config.kind === 'dateTime' && found.config.serverDefault !== undefined) {
+        throw new InvalidArgumentError(`cursorPaginate() cannot order by ${modelName}.${found.property}: its values come from the database (serverDefault), ` +
+          'at a precision or in a text form a cursor (a JavaScript Date) cannot carry, so rows could be skipped or repeated; give it a client default, ' +
+          `default(() => new Date()), or order by ${mapper.keyColumns[0]?.property ?? 'the primary key'}`)
+      }
+      if (found.config.kind === 'binary' || found.config.kind === 'json' || found.config.kind === 'array') {
+        throw new InvalidArgumentError(`cursorPaginate() cannot order by ${modelName}.${found.property} (${found.config.kind}): order by numbers, text or dates`)
+      }
       if (found.config.nullable) {
         throw new InvalidArgumentError(`cursorPaginate() needs an ordering without NULLs: ${modelName}.${found.property} is nullable; order by NOT NULL columns`)
       }
@@ -345,10 +353,14 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
       mapper.assertComparable(key.property, value)
       return { ref: this.#target(key.property).ref, value, after: (key.direction === 'asc') === (side === 'after') }
     })
-    return eb.or(bound.map((key, index) => eb.and([
+    const past = eb.or(bound.map((key, index) => eb.and([
       ...bound.slice(0, index).map((before) => eb(before.ref, '=', before.value as never)),
       eb(key.ref, key.after ? '>' : '<', key.value as never)
     ])))
+    // The same bound on the leading key alone, implied by the OR, lets the database seek
+    // through an index on it rather than filter every row in order.
+    const lead = bound[0]!
+    return bound.length === 1 ? past : eb.and([eb(lead.ref, lead.after ? '>=' : '<=', lead.value as never), past])
   }
 
   /** Whether any row matches. */

@@ -45,6 +45,8 @@ export interface RecorderContext {
 }
 
 const NO_RECORDS: readonly QueryRecord[] = Object.freeze([])
+/** Records kept per session: a script's long session must not hold every statement it ever ran. */
+export const MAX_RECORDS = 1_000
 const NO_WARNINGS: readonly QueryWarning[] = Object.freeze([])
 
 /**
@@ -73,6 +75,7 @@ export class QueryRecorder implements StatementObserver {
     return echo || config.recordQueries || config.slowQueryMs !== undefined
   }
 
+  /** The first {@link MAX_RECORDS} statements; `stats` counts them all. */
   get queries (): readonly QueryRecord[] {
     return this.#records ?? NO_RECORDS
   }
@@ -94,7 +97,8 @@ export class QueryRecorder implements StatementObserver {
     if (recordQueries) {
       this.#count++
       this.#totalMs += elapsed
-      ;(this.#records ??= []).push({ sql: query.sql, params: query.parameters.length, durationMs: roundMs(elapsed), rows, database: server, failed })
+      const records = this.#records ??= []
+      if (records.length < MAX_RECORDS) records.push({ sql: query.sql, params: query.parameters.length, durationMs: roundMs(elapsed), rows, database: server, failed })
     }
     if (slowQueryMs !== undefined && elapsed > slowQueryMs) {
       const durationMs = roundMs(elapsed)

@@ -8,6 +8,7 @@ import type { SessionLifetime } from './session-connection.ts'
 const kSession = Symbol('fastify-orm.session')
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'])
 const kResponse = Symbol('fastify-orm.response')
+const kPrimary = Symbol('fastify-orm.primary')
 
 type Response = FastifyReply['raw']
 
@@ -15,6 +16,8 @@ interface RequestWithSession {
   [kSession]: Session<RegisteredDatabase> | null
   /** The raw response, noted by the plugin's onRequest hook. */
   [kResponse]: Response | null
+  /** The route says `config: { db: { primary: true } }`. */
+  [kPrimary]: boolean
 }
 
 /**
@@ -33,6 +36,7 @@ interface RequestWithSession {
 export function installRequestSessions (app: FastifyInstance, openSession: (options: SessionOptions) => Session<RegisteredDatabase>): void {
   app.decorateRequest(kSession, null)
   app.decorateRequest(kResponse, null)
+  app.decorateRequest(kPrimary, false)
   app.decorateRequest('db', {
     getter (this: FastifyRequest) {
       const request = this as FastifyRequest & RequestWithSession
@@ -43,6 +47,8 @@ export function installRequestSessions (app: FastifyInstance, openSession: (opti
       }
       const session = openSession({ logger: request.log, lifetime: new RequestLifetime(request, response) })
       request[kSession] = session
+      // config.db.primary: from the session's first statement, hooks before the handler included.
+      if (request[kPrimary]) session.primary()
       // First used after the response went out (e.g. in an onResponse hook): its close event
       // may have passed, so hand out a closed session rather than one that could leak.
       if (response.writableFinished) closeSession(session, request)
@@ -58,10 +64,14 @@ export function installRequestSessions (app: FastifyInstance, openSession: (opti
     if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) {
       throw new ConfigurationError(`config.db.statementTimeoutMs of ${route.method} ${route.url} must be a positive integer of milliseconds, got ${JSON.stringify(timeoutMs)}`)
     }
-    if (route.config?.db?.transaction === true || timeoutMs !== undefined) wrapInTransaction(route, timeoutMs === undefined ? undefined : { statementTimeoutMs: timeoutMs })
     if (route.config?.db?.primary === true) {
-      route.preHandler = [...asArray(route.preHandler), async (request: FastifyRequest) => { request.db.primary() }]
+      // A flag set first thing, for the session whenever it is made: no cost on other routes.
+      route.onRequest = [(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+        (request as FastifyRequest & RequestWithSession)[kPrimary] = true
+        done()
+      }, ...asArray(route.onRequest)]
     }
+    if (route.config?.db?.transaction === true || timeoutMs !== undefined) wrapInTransaction(route, timeoutMs === undefined ? undefined : { statementTimeoutMs: timeoutMs })
   })
 }
 

@@ -77,7 +77,7 @@ export class SessionConnection implements ConnectionProvider {
 
   async provideConnection<T> (consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
     this.assertOpen()
-    if (this.#state === 'none' && this.#replicas?.primaryOnly === false) return consumer(this.#routing)
+    if (this.#state === 'none' && this.#replicas?.primaryOnly === false) return this.#provideRouted(this.#replicas, consumer)
     if (this.#state === 'none') return this.#pooled.provideConnection(consumer)
     return consumer(await this.transactionConnection())
   }
@@ -128,23 +128,37 @@ export class SessionConnection implements ConnectionProvider {
   }
 
   /**
-   * What a session's Kysely gets outside a transaction while reads may go to a replica:
-   * each statement is routed on its own; a stream reads from the primary.
+   * What a session's Kysely gets outside a transaction while reads may go to a replica. A
+   * SELECT is routed on its own; the first other statement (a write, the BEGIN of
+   * `kysely.transaction()`, raw SQL) or a stream takes one primary connection, which every
+   * later statement of this consumer uses — so a Kysely transaction or `connection()` keeps
+   * its one connection — and which is returned when the consumer is done.
    */
-  get #routing (): DatabaseConnection {
-    return {
-      executeQuery: <R>(query: CompiledQuery) => this.execute(query) as Promise<QueryResult<R>>,
-      streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => this.#streamOnPrimary<R>(query, chunkSize)
+  async #provideRouted<T> (replicas: ReplicaReads, consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
+    let raw: DatabaseConnection | undefined
+    let pinned: Promise<DatabaseConnection> | undefined
+    const pin = (): Promise<DatabaseConnection> => {
+      this.usePrimary()
+      pinned ??= this.#driver.acquireConnection().then((connection) => {
+        raw = connection
+        return this.#observer ? observeStatements(connection, this.#observer) : connection
+      })
+      return pinned
     }
-  }
-
-  async * #streamOnPrimary<R> (query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    if (query.query.kind !== 'SelectQueryNode') this.usePrimary()
-    const raw = await this.#driver.acquireConnection()
+    const routed: DatabaseConnection = {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        if (pinned === undefined && !replicas.primaryOnly && query.query.kind === 'SelectQueryNode') return await this.execute(query) as QueryResult<R>
+        return (await pin()).executeQuery<R>(query)
+      },
+      async * streamQuery<R> (query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+        yield * (await pin()).streamQuery<R>(query, chunkSize)
+      }
+    }
     try {
-      yield * (this.#observer ? observeStatements(raw, this.#observer) : raw).streamQuery<R>(query, chunkSize)
+      return await consumer(routed)
     } finally {
-      await this.#driver.releaseConnection(raw)
+      if (pinned !== undefined) await pinned.then(() => undefined, () => undefined)
+      if (raw !== undefined) await this.#driver.releaseConnection(raw)
     }
   }
 

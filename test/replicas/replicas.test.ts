@@ -53,6 +53,14 @@ async function startApp (t: Test, url: string, replicaUrl: string, logs: string[
   app.get('/primary', async (request) => where(request.db.primary()))
   app.get('/primary-route', { config: { db: { primary: true } } }, async (request) => where(request.db))
   app.get('/transaction', async (request) => request.db.transaction(async (db) => where(db)))
+  // Kysely's own transaction on the session's Kysely, before the session wrote anything.
+  app.post('/kysely-transaction', async (request) => request.db.kysely.transaction().execute(async (trx) => {
+    const pid = sql<{ pid: number, standby: boolean }>`select pg_backend_pid() as pid, pg_is_in_recovery() as standby`
+    const first = (await pid.execute(trx)).rows[0]!
+    await trx.insertInto('note' as never).values({ text: 'in a kysely transaction' } as never).execute()
+    const second = (await pid.execute(trx)).rows[0]!
+    return { first, second }
+  }))
   await app.ready()
   t.teardown(() => app.close())
   return app
@@ -113,6 +121,11 @@ t.test('read replicas on a primary and a streaming standby', { skip: unavailable
     t.match(await get('/primary'), { status: 200, standby: false })
     t.match(await get('/primary-route'), { status: 200, standby: false })
     t.match(await get('/transaction'), { status: 200, standby: false })
+    const kyselyTransaction = await app.inject({ method: 'POST', url: '/kysely-transaction' })
+    t.equal(kyselyTransaction.statusCode, 200)
+    const { first, second } = kyselyTransaction.json<{ first: { pid: number, standby: boolean }, second: { pid: number, standby: boolean } }>()
+    t.equal(first.standby, false, "request.db.kysely.transaction() runs on the primary")
+    t.equal(first.pid, second.pid, 'on one connection from BEGIN to COMMIT')
   })
 
   await t.test('a stopped replica: reads continue on the primary with no failed request; back, it is used again', async (t) => {

@@ -70,13 +70,16 @@ export async function createPostgresDialect (
 }
 
 /**
- * A standby's replay lag: none when it has replayed all the WAL it received (an idle
- * primary sends nothing, so the last replayed commit's age would grow without any lag),
- * else the age of the last transaction it replayed. A server not in recovery has none.
+ * A standby's replay lag: none while its WAL receiver runs and it has replayed all the WAL
+ * received (an idle primary sends nothing, so the last replayed commit's age would grow
+ * without any lag), else the age of the last transaction it replayed — also when no WAL
+ * receiver runs, since then nothing says how far behind the primary it is. A server not in
+ * recovery has none. (pg_stat_wal_receiver shows its row's pid to every role.)
  */
 async function postgresReplicationLagMs (connection: DatabaseConnection): Promise<number> {
   const { rows } = await connection.executeQuery<{ lag_ms: number | string | null }>(CompiledQuery.raw(
-    'select case when not pg_is_in_recovery() or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0 ' +
+    'select case when not pg_is_in_recovery() then 0 ' +
+    'when exists (select 1 from pg_stat_wal_receiver where pid is not null) and pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0 ' +
     'else coalesce(extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000, 0) end as lag_ms'))
   return Number(rows[0]?.lag_ms ?? 0)
 }
