@@ -12,7 +12,7 @@ import { cli, movieModule, runInProcess } from './support.ts'
 
 t.test('two branches: heads, refused upgrade, merge, upgrade once, history, downgrade past the merge', async (t) => {
   await eachDb(t, async (t, database) => {
-    const dir = t.testdir({ 'app.ts': movieModule('') })
+    const dir = t.testdir({ 'app.ts': movieModule(''), migrations: {} })
     const migrations = join(dir, 'migrations')
     const env = { DATABASE_URL: database.url, FASTIFY_ORM_APP: join(dir, 'app.ts') }
     const run = (...args: string[]) => cli([...args, '--dir', migrations], { env })
