@@ -23,7 +23,12 @@ export async function runRevisionCommand (
     case 'downgrade': {
       const started = performance.now()
       const progress = progressPrinter(output)
-      const done = command === 'upgrade' ? await migrations.upgrade(positionals[0], progress) : await migrations.downgrade(positionals[0], progress)
+      let done: string[]
+      try {
+        done = command === 'upgrade' ? await migrations.upgrade(positionals[0], progress) : await migrations.downgrade(positionals[0], progress)
+      } finally {
+        progress.close()
+      }
       const ms = performance.now() - started
       const verb = command === 'upgrade' ? 'Upgraded' : 'Downgraded'
       output.out(done.length === 0
@@ -101,17 +106,20 @@ export async function runRevisionCommand (
  * `Running upgrade a1b2 -> c3d4, message (12 ms)`: the start of the line as the revision
  * starts, its time when it ends (dim on a terminal, plain text otherwise).
  */
-function progressPrinter (output: CliOutput): MigrationProgress {
+function progressPrinter (output: CliOutput): MigrationProgress & { close (): void } {
   const label = (step: MigrationStep): string => {
     const side = (ids: readonly string[]): string => ids.join(', ') || '<base>'
     return `Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${side(step.from)} -> ${side(step.to)}, ${step.revision.message.replace(/\s*\n\s*/g, ' ')}`
   }
   const time = (ms: number): string => output.tty === true ? ` \u001b[2m(${Math.round(ms)} ms)\u001b[22m` : ` (${Math.round(ms)} ms)`
   const write = output.write
-  if (write === undefined) return { done: (step, ms) => { output.out(`${label(step)}${time(ms)}`) } }
+  if (write === undefined) return { done: (step, ms) => { output.out(`${label(step)}${time(ms)}`) }, close: () => {} }
+  let open = false
   return {
-    start: (step) => { write(label(step)) },
-    done: (_step, ms) => { write(`${time(ms)}\n`) }
+    start: (step) => { write(label(step)); open = true },
+    done: (_step, ms) => { write(`${time(ms)}\n`); open = false },
+    // A failed revision leaves its line open: end it before the error.
+    close: () => { if (open) write('\n') }
   }
 }
 

@@ -9,8 +9,8 @@ import { autogenerate, type AutogenerateOptions, type DetectedChange } from './a
 import { renderRevision } from './autogenerate/render.ts'
 import { createMigrationContext } from './migration-context.ts'
 import { SqlRecorder } from './offline-sql.ts'
-import { loadRevisionGraph, newRevisionId, revisionFileName, type Revision } from './revision.ts'
-import type { RevisionGraph } from './revision-graph.ts'
+import { newRevisionId, revisionFileName, type Revision } from './revision.ts'
+import { loadRevisionGraph, type RevisionGraph } from './revision-graph.ts'
 
 /** Options of {@link Migrations}. */
 export interface MigrationsOptions {

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { MigrationError } from '../errors.ts'
-import type { Revision } from './revision.ts'
+import { importRevision, revisionFiles, type Revision } from './revision.ts'
 
 /**
  * The revisions as a graph: each points at its parents (none for a first revision, two
@@ -100,6 +102,26 @@ export class RevisionGraph {
     }
     return seen
   }
+}
+
+/**
+ * Imports every revision file of `dir` and returns them as a graph, after checking it:
+ * unique ids, every parent known, no cycle. Several heads are allowed here (two branches
+ * that both added a revision); `upgrade` to `head` refuses them until they are merged.
+ *
+ * @example
+ * ```ts
+ * const graph = await loadRevisionGraph('migrations')
+ * graph.order // [initial, addMpa]
+ * ```
+ */
+export async function loadRevisionGraph (dir: string): Promise<RevisionGraph> {
+  const folder = resolve(dir)
+  if (!existsSync(folder)) {
+    throw new MigrationError(`The migrations folder ${folder} does not exist. Create it with: fastify-orm init --dir ${dir}`)
+  }
+  const revisions = await Promise.all(revisionFiles(folder).map((file) => importRevision(file)))
+  return new RevisionGraph(revisions)
 }
 
 /**

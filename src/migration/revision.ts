@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MigrationError } from '../errors.ts'
 import type { MigrationContext } from './migration-context.ts'
-import { RevisionGraph } from './revision-graph.ts'
 
 /**
  * One revision file: its id, its parents' ids (none for a first revision, several for a
@@ -51,26 +50,6 @@ export function revisionFileName (revision: string, message: string, language: '
 }
 
 /**
- * Imports every revision file of `dir` and returns them as a graph, after checking it:
- * unique ids, every parent known, no cycle. Several heads are allowed here (two branches
- * that both added a revision); `upgrade` to `head` refuses them until they are merged.
- *
- * @example
- * ```ts
- * const graph = await loadRevisionGraph('migrations')
- * graph.order // [initial, addMpa]
- * ```
- */
-export async function loadRevisionGraph (dir: string): Promise<RevisionGraph> {
-  const folder = resolve(dir)
-  if (!existsSync(folder)) {
-    throw new MigrationError(`The migrations folder ${folder} does not exist. Create it with: fastify-orm init --dir ${dir}`)
-  }
-  const revisions = await Promise.all(revisionFiles(folder).map((file) => importRevision(file)))
-  return new RevisionGraph(revisions)
-}
-
-/**
  * The revision files of `dir` (absolute paths, sorted by name); none when the folder does
  * not exist.
  *
@@ -100,7 +79,15 @@ export function revisionModuleUrl (file: string): string {
   return `${pathToFileURL(file).href}?mtime=${mtimeMs}-${size}`
 }
 
-async function importRevision (file: string): Promise<Revision> {
+/**
+ * Imports one revision file and checks its exports.
+ *
+ * @example
+ * ```ts
+ * const revision = await importRevision('/app/migrations/3f2a9c1b7d20_initial.ts')
+ * ```
+ */
+export async function importRevision (file: string): Promise<Revision> {
   let module: Record<string, unknown>
   try {
     module = await import(revisionModuleUrl(file)) as Record<string, unknown>

@@ -1,16 +1,14 @@
 // Two branches from one revision through the CLI, on every database: heads, branches,
-// upgrade refusing two heads, merge, upgrade applying every revision once, history's
-// markers, downgrade of the merge (back to its parents) and past it.
+// upgrade refusing two heads, merge, upgrade applying every revision once, history's markers.
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { sql } from 'kysely'
 import t from 'tap'
 import { eachDb } from '../helpers/databases.ts'
 import { buildReadyApp, untyped } from '../schema/support.ts'
 import { branchedRevisions, BASE, BRANCH_B, BRANCH_C, loggedEntries, versionIds } from './branches-support.ts'
 import { cli, movieModule, runInProcess } from './support.ts'
 
-t.test('two branches: heads, refused upgrade, merge, upgrade once, history, downgrade past the merge', async (t) => {
+t.test('two branches: heads, branches, refused upgrade, merge, upgrade once, history', async (t) => {
   await eachDb(t, async (t, database) => {
     const dir = t.testdir({ 'app.ts': movieModule(''), migrations: {} })
     const migrations = join(dir, 'migrations')
@@ -71,15 +69,5 @@ t.test('two branches: heads, refused upgrade, merge, upgrade once, history, down
       `<base> -> ${BASE} (branchpoint), Base`
     ], 'history shows the branch point and the merge point')
 
-    const down = await run('downgrade')
-    t.equal(down.code, 0, down.stderr)
-    t.match(down.stdout, new RegExp(`^Running downgrade ${merge} -> ${BRANCH_B}, ${BRANCH_C}, Merge branches \\(\\d+ ms\\)\\nDowngraded 1 revision in \\d+ ms\\nThe database is at ${BRANCH_B}, ${BRANCH_C}$`, 'm'))
-    t.strictSame((await local('current')).stdout.trim().split('\n'), [BRANCH_B, BRANCH_C], 'the merge\'s parents are the current revisions again')
-
-    const past = await run('downgrade', BASE)
-    t.equal(past.code, 0, past.stderr)
-    t.match(past.stdout, new RegExp(`Running downgrade ${BRANCH_C} -> ${BASE}, Branch C .*\\nRunning downgrade ${BRANCH_B} -> ${BASE}, Branch B .*\\nDowngraded 2 revisions in \\d+ ms`))
-    t.strictSame(await loggedEntries(db, 'br'), ['base'], 'both branches reverted')
-    t.strictSame(await versionIds(db), [BASE])
   })
 })
