@@ -271,6 +271,10 @@ export class Migrations {
         ? `Nothing to merge: there is one head (${ids(parents) || 'no revision yet'}).`
         : 'A merge needs two revisions or more: fastify-orm merge -m "Merge" <revision> <revision>.')
     }
+    for (const id of unique) {
+      const later = unique.find((other) => other !== id && graph.ancestors(other).has(id))
+      if (later !== undefined) throw new MigrationError(`Revision ${id} is already an ancestor of ${later}: merge revisions on different branches only.`)
+    }
     return this.#write(graph, message, unique, [], options)
   }
 
