@@ -103,6 +103,18 @@ export async function runRevisionCommand (
 }
 
 /**
+ * The commands that read or write revision files only, never the database.
+ *
+ * @example
+ * ```ts
+ * isFileCommand('merge', {}) // true
+ * ```
+ */
+export function isFileCommand (command: string, values: Record<string, unknown>): boolean {
+  return ['heads', 'branches', 'merge', 'show', 'edit', 'revision'].includes(command) || (command === 'migrate' && values.empty === true)
+}
+
+/**
  * `Running upgrade a1b2 -> c3d4, message (12 ms)`: the start of the line as the revision
  * starts, its time when it ends (dim on a terminal, plain text otherwise).
  */

@@ -11,7 +11,7 @@ import { STDIO, type CliOutput } from './cli-output.ts'
 import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
 import { diagramFormat, printDiagram } from './diagram-command.ts'
 import { loadAppModule, preloadRevisions, type AppModule } from './load-app.ts'
-import { runRevisionCommand } from './revision-commands.ts'
+import { isFileCommand, runRevisionCommand } from './revision-commands.ts'
 import { startShell } from './shell.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -79,6 +79,17 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
       const [from, to] = splitRange(positionals[0] ?? (command === 'upgrade' ? 'head' : '-1'))
       output.out(await migrations.sql(command === 'upgrade' ? 'up' : 'down', to, from))
       return 0
+    } finally {
+      await dialect.closeUnused()
+    }
+  }
+
+  if (isFileCommand(command, values)) {
+    // The revision files alone (heads, merge, show…): no connection, as Flask-Migrate's.
+    // The dialect is never used by these; an app without a URL still gets one.
+    const dialect = await createOrmDialect(resolveConfig({ url: url ?? 'sqlite://:memory:' }).default, () => undefined)
+    try {
+      return await runRevisionCommand(command, new Migrations(undefined, dialect, [], { dir }), values, positionals, output, env) ?? 0
     } finally {
       await dialect.closeUnused()
     }
