@@ -29,15 +29,42 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       message: { type: 'string', short: 'm', help: 'the revision\'s message (required)' },
       'rename-table': { type: 'string', multiple: true, help: 'a table renamed from OLD to NEW (renames are never guessed)' },
       'rename-column': { type: 'string', multiple: true, help: 'a column of TABLE renamed from OLD to NEW' },
+      js: { type: 'boolean', help: 'write the revision as .js (default .ts, or what the last revision is)' },
+      empty: { type: 'boolean', help: 'write an empty revision to fill in by hand (as the revision command), without comparing' },
+      head: { type: 'string', help: 'with --empty: the head the revision follows, when there are several' }
+    },
+    positionals: [0, 0],
+    needsApp: true
+  },
+  revision: {
+    usage: 'revision -m MESSAGE [--head REVISION] [--js]',
+    summary: 'write an empty revision after the head, to fill in by hand (a data migration)',
+    options: {
+      message: { type: 'string', short: 'm', help: 'the revision\'s message (required)' },
+      head: { type: 'string', help: 'the head the revision follows, when there are several' },
       js: { type: 'boolean', help: 'write the revision as .js (default .ts, or what the last revision is)' }
     },
     positionals: [0, 0],
     needsApp: true
   },
-  upgrade: { usage: 'upgrade [TARGET] [--sql]', summary: 'apply revisions up to TARGET: head (default), a revision id, +N', options: { sql }, positionals: [0, 1], needsApp: true },
+  merge: {
+    usage: 'merge -m MESSAGE [REVISION...] [--js]',
+    summary: 'write a revision joining REVISIONs (default: every head) into one head; its up and down are empty',
+    options: {
+      message: { type: 'string', short: 'm', help: 'the merge revision\'s message (required)' },
+      js: { type: 'boolean', help: 'write the revision as .js (default .ts, or what the last revision is)' }
+    },
+    positionals: [0, 64],
+    needsApp: true
+  },
+  upgrade: { usage: 'upgrade [TARGET] [--sql]', summary: 'apply revisions up to TARGET: head (default), heads (every branch), a revision id, +N', options: { sql }, positionals: [0, 1], needsApp: true },
   downgrade: { usage: 'downgrade [TARGET] [--sql]', summary: 'revert revisions down to TARGET: -1 (default), -N, a revision id, base', options: { sql }, positionals: [0, 1], needsApp: true },
-  current: { usage: 'current', summary: 'print the database\'s revision', options: {}, positionals: [0, 0], needsApp: true },
-  history: { usage: 'history', summary: 'list the revisions, newest first, marking the current one', options: {}, positionals: [0, 0], needsApp: true },
+  current: { usage: 'current', summary: 'print the database\'s revision (one line per unmerged branch)', options: {}, positionals: [0, 0], needsApp: true },
+  history: { usage: 'history', summary: 'list the revisions, newest first, marking heads, branch points, merge points, the current and the pending ones', options: {}, positionals: [0, 0], needsApp: true },
+  heads: { usage: 'heads', summary: 'list the heads: the revisions no other one builds on', options: {}, positionals: [0, 0], needsApp: true },
+  branches: { usage: 'branches', summary: 'list the branch points (revisions with several children) and their children', options: {}, positionals: [0, 0], needsApp: true },
+  show: { usage: 'show REVISION', summary: 'print a revision: id, parents, message, file, and its up and down', options: {}, positionals: [1, 1], needsApp: true },
+  edit: { usage: 'edit REVISION', summary: 'open a revision file in $VISUAL or $EDITOR', options: {}, positionals: [1, 1], needsApp: true },
   stamp: { usage: 'stamp TARGET', summary: 'set the database\'s revision without running anything', options: {}, positionals: [1, 1], needsApp: true },
   check: { usage: 'check', summary: 'exit 1 and list the differences when the models and the database differ', options: {}, positionals: [0, 0], needsApp: true },
   'create-all': { usage: 'create-all', summary: 'create the missing tables (app.db.createAll())', options: {}, positionals: [0, 0], needsApp: true },

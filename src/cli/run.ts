@@ -11,6 +11,7 @@ import { STDIO, type CliOutput } from './cli-output.ts'
 import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
 import { diagramFormat, printDiagram } from './diagram-command.ts'
 import { loadAppModule, preloadRevisions, type AppModule } from './load-app.ts'
+import { isFileCommand, runRevisionCommand } from './revision-commands.ts'
 import { startShell } from './shell.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -83,18 +84,31 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
     }
   }
 
+  if (isFileCommand(command, values)) {
+    // The revision files alone (heads, merge, show…): no connection, as Flask-Migrate's.
+    // The dialect is never used by these; an app without a URL still gets one.
+    const dialect = await createOrmDialect(resolveConfig({ url: url ?? 'sqlite://:memory:' }).default, () => undefined)
+    try {
+      return await runRevisionCommand(command, new Migrations(undefined, dialect, [], { dir }), values, positionals, output, env) ?? 0
+    } finally {
+      await dialect.closeUnused()
+    }
+  }
+
   const fastify = await openApp(app, url, dir)
   try {
-    return await runOnline(command, fastify, app, values, positionals, output)
+    return await runOnline(command, fastify, app, values, positionals, output, env)
   } finally {
     await fastify.close()
   }
 }
 
 async function runOnline (
-  command: string, app: FastifyInstance, module: AppModule, values: Record<string, unknown>, positionals: string[], output: CliOutput
+  command: string, app: FastifyInstance, module: AppModule, values: Record<string, unknown>, positionals: string[], output: CliOutput, env: NodeJS.ProcessEnv
 ): Promise<number> {
   const migrations = app.db.migrations()
+  const graphCode = await runRevisionCommand(command, migrations, values, positionals, output, env)
+  if (graphCode !== undefined) return graphCode
   switch (command) {
     case 'migrate': {
       const message = values.message as string | undefined
@@ -106,24 +120,6 @@ async function runOnline (
       }
       for (const change of result.changes) output.out(`Detected ${change.text}`)
       output.out(`Generated ${result.file}`)
-      return 0
-    }
-    case 'upgrade':
-    case 'downgrade': {
-      const done = command === 'upgrade' ? await migrations.upgrade(positionals[0]) : await migrations.downgrade(positionals[0])
-      for (const id of done) output.out(`${command === 'upgrade' ? 'Upgraded to' : 'Reverted'} ${id}`)
-      output.out(`The database is at ${(await migrations.current()) ?? 'base'}${done.length === 0 ? ' (nothing to do)' : ''}`)
-      return 0
-    }
-    case 'current':
-      output.out((await migrations.current()) ?? 'base')
-      return 0
-    case 'history': {
-      const entries = await migrations.history()
-      if (entries.length === 0) output.out('No revisions yet.')
-      for (const entry of entries) {
-        output.out(`${entry.parent ?? '<base>'} -> ${entry.revision}${entry.current ? ' (current)' : ''}${entry.applied ? '' : ' (pending)'}, ${entry.message}`)
-      }
       return 0
     }
     case 'stamp':

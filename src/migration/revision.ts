@@ -5,10 +5,14 @@ import { pathToFileURL } from 'node:url'
 import { MigrationError } from '../errors.ts'
 import type { MigrationContext } from './migration-context.ts'
 
-/** One revision file: its id, its parent's id (`null` for the first), and how to apply and revert it. */
+/**
+ * One revision file: its id, its parents' ids (none for a first revision, several for a
+ * merge), and how to apply and revert it.
+ */
 export interface Revision {
   readonly revision: string
-  readonly parent: string | null
+  /** The file's `parent` export as a list: `null` is `[]`, `'a1b2'` is `['a1b2']`. */
+  readonly parents: readonly string[]
   readonly message: string
   readonly createdAt: string | undefined
   /** Absolute path of the file. */
@@ -46,26 +50,6 @@ export function revisionFileName (revision: string, message: string, language: '
 }
 
 /**
- * Imports every revision file of `dir` and returns them in the order they apply, first to
- * last, after checking they form one chain: unique ids, every parent known, one first
- * revision and one head. Two heads (two branches that both added a revision) is an error
- * naming both, never a silent skip.
- *
- * @example
- * ```ts
- * const chain = await loadRevisionChain('migrations') // [initial, addMpa]
- * ```
- */
-export async function loadRevisionChain (dir: string): Promise<Revision[]> {
-  const folder = resolve(dir)
-  if (!existsSync(folder)) {
-    throw new MigrationError(`The migrations folder ${folder} does not exist. Create it with: fastify-orm init --dir ${dir}`)
-  }
-  const revisions = await Promise.all(revisionFiles(folder).map((file) => importRevision(file)))
-  return orderChain(revisions)
-}
-
-/**
  * The revision files of `dir` (absolute paths, sorted by name); none when the folder does
  * not exist.
  *
@@ -96,52 +80,14 @@ export function revisionModuleUrl (file: string): string {
 }
 
 /**
- * Orders revisions by their parent links, first to last; throws a {@link MigrationError}
- * when they do not form exactly one chain.
+ * Imports one revision file and checks its exports.
  *
  * @example
  * ```ts
- * orderChain([second, first]) // [first, second]
+ * const revision = await importRevision('/app/migrations/3f2a9c1b7d20_initial.ts')
  * ```
  */
-export function orderChain (revisions: readonly Revision[]): Revision[] {
-  const byId = new Map<string, Revision>()
-  for (const revision of revisions) {
-    const clash = byId.get(revision.revision)
-    if (clash) throw new MigrationError(`Two revision files have the id ${revision.revision}: ${clash.file} and ${revision.file}. Give one of them a new id.`)
-    byId.set(revision.revision, revision)
-  }
-  const children = new Map<string | null, Revision[]>()
-  for (const revision of revisions) {
-    if (revision.parent !== null && !byId.has(revision.parent)) {
-      throw new MigrationError(`Revision ${revision.revision} (${revision.file}) names parent ${revision.parent}, which no revision file defines.`)
-    }
-    children.set(revision.parent, [...children.get(revision.parent) ?? [], revision])
-  }
-  const chain: Revision[] = []
-  let parent: string | null = null
-  for (;;) {
-    const next: Revision[] = children.get(parent) ?? []
-    if (next.length > 1) {
-      const ids = next.map((revision) => revision.revision).join(' and ')
-      throw new MigrationError(
-        `Multiple heads: revisions ${ids} both follow ${parent ?? 'the base'} (branches merged without a merge of their migrations). ` +
-        `Set the parent of one to the other's id (and check it still applies), so the revisions form one chain.`
-      )
-    }
-    const [revision] = next
-    if (revision === undefined) break
-    chain.push(revision)
-    parent = revision.revision
-  }
-  if (chain.length !== revisions.length) {
-    const stray = revisions.filter((revision) => !chain.includes(revision)).map((revision) => revision.revision)
-    throw new MigrationError(`Revisions ${stray.join(', ')} form a cycle of parents and cannot be ordered.`)
-  }
-  return chain
-}
-
-async function importRevision (file: string): Promise<Revision> {
+export async function importRevision (file: string): Promise<Revision> {
   let module: Record<string, unknown>
   try {
     module = await import(revisionModuleUrl(file)) as Record<string, unknown>
@@ -162,13 +108,16 @@ async function importRevision (file: string): Promise<Revision> {
   const { revision, parent, message, createdAt, up, down } = module
   const problems: string[] = []
   if (typeof revision !== 'string' || revision === '') problems.push('export const revision = \'<id>\'')
-  if (parent !== null && typeof parent !== 'string') problems.push('export const parent = \'<parent id>\' (or null for the first revision)')
+  const parents = parent === null ? [] : typeof parent === 'string' ? [parent] : parent
+  if (!Array.isArray(parents) || parents.some((id) => typeof id !== 'string' || id === '')) {
+    problems.push('export const parent = \'<parent id>\' (null for the first revision, an array of ids for a merge)')
+  }
   if (typeof up !== 'function') problems.push('export async function up (context)')
   if (typeof down !== 'function') problems.push('export async function down (context)')
   if (problems.length > 0) throw new MigrationError(`Revision file ${file} lacks: ${problems.join('; ')}.`)
   return {
     revision: revision as string,
-    parent: parent as string | null,
+    parents: parents as string[],
     message: typeof message === 'string' ? message : '',
     createdAt: typeof createdAt === 'string' ? createdAt : undefined,
     file,

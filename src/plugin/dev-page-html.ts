@@ -143,7 +143,7 @@ function revisionRow (revision: RevisionStatus, head: string | null): string {
     ...(revision.current ? ['<span class="tag">current</span>'] : []),
     ...(revision.revision === head ? ['<span class="tag">head</span>'] : [])
   ]
-  return `<tr><td><code>${e(revision.revision)}</code></td><td><code>${e(revision.parent ?? '—')}</code></td><td>${e(revision.message)}</td><td>${marks.join(' ')}</td></tr>`
+  return `<tr><td><code>${e(revision.revision)}</code></td><td><code>${e(revision.parents.length === 0 ? '—' : revision.parents.join(', '))}</code></td><td>${e(revision.message)}</td><td>${marks.join(' ')}</td></tr>`
 }
 
 function requestsSection (view: DevPageView): string {

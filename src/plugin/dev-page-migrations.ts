@@ -4,7 +4,8 @@ import type { Engine } from '../database/engine.ts'
 /** One revision as the dev page lists it. */
 export interface RevisionStatus {
   readonly revision: string
-  readonly parent: string | null
+  /** None for a first revision, several for a merge. */
+  readonly parents: readonly string[]
   readonly message: string
   readonly applied: boolean
   readonly current: boolean
@@ -40,12 +41,15 @@ export async function migrationStatus (engine: Engine): Promise<MigrationStatus>
   if (!existsSync(dir)) return { state: 'no folder', dir }
   try {
     const history = await migrations.history()
-    const revisions = history.map(({ revision, parent, message, applied, current }) => ({ revision, parent, message, applied, current }))
+    const revisions = history.map(({ revision, parents, message, applied, current }) => ({ revision, parents, message, applied, current }))
+    // Several of each while branches are not merged.
+    const current = history.filter((entry) => entry.current).map((entry) => entry.revision)
+    const heads = history.filter((entry) => entry.head).map((entry) => entry.revision)
     return {
       state: 'ok',
       dir,
-      current: revisions.find((revision) => revision.current)?.revision ?? null,
-      head: revisions[0]?.revision ?? null,
+      current: current.length === 0 ? null : current.join(', '),
+      head: heads.length === 0 ? null : heads.join(', '),
       pending: revisions.filter((revision) => !revision.applied).reverse(),
       revisions
     }

@@ -61,7 +61,7 @@ t.test('the movies tutorial: init, migrate, upgrade, a new column, downgrade —
     t.strictSame(await titles(db), ['Casablanca'], 'rows kept by upgrade')
     await sql`update movie set mpa = 'PG'`.execute(db)
     const history = await local('history')
-    t.match(history.stdout.split('\n')[0], /-> \w+ \(current\), Add mpa column to Movie model/)
+    t.match(history.stdout.split('\n')[0], /-> \w+ \(head\) \(current\), Add mpa column to Movie model/)
 
     const downgraded = await run('downgrade')
     t.equal(downgraded.code, 0, downgraded.stderr)

@@ -74,7 +74,7 @@ t.test('a strippable app and revision load without tsx where Node strips types',
   })
   const result = await history(dir)
   t.equal(result.code, 0, result.stderr)
-  t.match(result.stdout, '<base> -> a1b2c3d4e5f6 (pending), Create note')
+  t.match(result.stdout, '<base> -> a1b2c3d4e5f6 (head) (pending), Create note')
   t.equal(result.loaded['app.ts'], NATIVE ? STRIPPED : TSX_ONLY)
   t.equal(result.loaded['a1b2c3d4e5f6_create_note.ts'], NATIVE ? STRIPPED : TSX_ONLY)
 })
@@ -89,7 +89,7 @@ t.test('an app that needs more than type stripping falls back to tsx, and its re
   })
   const enumApp = await history(dir, 'enum-app.ts')
   t.equal(enumApp.code, 0, enumApp.stderr)
-  t.match(enumApp.stdout, '<base> -> a1b2c3d4e5f6 (pending), Create note')
+  t.match(enumApp.stdout, '<base> -> a1b2c3d4e5f6 (head) (pending), Create note')
   if (/running the command again through tsx/.test(enumApp.stderr)) {
     // Node 22: the module that failed to strip stays in its cache; the command ran again under tsx.
     t.match(enumApp.stderr, /enum-app\.ts needs tsx, and Node\.js 22\.[\d.]+ keeps its failed import/)
@@ -111,7 +111,7 @@ t.test('a revision that needs more than type stripping falls back to tsx alone',
   })
   const result = await history(dir)
   t.equal(result.code, 0, result.stderr)
-  t.match(result.stdout, '<base> -> a1b2c3d4e5f6 (pending), Create note')
+  t.match(result.stdout, '<base> -> a1b2c3d4e5f6 (head) (pending), Create note')
   t.equal(result.loaded['app.ts'], NATIVE ? STRIPPED : TSX_ONLY)
   t.match(result.loaded['a1b2c3d4e5f6_create_note.ts'], fellBack(/TypeScript enum is not supported in strip-only mode/))
 })

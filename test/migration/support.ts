@@ -14,13 +14,13 @@ export const ORM_ENTRY = pathToFileURL(fileURLToPath(new URL('../../src/index.ts
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 
 /** A hand-written revision file; `up` and `down` are the bodies of the two functions. */
-export function writeRevision (dir: string, spec: { id: string, parent: string | null, message: string, up: string, down: string, name?: string }): string {
+export function writeRevision (dir: string, spec: { id: string, parent: string | null | readonly string[], message: string, up: string, down: string, name?: string }): string {
   const file = join(dir, spec.name ?? `${spec.id}_${spec.message.toLowerCase().replace(/\W+/g, '_')}.ts`)
   writeFileSync(file, `// ${spec.message}
 import { c, type MigrationContext } from '${ORM_ENTRY}'
 
 export const revision = '${spec.id}'
-export const parent: string | null = ${spec.parent === null ? 'null' : `'${spec.parent}'`}
+export const parent: string | null | string[] = ${JSON.stringify(spec.parent)}
 export const message = '${spec.message}'
 export const createdAt = '2026-12-02T00:00:00.000Z'
 

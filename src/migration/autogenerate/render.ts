@@ -6,8 +6,8 @@ import { stringLiteral } from './source-text.ts'
 export interface RenderRevisionOptions {
   /** This revision's id, e.g. `3f2a9c1b7d20`. */
   readonly revision: string
-  /** The previous revision's id; `null` for the first. */
-  readonly parent: string | null
+  /** The previous revision's id; `null` for the first; several ids for a merge revision. */
+  readonly parent: string | null | readonly string[]
   readonly message: string
   /** ISO date and time, e.g. `new Date().toISOString()`. */
   readonly createdAt: string
@@ -50,8 +50,7 @@ export function renderRevision (options: RenderRevisionOptions): string {
     ...(imports.has('sql') ? ['import { sql } from \'kysely\''] : []),
     '',
     `export const revision = ${stringLiteral(revision)}`,
-    ...(ts ? [] : ['/** @type {string | null} */']),
-    `export const parent${ts ? ': string | null' : ''} = ${parent === null ? 'null' : stringLiteral(parent)}`,
+    ...parentSource(parent, ts),
     `export const message = ${stringLiteral(message)}`,
     `export const createdAt = ${stringLiteral(createdAt)}`,
     '',
@@ -60,6 +59,14 @@ export function renderRevision (options: RenderRevisionOptions): string {
     ...down
   ]
   return `${lines.join('\n')}\n`
+}
+
+function parentSource (parent: RenderRevisionOptions['parent'], ts: boolean): string[] {
+  if (parent === null || typeof parent === 'string') {
+    return [...(ts ? [] : ['/** @type {string | null} */']), `export const parent${ts ? ': string | null' : ''} = ${parent === null ? 'null' : stringLiteral(parent)}`]
+  }
+  // A merge revision: the branches it joins.
+  return [...(ts ? [] : ['/** @type {string[]} */']), `export const parent${ts ? ': string[]' : ''} = [${parent.map(stringLiteral).join(', ')}]`]
 }
 
 function functionSource (name: 'up' | 'down', operations: readonly Operation[], imports: Set<'c' | 'sql'>, ts: boolean, from: string): string[] {
