@@ -42,5 +42,5 @@ export async function autogenerate (db: Kysely<unknown>, dialect: OrmDialect, ta
   assertStorable(dialect, tables)
   const actual = await dialect.introspector.introspect(db)
   const operations = compareSchema(tables, actual, { dialect, renames: options.renames })
-  return { operations, changes: operations.map((op) => ({ text: describeOperation(op), destructive: isDestructive(op) })) }
+  return { operations, changes: operations.map((op) => ({ text: describeOperation(op, operations), destructive: isDestructive(op, operations) })) }
 }
