@@ -21,9 +21,9 @@ const sql = { type: 'boolean', help: 'print the SQL instead of running it; the d
 
 /** Flask-Migrate's `flask db …` commands, plus `shell`, `create-all`, `drop-all` and `diagram`. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
-  init: { usage: 'init', summary: 'create the migrations folder', options: {}, positionals: [0, 0], needsApp: false },
+  init: { usage: 'init', summary: 'create the migrations folder (--dir, else the app module\'s `migrationsDir`, else ./migrations)', options: {}, positionals: [0, 0], needsApp: false },
   migrate: {
-    usage: 'migrate -m MESSAGE [--rename-table OLD:NEW] [--rename-column TABLE.OLD:NEW] [--js]',
+    usage: 'migrate -m MESSAGE [--rename-table OLD:NEW] [--rename-column TABLE.OLD:NEW] [--js] [--from-empty]',
     summary: 'autogenerate a revision from the differences between the models and the database',
     options: {
       message: { type: 'string', short: 'm', help: 'the revision\'s message (required)' },
@@ -31,7 +31,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       'rename-column': { type: 'string', multiple: true, help: 'a column of TABLE renamed from OLD to NEW' },
       js: { type: 'boolean', help: 'write the revision as .js (default .ts, or what the last revision is)' },
       empty: { type: 'boolean', help: 'write an empty revision to fill in by hand (as the revision command), without comparing' },
-      head: { type: 'string', help: 'with --empty: the head the revision follows, when there are several' }
+      head: { type: 'string', help: 'with --empty: the head the revision follows, when there are several' },
+      'from-empty': { type: 'boolean', help: 'first revision only: compare with an empty schema, so it creates every table (then stamp head where they exist)' }
     },
     positionals: [0, 0],
     needsApp: true

@@ -4,12 +4,13 @@ import { resolveConfig } from '../config/resolve-config.ts'
 import { createOrmDialect } from '../dialect/create-orm-dialect.ts'
 import { MigrationError, OrmError } from '../errors.ts'
 import type { AutogenerateOptions } from '../migration/autogenerate/autogenerate.ts'
-import { Migrations, initMigrations } from '../migration/migrations.ts'
+import { Migrations } from '../migration/migrations.ts'
 import { ModelRegistry } from '../model/registry.ts'
 import fastifyOrm from '../plugin.ts'
 import { STDIO, type CliOutput } from './cli-output.ts'
 import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
 import { diagramFormat, printDiagram } from './diagram-command.ts'
+import { FROM_EMPTY_NEXT, initCommand } from './init-command.ts'
 import { loadAppModule, preloadRevisions, type AppModule } from './load-app.ts'
 import { isFileCommand, runRevisionCommand } from './revision-commands.ts'
 import { startShell } from './shell.ts'
@@ -52,11 +53,7 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
     return 0
   }
   const dirOption = values.dir as string | undefined
-  if (command === 'init') {
-    const dir = initMigrations(dirOption ?? 'migrations')
-    output.out(`Created ${dir}. Next: fastify-orm migrate -m "Initial migration"`)
-    return 0
-  }
+  if (command === 'init') return initCommand(dirOption, (values.app as string | undefined) ?? env.FASTIFY_ORM_APP, output)
   // A wrong --format is a usage error before the app is loaded.
   const format = command === 'diagram' ? diagramFormat(values.format) : undefined
   const appPath = (values.app as string | undefined) ?? env.FASTIFY_ORM_APP
@@ -113,13 +110,15 @@ async function runOnline (
     case 'migrate': {
       const message = values.message as string | undefined
       if (!message) throw new UsageError('migrate needs a message: fastify-orm migrate -m "Add mpa to movie"')
-      const result = await migrations.generate(message, { renames: renames(values), language: values.js === true ? 'js' : undefined })
+      const fromEmpty = values['from-empty'] === true
+      const result = await migrations.generate(message, { renames: renames(values), language: values.js === true ? 'js' : undefined, fromEmpty })
       if (result.file === undefined) {
         output.out('No changes detected')
         return 0
       }
       for (const change of result.changes) output.out(`Detected ${change.text}`)
       output.out(`Generated ${result.file}`)
+      if (fromEmpty) output.out(FROM_EMPTY_NEXT)
       return 0
     }
     case 'stamp':

@@ -7,6 +7,7 @@ import type { RegisteredTable } from '../model/registry.ts'
 import { VERSION_LOCK_TABLE, VERSION_TABLE } from '../introspection/introspected-schema.ts'
 import { autogenerate, type AutogenerateOptions, type DetectedChange } from './autogenerate/autogenerate.ts'
 import { renderRevision } from './autogenerate/render.ts'
+import { guardInitialRevision } from './initial-revision.ts'
 import { createMigrationContext } from './migration-context.ts'
 import { SqlRecorder } from './offline-sql.ts'
 import { newRevisionId, revisionFileName, type Revision } from './revision.ts'
@@ -232,11 +233,13 @@ export class Migrations {
   /**
    * `flask db migrate -m`: compares the models with the database (which must be at head)
    * and writes a revision with the operations found and their reverse. Writes nothing
-   * when there is no change.
+   * when there is no change. A first revision is refused where the models' tables exist
+   * already, unless `fromEmpty` (see {@link guardInitialRevision}).
    */
   async generate (message: string, options: AutogenerateOptions & { language?: 'ts' | 'js', importFrom?: string } = {}): Promise<GeneratedRevision> {
     const graph = await this.graph()
     await this.#assertAtHead(graph)
+    await guardInitialRevision(this.#requireDb(), this.#dialect, this.#tables, graph.order.length, options.fromEmpty)
     const { operations, changes } = await autogenerate(this.#requireDb(), this.#dialect, this.#tables, options)
     if (operations.length === 0) return { changes, file: undefined, revision: undefined }
     const head = graph.heads()[0]

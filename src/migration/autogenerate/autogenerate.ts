@@ -10,6 +10,11 @@ import type { Renames } from './renames.ts'
 export interface AutogenerateOptions {
   /** Renames to write as renames; undeclared, a renamed table or column is a drop and an add. */
   readonly renames?: Renames
+  /**
+   * Compare with an empty schema instead of the database: every table is created. For the
+   * first revision of a database whose tables exist already (made by `createAll`).
+   */
+  readonly fromEmpty?: boolean
 }
 
 /** One detected change as `migrate` and `check` print it. */
@@ -29,7 +34,7 @@ export interface AutogenerateResult {
 /**
  * Flask-Migrate's `migrate` without the file: introspects the live database and compares
  * it with the models' tables (one bind's, parents first). No operations means the models
- * and the database agree. Fails before reading anything when a model uses something
+ * and the database agree. With `fromEmpty`, the database is not read: every table is created. Fails before reading anything when a model uses something
  * this database cannot store.
  *
  * @example
@@ -40,7 +45,7 @@ export interface AutogenerateResult {
  */
 export async function autogenerate (db: Kysely<unknown>, dialect: OrmDialect, tables: readonly RegisteredTable[], options: AutogenerateOptions = {}): Promise<AutogenerateResult> {
   assertStorable(dialect, tables)
-  const actual = await dialect.introspector.introspect(db)
+  const actual = options.fromEmpty === true ? [] : await dialect.introspector.introspect(db)
   const operations = compareSchema(tables, actual, { dialect, renames: options.renames })
-  return { operations, changes: operations.map((op) => ({ text: describeOperation(op), destructive: isDestructive(op) })) }
+  return { operations, changes: operations.map((op) => ({ text: describeOperation(op, operations), destructive: isDestructive(op, operations) })) }
 }

@@ -33,7 +33,7 @@ export interface CompareOptions {
  * @example
  * ```ts
  * const operations = compareSchema(registry.tablesOf('default'), await dialect.introspector.introspect(db), { dialect })
- * operations.map(describeOperation) // ['+ add column movie.mpa']
+ * operations.map((op) => describeOperation(op, operations)) // ['+ add column movie.mpa']
  * ```
  */
 export function compareSchema (models: readonly RegisteredTable[], actual: readonly IntrospectedTable[], options: CompareOptions): Operation[] {

@@ -97,31 +97,17 @@ export function reverseOperations (operations: readonly Operation[]): Operation[
 }
 
 /**
- * Whether `op` can lose data: dropping a table or a column, or a type change that
- * narrows (a shorter string, a smaller number, another kind of value).
- *
- * @example
- * ```ts
- * isDestructive({ kind: 'dropColumn', table: 'movie', column }) // true
- * ```
- */
-export function isDestructive (op: Operation): boolean {
-  if (op.kind === 'dropTable' || op.kind === 'dropColumn') return true
-  return op.kind === 'alterColumn' && op.from.sqlType !== op.to.sqlType && !widens(op.from, op.to)
-}
-
-/**
  * One line saying what `op` does: `+` adds, `-` removes, `~` changes; destructive
- * operations end with `(destructive)`.
+ * operations end with `(destructive)` (`operations`: the revision's others, see {@link isDestructive}).
  *
  * @example
  * ```ts
  * describeOperation(op) // '~ alter column movie.title: type varchar(120) -> varchar(200), nullable false -> true'
  * ```
  */
-export function describeOperation (op: Operation): string {
+export function describeOperation (op: Operation, operations: readonly Operation[] = []): string {
   const text = describe(op)
-  return isDestructive(op) ? `${text} (destructive)` : text
+  return isDestructive(op, operations) ? `${text} (destructive)` : text
 }
 
 function describe (op: Operation): string {
@@ -170,19 +156,62 @@ function foreignKeyText (table: string, fk: IntrospectedForeignKey): string {
   return `${keyText(table, fk)} -> ${fk.referencedTable} (${fk.referencedColumns.join(', ')})${actions}`
 }
 
-// Type changes that keep every value: longer strings, bigger numbers, strings to text.
+/**
+ * Whether `op` can lose data or fail on rows the database holds: dropping a table or a
+ * column, a type change that narrows (a shorter string, a smaller number, another kind of
+ * value), or an enumeration's CHECK that no longer accepts a value it accepted. Widening
+ * (a longer string or enumeration, integer to bigint, more digits) keeps every value.
+ * `operations` are the others of the same revision: an enumeration's CHECK changes as a
+ * drop and an add, and only the pair says which values went away.
+ *
+ * @example
+ * ```ts
+ * isDestructive({ kind: 'dropColumn', table: 'movie', column }) // true
+ * isDestructive(addCheck, operations) // true when the dropped CHECK had a value this one lacks
+ * ```
+ */
+export function isDestructive (op: Operation, operations: readonly Operation[] = []): boolean {
+  if (op.kind === 'dropTable' || op.kind === 'dropColumn') return true
+  if (op.kind === 'alterColumn') return op.from.sqlType !== op.to.sqlType && !widens(op.from, op.to)
+  if (op.kind === 'addCheck') {
+    const added = enumerationValues(op.check)
+    const dropped = operations.find((other) => other.kind === 'dropCheck' && other.table === op.table && other.check.name === op.check.name)
+    const before = dropped?.kind === 'dropCheck' ? enumerationValues(dropped.check) : undefined
+    if (added === undefined || before === undefined || added.column !== before.column) return false
+    return before.values.some((value) => !added.values.includes(value))
+  }
+  return false
+}
+
+// Type changes that keep every value: longer strings and enumerations (every database
+// stores an enumeration as a varchar sized to its longest value, plus a CHECK), strings to
+// text, bigger numbers, dates to date-times.
 function widens (from: ColumnSpec, to: ColumnSpec): boolean {
   const a = from.config
   const b = to.config
   if (a === undefined || b === undefined) return false
-  const stringLike = a.kind === 'string' || a.kind === 'enum'
-  if (stringLike && b.kind === 'string') return (b.length ?? 0) >= (a.length ?? 0)
-  if ((stringLike || a.kind === 'uuid') && b.kind === 'text') return true
-  if (a.kind === 'integer') return b.kind === 'bigInteger' || b.kind === 'float'
-  if (a.kind === 'numeric' && b.kind === 'numeric') {
-    const [p1, s1, p2, s2] = [a.precision ?? 0, a.scale ?? 0, b.precision ?? 0, b.scale ?? 0]
-    return s2 >= s1 && p2 - s2 >= p1 - s1
+  const stringLike = (kind: string): boolean => kind === 'string' || kind === 'enum'
+  if (stringLike(a.kind) && stringLike(b.kind)) return (b.length ?? 0) >= (a.length ?? 0)
+  if ((stringLike(a.kind) || a.kind === 'uuid') && b.kind === 'text') return true
+  if (a.kind === 'integer' && (b.kind === 'bigInteger' || b.kind === 'float')) return true
+  // numeric(p, s) holds p - s digits before the point: 10 hold any integer, 19 any bigint.
+  const integerDigits = a.kind === 'integer' ? 10 : a.kind === 'bigInteger' ? 19 : a.kind === 'numeric' ? (a.precision ?? 0) - (a.scale ?? 0) : undefined
+  if (integerDigits !== undefined && b.kind === 'numeric') {
+    return (b.precision ?? 0) - (b.scale ?? 0) >= integerDigits && (b.scale ?? 0) >= (a.kind === 'numeric' ? a.scale ?? 0 : 0)
   }
   if (a.kind === 'date') return b.kind === 'dateTime'
   return false
+}
+
+const LITERAL = /'(?:[^']|'')*'/g
+
+/**
+ * The column and values of a CHECK in the canonical form an enumeration's takes
+ * (`mpa in ('G', 'PG')`, or `mpa = 'G'` for one value); `undefined` for any other CHECK.
+ */
+function enumerationValues (check: CheckSpec): { column: string, values: string[] } | undefined {
+  const match = /^(\w+) (?:in \(('(?:[^']|'')*'(?:, '(?:[^']|'')*')*)\)|= ('(?:[^']|'')*'))$/.exec(check.expression)
+  if (!match) return undefined
+  const list = match[2] ?? match[3] ?? ''
+  return { column: match[1] as string, values: [...list.matchAll(LITERAL)].map((literal) => literal[0]) }
 }

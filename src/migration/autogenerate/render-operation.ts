@@ -14,7 +14,8 @@ export interface Uses {
  * its description as a comment. Kysely's schema builder writes what every database does
  * alike (create/drop/rename table, add/rename column, create index); the context's `op`
  * writes what differs by database (above all SQLite's table rebuilds). `uses` collects the
- * names the statements need, so the file imports and destructures only those.
+ * names the statements need, so the file imports and destructures only those; `operations`
+ * (the function's others) tell whether a changed CHECK is destructive.
  *
  * @example
  * ```ts
@@ -22,7 +23,7 @@ export interface Uses {
  * // ['// - drop column movie.mpa (destructive)', "await op.dropColumn('movie', 'mpa')"]
  * ```
  */
-export function renderOperation (op: Operation, uses: Uses): string[] {
+export function renderOperation (op: Operation, uses: Uses, operations: readonly Operation[] = []): string[] {
   const q = stringLiteral
   const db = (): string => { uses.context.add('db'); return 'db.schema' }
   const call = (method: string, ...args: string[]): string => { uses.context.add('op'); return `await op.${method}(${args.join(', ')})` }
@@ -52,7 +53,7 @@ export function renderOperation (op: Operation, uses: Uses): string[] {
       case 'dropCheck': return named(op.check.name, 'check', (name) => [call('dropCheck', q(op.table), q(name))])
     }
   })()
-  return [`// ${describeOperation(op)}`, ...body]
+  return [`// ${describeOperation(op, operations)}`, ...body]
 }
 
 function createTable (table: TableSpec, uses: Uses): string[] {

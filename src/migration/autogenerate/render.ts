@@ -73,7 +73,7 @@ function functionSource (name: 'up' | 'down', operations: readonly Operation[], 
   const uses: Uses = { context: new Set(), imports }
   const body = operations.length === 0
     ? ['// Nothing to do yet: write the changes with db.schema (Kysely), op and t.']
-    : operations.flatMap((op) => renderOperation(op, uses))
+    : operations.flatMap((op) => renderOperation(op, uses, operations))
   // Destructure only what the body uses: unused names fail the linter.
   const names = (['db', 't', 'op'] as const).filter((key) => uses.context.has(key))
   const parameter = names.length > 0 ? `{ ${names.join(', ')} }` : '_context'

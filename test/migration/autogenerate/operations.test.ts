@@ -52,7 +52,7 @@ t.test('reversing twice gives the operation back, for every kind', async (t) => 
 
 t.test('down is up reversed, last operation first', async (t) => {
   const up: Operation[] = [cases[2]![0], cases[3]![0]]
-  t.strictSame(reverseOperations(up).map(describeOperation), ['- drop column movie.mpa (destructive)', '~ rename table movie -> film'])
+  t.strictSame(reverseOperations(up).map((op) => describeOperation(op)), ['- drop column movie.mpa (destructive)', '~ rename table movie -> film'])
 })
 
 t.test('destructive: drops, and type changes that may not keep every value', async (t) => {
@@ -61,6 +61,10 @@ t.test('destructive: drops, and type changes that may not keep every value', asy
   t.equal(destructive(column('a', 'varchar(10)'), column('a', 'varchar(20)')), false, 'a longer string')
   t.equal(destructive(column('a', 'varchar(20)'), column('a', 'varchar(10)')), true, 'a shorter string')
   t.equal(destructive(column('a', 'varchar(20)'), column('a', 'text', c.text().config)), false, 'a string to text')
+  t.equal(destructive(column('a', 'varchar(1)'), column('a', 'varchar(3)', c.enumeration(['a', 'b', 'ccc']).config)), false, 'an enumeration with a longer value')
+  t.equal(destructive(column('a', 'varchar(3)'), column('a', 'varchar(1)', c.enumeration(['a', 'b']).config)), true, 'an enumeration without its longest value')
+  t.equal(destructive(column('a', 'integer', c.integer().config), column('a', 'numeric(12, 2)', c.numeric(12, 2).config)), false, 'integer to a decimal with 10 integer digits')
+  t.equal(destructive(column('a', 'integer', c.integer().config), column('a', 'numeric(10, 2)', c.numeric(10, 2).config)), true, 'integer to a decimal with 8 integer digits')
   t.equal(destructive(column('a', 'text', c.text().config), column('a', 'varchar(20)')), true, 'text to a string')
   t.equal(destructive(column('a', 'integer', c.integer().config), column('a', 'bigint', c.bigInteger().config)), false, 'integer to bigint')
   t.equal(destructive(column('a', 'bigint', c.bigInteger().config), column('a', 'integer', c.integer().config)), true, 'bigint to integer')
