@@ -62,7 +62,7 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
   // FASTIFY_ORM_DEBUG: say how each .ts module was loaded (Node's type stripping or tsx).
   const debug = env.FASTIFY_ORM_DEBUG ? (line: string) => { output.err(`fastify-orm: debug: ${line}`) } : undefined
   const { loadAppModule, preloadRevisions } = await import('./load-app.ts')
-  const app = await loadAppModule(appPath, debug)
+  const app = await loadAppModule(appPath, debug, { shared: command === 'run' })
   // The models alone: no database, no migrations folder.
   if (diagram !== undefined && format !== undefined) return diagram.printDiagram(app, format, output)
   const url = (values.url as string | undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
