@@ -9,7 +9,6 @@ import { installRequestLogStats } from './plugin/request-log.ts'
 import { assertSupportedNode } from './runtime/supported-node.ts'
 import type { ModelRelations } from './model/relations.ts'
 import { installRequestSessions } from './session/request-sessions.ts'
-import type { RegisteredDatabase } from './model/register.ts'
 
 /** Options of the fastify-orm plugin; see the README's configuration table. */
 export interface FastifyOrmOptions extends DatabaseOptions {

@@ -1,4 +1,5 @@
 // The app module of the CLI start-up benchmark, as plain JavaScript (what `tsc` would emit).
+import { join } from 'node:path'
 import { c, defineModel, relations } from 'fastify-orm'
 
 export const User = defineModel('User', {
@@ -19,6 +20,6 @@ export const postRelations = relations(Post, ({ belongsTo }) => ({
   author: belongsTo(() => User, 'userId', { inverse: 'posts' })
 }))
 
-export const migrationsDir = new URL('./migrations', import.meta.url).pathname
+export const migrationsDir = join(import.meta.dirname, 'migrations')
 
 export const models = { User, Post, userRelations, postRelations }
