@@ -142,7 +142,8 @@ const AsyncFunction = (async () => undefined).constructor as new (...args: strin
  * else as statements; `await` works in both. The globals are the function's parameters.
  */
 async function runCode (code: string, globals: Readonly<Record<string, unknown>>): Promise<unknown> {
-  const names = Object.keys(globals)
+  // A reserved word (an app module's `default` export) cannot be a parameter: left out.
+  const names = Object.keys(globals).filter(isParameterName)
   let run: (...values: unknown[]) => Promise<unknown>
   try {
     run = new AsyncFunction(...names, `return (\n${code}\n)`)
@@ -150,6 +151,15 @@ async function runCode (code: string, globals: Readonly<Record<string, unknown>>
     run = new AsyncFunction(...names, code)
   }
   return await run(...names.map((name) => globals[name]))
+}
+
+function isParameterName (name: string): boolean {
+  try {
+    void new Function(name, '') // parses the name, runs nothing
+    return true
+  } catch {
+    return false
+  }
 }
 
 function pick (values: Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, unknown> {
