@@ -50,7 +50,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   })
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
   if (config.default.observation.recordQueries) installRequestLogStats(app)
-  if (options.exactBodies !== false) installExactBodies(app)
+  if (options.exactBodies !== false) await installExactBodies(app)
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
   }
