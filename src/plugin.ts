@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { resolveConfig, type DatabaseOptions } from './config/resolve-config.ts'
-import { Engine } from './database/engine.ts'
+import type { DatabaseOptions } from './config/resolve-config.ts'
 import { ConfigurationError } from './errors.ts'
 import type { AnyModel } from './model/define-model.ts'
-import { ModelRegistry } from './model/registry.ts'
+import type { Engine } from './database/engine.ts'
+import { connectEngines } from './plugin/connect-engines.ts'
 import { installDevPage } from './plugin/dev-page.ts'
 import type { DevPageOptions } from './plugin/dev-page-options.ts'
 import { installExactBodies } from './plugin/exact-bodies.ts'
@@ -12,7 +12,6 @@ import { installRequestLogStats } from './plugin/request-log.ts'
 import { assertSupportedNode } from './runtime/supported-node.ts'
 import type { ModelRelations } from './model/relations.ts'
 import { installRequestSessions } from './session/request-sessions.ts'
-import type { RegisteredDatabase } from './model/register.ts'
 
 /** Options of the fastify-orm plugin; see the README's configuration table. */
 export interface FastifyOrmOptions extends DatabaseOptions {
@@ -52,29 +51,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   if (app.hasDecorator('db')) {
     throw new ConfigurationError('fastify-orm is already registered on this app (app.db exists). Register it once, at the root, and use app.db and request.db everywhere.')
   }
-  const config = resolveConfig(options)
-  const registry = new ModelRegistry(options.models ?? {})
-  for (const bind of registry.binds) {
-    if (bind !== 'default' && !(bind in config.binds)) {
-      throw new ConfigurationError(`A model is bound to "${bind}", which is not in the plugin's binds option. Add binds: { ${bind}: 'postgresql://…' }.`)
-    }
-  }
-  const binds = new Map<string, Engine>()
-  const engines: Engine[] = []
-  try {
-    for (const [name, bindConfig] of Object.entries(config.binds)) {
-      const engine = await Engine.connect(bindConfig, app.log, { tables: registry.tablesOf(name) })
-      engines.push(engine)
-      binds.set(name, engine)
-    }
-    engines.unshift(await Engine.connect<RegisteredDatabase>(config.default, app.log, {
-      binds, tables: registry.tablesOf('default'), migrationsDir: options.migrations?.dir
-    }) as Engine)
-  } catch (error) {
-    await Promise.allSettled(engines.map((engine) => engine.close()))
-    throw error
-  }
-  const db = engines[0] as Engine<RegisteredDatabase>
+  const { db, all: engines, config, registry } = await connectEngines(options, app.log)
   app.decorate('db', db)
   // onClose runs after the server stopped accepting requests and in-flight ones finished.
   app.addHook('onClose', async () => {
@@ -82,7 +59,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   })
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
   if (config.default.observation.recordQueries) installRequestLogStats(app)
-  if (options.exactBodies !== false) installExactBodies(app)
+  if (options.exactBodies !== false) await installExactBodies(app)
   installDevPage(app, options.devPage, { engine: db as Engine, registry, recordQueries: config.default.observation.recordQueries }, app.log)
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')

@@ -7,6 +7,8 @@ export interface CommandSpec {
   readonly positionals: readonly [min: number, max: number]
   /** Needs the app module (models). */
   readonly needsApp: boolean
+  /** Everything after the first positional is that positional's own arguments, not parsed here (`run SCRIPT ARGS…`). */
+  readonly passesArguments?: boolean
 }
 
 /** Options every command takes. */
@@ -77,7 +79,21 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     positionals: [0, 0],
     needsApp: true
   },
-  shell: { usage: 'shell', summary: 'a REPL with the models, `db` (a session), `app` and top-level await', options: {}, positionals: [0, 0], needsApp: true }
+  shell: {
+    usage: 'shell [-c CODE]',
+    summary: 'a REPL with the models, `db` (a session), `app` and top-level await; inputs run in order',
+    options: { command: { type: 'string', short: 'c', help: 'run CODE as the only input, print its value and exit (1 and the message on stderr if it throws)' } },
+    positionals: [0, 0],
+    needsApp: true
+  },
+  run: {
+    usage: 'run SCRIPT [ARGS...]',
+    summary: 'run SCRIPT (.ts or .js), which default-exports async function (app, args), with the app ready; closed after',
+    options: {},
+    positionals: [1, 1],
+    needsApp: true,
+    passesArguments: true
+  }
 }
 
 /**

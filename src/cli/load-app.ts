@@ -30,12 +30,15 @@ export interface AppModule {
  * app.models // { Movie, User, … }
  * ```
  */
-export async function loadAppModule (path: string, debug?: (line: string) => void): Promise<AppModule> {
+export async function loadAppModule (path: string, debug?: (line: string) => void, options: { shared?: boolean } = {}): Promise<AppModule> {
   const file = resolve(path)
   if (!existsSync(file)) throw new UsageError(`The app module ${path} does not exist (--app or FASTIFY_ORM_APP).`)
-  // The file's mtime in the URL: the shell or a test that edits the models sees the edit.
+  // The file's mtime in the URL: a test that edits the models and runs the CLI again in its
+  // process sees the edit. `shared`: the plain URL, so a script that imports the app module
+  // gets the same models as the CLI registered (another URL is another module instance).
   const { mtimeMs } = statSync(file)
-  const exports = await importTypescript(`${pathToFileURL(file).href}?mtime=${mtimeMs}`, debug, true)
+  const url = pathToFileURL(file).href
+  const exports = await importTypescript(options.shared === true ? url : `${url}?mtime=${mtimeMs}`, debug, true)
   const models = exports.models
   if (models === null || typeof models !== 'object') {
     throw new UsageError(`The app module ${path} has no "models" export. Export the object you give the plugin: export const models = { User, Post, … }`)

@@ -1,21 +1,15 @@
 import { parseArgs } from 'node:util'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { resolveConfig } from '../config/resolve-config.ts'
-import { createOrmDialect } from '../dialect/create-orm-dialect.ts'
+import type { FastifyInstance } from 'fastify'
 import { MigrationError, OrmError } from '../errors.ts'
 import type { AutogenerateOptions } from '../migration/autogenerate/autogenerate.ts'
-import { Migrations } from '../migration/migrations.ts'
-import { ModelRegistry } from '../model/registry.ts'
-import fastifyOrm from '../plugin.ts'
 import { STDIO, type CliOutput } from './cli-output.ts'
 import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
-import { diagramFormat, printDiagram } from './diagram-command.ts'
-import { FROM_EMPTY_NEXT, initCommand } from './init-command.ts'
-import { loadAppModule, preloadRevisions, type AppModule } from './load-app.ts'
-import { isFileCommand, runRevisionCommand } from './revision-commands.ts'
-import { startShell } from './shell.ts'
+import type { AppModule } from './load-app.ts'
 import { UsageError } from './usage-error.ts'
 
+// Start-up: `--help` and a wrong command line import nothing beyond the modules above (no
+// Fastify, Kysely, driver or TypeBox), and each command imports what it needs with
+// `import()` where it runs. Keep it so: import only types statically here.
 
 /**
  * Runs one `fastify-orm` command line and returns its exit code: 0 success, 1 failure or a
@@ -47,28 +41,37 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
   }
   const spec = COMMANDS[command]
   if (!spec) throw new UsageError(`Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}.`)
-  const { values, positionals } = parseCommand(spec, rest)
+  const [own, passed] = spec.passesArguments === true ? splitPassed(rest) : [rest, []]
+  const { values, positionals } = parseCommand(spec, own)
   if (values.help === true) {
     output.out(helpText(command))
     return 0
   }
   const dirOption = values.dir as string | undefined
-  if (command === 'init') return initCommand(dirOption, (values.app as string | undefined) ?? env.FASTIFY_ORM_APP, output)
+  if (command === 'init') {
+    const { initCommand } = await import('./init-command.ts')
+    return await initCommand(dirOption, (values.app as string | undefined) ?? env.FASTIFY_ORM_APP, output)
+  }
   // A wrong --format is a usage error before the app is loaded.
-  const format = command === 'diagram' ? diagramFormat(values.format) : undefined
+  const diagram = command === 'diagram' ? await import('./diagram-command.ts') : undefined
+  const format = diagram?.diagramFormat(values.format)
   const appPath = (values.app as string | undefined) ?? env.FASTIFY_ORM_APP
   if (!appPath) throw new UsageError('Which app? Pass --app path/to/app.ts (a module exporting `models`) or set FASTIFY_ORM_APP.')
   // FASTIFY_ORM_DEBUG: say how each .ts module was loaded (Node's type stripping or tsx).
   const debug = env.FASTIFY_ORM_DEBUG ? (line: string) => { output.err(`fastify-orm: debug: ${line}`) } : undefined
-  const app = await loadAppModule(appPath, debug)
+  const { loadAppModule, preloadRevisions } = await import('./load-app.ts')
+  const app = await loadAppModule(appPath, debug, { shared: command === 'run' })
   // The models alone: no database, no migrations folder.
-  if (format !== undefined) return printDiagram(app, format, output)
+  if (diagram !== undefined && format !== undefined) return diagram.printDiagram(app, format, output)
   const url = (values.url as string | undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
   const dir = dirOption ?? app.migrationsDir ?? 'migrations'
   // Revisions may be .ts even when the app is .js, and may need tsx where the app did not.
   await preloadRevisions(dir, debug)
 
   if ((command === 'upgrade' || command === 'downgrade') && values.sql === true) {
+    const [{ resolveConfig }, { createOrmDialect }, { Migrations }, { ModelRegistry }] = await Promise.all([
+      import('../config/resolve-config.ts'), import('../dialect/create-orm-dialect.ts'), import('../migration/migrations.ts'), import('../model/registry.ts')
+    ])
     const config = resolveConfig({ url }).default
     const dialect = await createOrmDialect(config, () => undefined)
     try {
@@ -81,29 +84,51 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
     }
   }
 
-  if (isFileCommand(command, values)) {
+  const revisionCommands = await import('./revision-commands.ts')
+  if (revisionCommands.isFileCommand(command, values)) {
     // The revision files alone (heads, merge, show…): no connection, as Flask-Migrate's.
     // The dialect is never used by these; an app without a URL still gets one.
+    const [{ resolveConfig }, { createOrmDialect }, { Migrations }] = await Promise.all([
+      import('../config/resolve-config.ts'), import('../dialect/create-orm-dialect.ts'), import('../migration/migrations.ts')
+    ])
     const dialect = await createOrmDialect(resolveConfig({ url: url ?? 'sqlite://:memory:' }).default, () => undefined)
     try {
-      return await runRevisionCommand(command, new Migrations(undefined, dialect, [], { dir }), values, positionals, output, env) ?? 0
+      return await revisionCommands.runRevisionCommand(command, new Migrations(undefined, dialect, [], { dir }), values, positionals, output, env) ?? 0
     } finally {
       await dialect.closeUnused()
     }
   }
 
-  const fastify = await openApp(app, url, dir)
+  // The shell and scripts get a Fastify app; the other commands need only the engine.
+  if (command === 'shell' || command === 'run') {
+    const script = command === 'run' ? await (await import('./run-script.ts')).loadScript(positionals[0] as string, debug) : undefined
+    const fastify = await openApp(app, url, dir)
+    try {
+      if (script !== undefined) return await (await import('./run-script.ts')).runScript(script, fastify, passed)
+      const { startShell } = await import('./shell.ts')
+      // The models by name too (`Movie`, not only `models.Movie`), as flask shell's app context has them.
+      return await startShell(fastify, output, { ...app.exports, ...app.models }, { command: values.command as string | undefined, models: app.models })
+    } finally {
+      await fastify.close()
+    }
+  }
+  const { connectEngines } = await import('../plugin/connect-engines.ts')
+  const engines = await connectEngines({ url, models: app.models, migrations: { dir } }, SILENT)
   try {
-    return await runOnline(command, fastify, app, values, positionals, output, env)
+    return await runOnline(command, engines, values, positionals, output, env)
   } finally {
-    await fastify.close()
+    await Promise.all(engines.all.map((engine) => engine.close()))
   }
 }
 
+/** The engines' logger in the CLI: quiet, as Fastify's `logger: false` was. */
+const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined }
+
 async function runOnline (
-  command: string, app: FastifyInstance, module: AppModule, values: Record<string, unknown>, positionals: string[], output: CliOutput, env: NodeJS.ProcessEnv
+  command: string, app: Pick<FastifyInstance, 'db'>, values: Record<string, unknown>, positionals: string[], output: CliOutput, env: NodeJS.ProcessEnv
 ): Promise<number> {
   const migrations = app.db.migrations()
+  const { runRevisionCommand } = await import('./revision-commands.ts')
   const graphCode = await runRevisionCommand(command, migrations, values, positionals, output, env)
   if (graphCode !== undefined) return graphCode
   switch (command) {
@@ -118,7 +143,7 @@ async function runOnline (
       }
       for (const change of result.changes) output.out(`Detected ${change.text}`)
       output.out(`Generated ${result.file}`)
-      if (fromEmpty) output.out(FROM_EMPTY_NEXT)
+      if (fromEmpty) output.out((await import('./init-command.ts')).FROM_EMPTY_NEXT)
       return 0
     }
     case 'stamp':
@@ -145,16 +170,13 @@ async function runOnline (
       output.out(dropped.length > 0 ? `Dropped tables: ${dropped.join(', ')}` : 'No table to drop.')
       return 0
     }
-    case 'shell':
-      // The models by name too (`Movie`, not only `models.Movie`), as flask shell's app context has them.
-      await startShell(app, output, { ...module.exports, ...module.models })
-      return 0
   }
   throw new UsageError(`Unknown command "${command}".`)
 }
 
 /** A Fastify app with fastify-orm registered on the module's models: what every online command uses. */
 async function openApp (app: AppModule, url: string | undefined, dir: string): Promise<FastifyInstance> {
+  const [{ default: Fastify }, { default: fastifyOrm }] = await Promise.all([import('fastify'), import('../plugin.ts')])
   const fastify = Fastify({ logger: false })
   // No schema check: these commands are how a database behind its models is brought up to date.
   await fastify.register(fastifyOrm, { url, models: app.models, migrations: { dir }, checkSchema: false })
@@ -174,6 +196,21 @@ function parseCommand (spec: CommandSpec, args: readonly string[]): { values: Re
     throw new UsageError(`Usage: fastify-orm ${spec.usage}`)
   }
   return { values: parsed.values as Record<string, unknown>, positionals: parsed.positionals }
+}
+
+/**
+ * `run SCRIPT ARGS…`: the command's own options come before SCRIPT; SCRIPT and everything
+ * after it are returned apart, so the script's `--flags` are not taken for the CLI's.
+ */
+function splitPassed (args: readonly string[]): [own: string[], passed: string[]] {
+  const takesValue = new Set(Object.entries(GLOBAL_OPTIONS).filter(([, option]) => option.type === 'string').map(([name]) => `--${name}`))
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string
+    if (arg === '--') return [[...args.slice(0, index), ...args.slice(index, index + 2)], args.slice(index + 2)]
+    if (!arg.startsWith('-')) return [args.slice(0, index + 1), args.slice(index + 1)]
+    if (takesValue.has(arg)) index++
+  }
+  return [[...args], []]
 }
 
 function renames (values: Record<string, unknown>): AutogenerateOptions['renames'] {

@@ -146,6 +146,10 @@ function registerTsx (): Promise<void> {
     } catch (error) {
       throw new UsageError('Loading a .ts app or revision here needs tsx: npm install -D tsx (or compile to .js and point --app at that).', { cause: error })
     }
+    // fastify-orm itself (Kysely and TypeBox with it) loaded before tsx's hooks are in place:
+    // the app and its revisions import it, and each module loaded after register() would
+    // pass through tsx's resolve and load hooks, which took longer than the rest of a command.
+    await import('../index.ts')
     api.register()
     tsxRegistered = true
   })()

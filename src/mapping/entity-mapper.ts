@@ -2,7 +2,7 @@ import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import { readerOf, type ColumnReader } from './column-readers.ts'
 import { EntityBehaviour } from './entity-behaviour.ts'
-import { INSPECT, representationOf } from './entity-representation.ts'
+import { INSPECT, inspectionOf, representationOf } from './entity-representation.ts'
 import { valueCheck, type ValueCheck } from './value-check.ts'
 import type { RegisteredTable, ResolvedRelation } from '../model/registry.ts'
 
@@ -384,7 +384,6 @@ function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColu
   const represent = representationOf(table, keyColumns)
   const printed = { writable: true, configurable: true, enumerable: false }
   Object.defineProperty(prototype, 'toString', { ...printed, value: function toString (this: Record<string, unknown>) { return represent(this) } })
-  Object.defineProperty(prototype, INSPECT, { ...printed, value: function inspect (this: Record<string, unknown>) { return represent(this) } })
   const methods = table.model.behaviour?.methods ?? {}
   const computed = {}
   for (const [name, descriptor] of Object.entries(methods)) {
@@ -394,6 +393,8 @@ function entityPrototype (table: RegisteredTable, keyColumns: readonly ModelColu
   if (Object.keys(methods).length > 0) Object.defineProperty(prototype, COMPUTED, { value: computed })
   const relationNames = [...table.relations.keys()]
   Object.defineProperty(prototype, RELATIONS, { value: relationNames })
+  const inspection = inspectionOf(represent, relationNames)
+  Object.defineProperty(prototype, INSPECT, { ...printed, value: function inspect (this: Record<string, unknown>) { return inspection(this) } })
   // A table without relationships has no cycle to cut: its objects serialize as they are.
   if (relationNames.length > 0) {
     Object.defineProperty(prototype, 'toJSON', {

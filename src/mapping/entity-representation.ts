@@ -29,6 +29,33 @@ export function representationOf (table: RegisteredTable, keyColumns: readonly M
   }
 }
 
+/** Members of a loaded collection printed before `…N more`. */
+const MAX_MEMBERS = 10
+
+/**
+ * How a table's objects print in `util.inspect` (`console.log`, the shell): the
+ * representation, followed by the relationships that are loaded, each related object by
+ * its own representation (one level: `<User 1 alice posts=[<Post 1 Hello>]>`). Unloaded
+ * relationships, and a new object's untouched ones, are not shown.
+ */
+export function inspectionOf (represent: (entity: Entity) => string, relationNames: readonly string[]): (entity: Entity) => string {
+  if (relationNames.length === 0) return represent
+  return (entity) => {
+    const loaded = relationNames.filter((name) => Object.prototype.propertyIsEnumerable.call(entity, name))
+    const text = represent(entity)
+    if (loaded.length === 0 || !text.endsWith('>')) return text
+    const parts = loaded.map((name) => `${name}=${relatedText(entity[name])}`)
+    return `${text.slice(0, -1)} ${parts.join(' ')}>`
+  }
+}
+
+function relatedText (value: unknown): string {
+  if (!Array.isArray(value)) return String(value)
+  const shown = value.slice(0, MAX_MEMBERS).map(String)
+  if (value.length > MAX_MEMBERS) shown.push(`…${value.length - MAX_MEMBERS} more`)
+  return `[${shown.join(', ')}]`
+}
+
 function labelColumn (table: RegisteredTable, keyColumns: readonly ModelColumn[]): ModelColumn | undefined {
   const texts = table.columns.filter((column) => !keyColumns.includes(column) && ['string', 'text', 'enum'].includes(column.config.kind))
   for (const name of LABELS) {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifySchemaValidationError, RouteOptions, preValidationHookHandler } from 'fastify'
-import { Compile } from 'typebox/compile'
 import { containsModelSchema, isModelSchema } from '../model/schema-marks.ts'
 
 type JsonSchema = Record<string, unknown>
+type CompileFunction = typeof import('typebox/compile').Compile
 type SchemaErrorFormatter = NonNullable<RouteOptions['schemaErrorFormatter']>
 
 /** Keywords kept inside alternatives (anyOf, oneOf), where they decide the branch. */
@@ -104,8 +104,8 @@ function validationError (errors: FastifySchemaValidationError[], formatter: Sch
 }
 
 /** A preValidation hook refusing a body whose values have the wrong JSON type, compiled once. */
-function exactBodyHook (route: RouteOptions): preValidationHookHandler {
-  const check = Compile(typeSkeleton(route.schema?.body) as Parameters<typeof Compile>[0])
+function exactBodyHook (route: RouteOptions, Compile: CompileFunction): preValidationHookHandler {
+  const check = Compile(typeSkeleton(route.schema?.body) as Parameters<CompileFunction>[0])
   const formatter = route.schemaErrorFormatter ?? formatErrors
   const attach = route.attachValidation === true
   return function checkBodyTypes (request, _reply, done) {
@@ -124,12 +124,14 @@ function exactBodyHook (route: RouteOptions): preValidationHookHandler {
  * properties the schema does not declare. A route whose `schema.body` contains a model's
  * schema gets a preValidation hook, its last, that refuses such a body with Fastify's own
  * 400 before the validator can bend it. Params, querystrings, headers and routes without
- * model schemas are untouched.
+ * model schemas are untouched. TypeBox's compiler (some 300 modules) is imported here, not
+ * with the package: what uses the engine alone (the CLI's migration commands) never loads it.
  */
-export function installExactBodies (app: FastifyInstance): void {
+export async function installExactBodies (app: FastifyInstance): Promise<void> {
+  const { Compile } = await import('typebox/compile')
   app.addHook('onRoute', (route) => {
     if (!containsModelSchema(route.schema?.body)) return
-    const hook = exactBodyHook(route)
+    const hook = exactBodyHook(route, Compile)
     const existing = route.preValidation === undefined ? [] : ([] as preValidationHookHandler[]).concat(route.preValidation as preValidationHookHandler | preValidationHookHandler[])
     route.preValidation = [...existing, hook]
   })

@@ -140,6 +140,9 @@ t.test('objects print as <Model key label>, or as the model chooses, without cha
     await session.commit()
     t.equal(inspect([alice, note, pair]), '[ <Account 1 alice>, <Note #1>, <Pair 1,2 the headline> ]', 'a repr function; a repr column and a composite key')
     t.strictSame(JSON.parse(JSON.stringify(alice)), { id: 1, username: 'alice', fullName: null, secret: null }, 'JSON unchanged')
+    const loaded = await session.query(Account).with({ notes: true }).firstOr404()
+    t.equal(inspect(loaded), '<Account 1 alice notes=[<Note #1>]>', 'util.inspect adds the loaded relationships, one level deep')
+    t.equal(String(loaded), '<Account 1 alice>', 'String() does not')
   })
 })
 
