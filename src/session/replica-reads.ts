@@ -3,6 +3,16 @@ import { ReplicaSet, type Replica } from '../engine/replica-set.ts'
 import { rowCount, type StatementObserver } from '../engine/statement-observer.ts'
 
 /**
+ * Whether a statement may run on a read-only standby: a SELECT built with the query builder
+ * (raw SQL may write), without a locking clause (`FOR UPDATE`/`FOR SHARE`, which a standby
+ * refuses) and without a WITH (a CTE may hold an INSERT/UPDATE/DELETE).
+ */
+export function isReplicaRead (query: CompiledQuery): boolean {
+  const node = query.query
+  return node.kind === 'SelectQueryNode' && node.endModifiers === undefined && node.with === undefined
+}
+
+/**
  * A session's choice between the primary and the read replicas: a SELECT goes to a
  * replica until the session's first write (or transaction, or `primary()`), and from then
  * on everything goes to the primary, so a request reads its own writes. A read whose
@@ -31,8 +41,7 @@ export class ReplicaReads {
   /** Runs `query` on a replica when it may, else through `onPrimary`. */
   execute (query: CompiledQuery, onPrimary: () => Promise<QueryResult<unknown>>): Promise<QueryResult<unknown>> {
     if (this.#primaryOnly) return onPrimary()
-    // Raw SQL may write: only what the query builder made a SELECT is a read for sure.
-    if (query.query.kind !== 'SelectQueryNode') {
+    if (!isReplicaRead(query)) {
       this.#primaryOnly = true
       return onPrimary()
     }

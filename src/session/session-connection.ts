@@ -4,7 +4,7 @@ import type { ManagedDriver } from '../engine/managed-driver.ts'
 import { PoolConnectionProvider } from '../engine/pool-connection-provider.ts'
 import type { ReplicaSet } from '../engine/replica-set.ts'
 import { observeStatements, rowCount, type StatementObserver } from '../engine/statement-observer.ts'
-import { ReplicaReads } from './replica-reads.ts'
+import { isReplicaRead, ReplicaReads } from './replica-reads.ts'
 
 type TransactionState = 'none' | 'requested' | 'active'
 
@@ -147,7 +147,7 @@ export class SessionConnection implements ConnectionProvider {
     }
     const routed: DatabaseConnection = {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-        if (pinned === undefined && !replicas.primaryOnly && query.query.kind === 'SelectQueryNode') return await this.execute(query) as QueryResult<R>
+        if (pinned === undefined && !replicas.primaryOnly && isReplicaRead(query)) return await this.execute(query) as QueryResult<R>
         return (await pin()).executeQuery<R>(query)
       },
       async * streamQuery<R> (query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {

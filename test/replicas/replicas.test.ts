@@ -53,6 +53,11 @@ async function startApp (t: Test, url: string, replicaUrl: string, logs: string[
   app.get('/primary', async (request) => where(request.db.primary()))
   app.get('/primary-route', { config: { db: { primary: true } } }, async (request) => where(request.db))
   app.get('/transaction', async (request) => request.db.transaction(async (db) => where(db)))
+  // A locking read: a standby refuses FOR UPDATE, so it goes to the primary.
+  app.get('/for-update', async (request) => {
+    const row = await request.db.kysely.selectNoFrom(sql<boolean>`pg_is_in_recovery()`.as('standby')).forUpdate().executeTakeFirstOrThrow()
+    return { standby: row.standby, server: request.db.queries.at(-1)?.database ?? '' }
+  })
   // Kysely's own transaction on the session's Kysely, before the session wrote anything.
   app.post('/kysely-transaction', async (request) => request.db.kysely.transaction().execute(async (trx) => {
     const pid = sql<{ pid: number, standby: boolean }>`select pg_backend_pid() as pid, pg_is_in_recovery() as standby`
@@ -121,6 +126,7 @@ t.test('read replicas on a primary and a streaming standby', { skip: unavailable
     t.match(await get('/primary'), { status: 200, standby: false })
     t.match(await get('/primary-route'), { status: 200, standby: false })
     t.match(await get('/transaction'), { status: 200, standby: false })
+    t.match(await get('/for-update'), { status: 200, standby: false })
     const kyselyTransaction = await app.inject({ method: 'POST', url: '/kysely-transaction' })
     t.equal(kyselyTransaction.statusCode, 200)
     const { first, second } = kyselyTransaction.json<{ first: { pid: number, standby: boolean }, second: { pid: number, standby: boolean } }>()
