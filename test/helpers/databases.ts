@@ -60,7 +60,25 @@ export async function createTestDatabase (dialect: DialectName): Promise<(TestDa
     if (process.env.FASTIFY_ORM_REQUIRE_DATABASES) throw new Error(`${dialect} is required in CI: ${ENABLE_HINTS[dialect]}`)
     return ENABLE_HINTS[dialect]
   }
+  if (dialect === 'postgres' && process.env.TEST_PGBOUNCER === '1') return createPgbouncerDatabase()
   return dialect === 'postgres' ? createPostgresSchema(base, name) : createMysqlDatabase(base, name)
+}
+
+/**
+ * TEST_PGBOUNCER=1: a new database on TEST_POSTGRES_URL's server, reached through a private
+ * PgBouncer in transaction mode (`?pgbouncer=true`), so that a suite runs as an app behind
+ * PgBouncer does. PgBouncer refuses libpq's `options`, so a database per test, not a schema.
+ */
+async function createPgbouncerDatabase (): Promise<TestDatabase & { drop: () => Promise<void> }> {
+  const { startPrivatePgbouncer } = await import('./private-pgbouncer.ts')
+  const bouncer = await startPrivatePgbouncer(undefined, { poolSize: 4 })
+  try {
+    const database = await bouncer.createDatabase()
+    return { dialect: 'postgres', url: database.url, drop: () => bouncer.close() }
+  } catch (error) {
+    await bouncer.close()
+    throw error
+  }
 }
 
 async function createPostgresSchema (base: string, schema: string): Promise<TestDatabase & { drop: () => Promise<void> }> {
