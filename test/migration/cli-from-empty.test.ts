@@ -78,7 +78,7 @@ t.test('create-all first: migrate says what to do; --from-empty, stamp head, and
     const freshEnv = { ...env, DATABASE_URL: fresh.url }
     const upgraded = await cli(['upgrade'], { env: freshEnv, cwd: dir })
     t.equal(upgraded.code, 0, upgraded.stderr)
-    t.match(upgraded.stdout, `Upgraded to ${revision}`)
+    t.match(upgraded.stdout, `Running upgrade <base> -> ${revision}, Initial`)
     const freshCheck = await runInProcess(['check'], freshEnv)
     t.equal(freshCheck.code, 0, freshCheck.stderr)
     t.equal(freshCheck.stdout.trim(), 'No changes detected: the database matches the models.', 'a fresh database gets every table')
