@@ -230,6 +230,24 @@ function postgresServerOptions (port: number, dir: string): string {
   ].join(' ')
 }
 
+/** Runs one statement as the superuser of the PostgreSQL cluster on `port`, on a connection of its own. */
+function superuserSql (port: number): <R = Record<string, unknown>>(text: string, options?: { database?: string }) => Promise<R[]> {
+  return async <R = Record<string, unknown>>(text: string, options: { database?: string } = {}): Promise<R[]> => {
+    const client = new pg.Client({
+      host: HOST, port, user: 'postgres', database: options.database ?? 'postgres',
+      application_name: HARNESS_APPLICATION_NAME, connectionTimeoutMillis: 5_000
+    })
+    // The harness must never be what crashes the process: its own connections may be cut too.
+    client.on('error', () => {})
+    await client.connect()
+    try {
+      return (await client.query(text)).rows as R[]
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  }
+}
+
 /** A streaming standby of a private PostgreSQL cluster: a read replica. */
 export interface PrivateStandby {
   readonly port: number
@@ -267,16 +285,7 @@ export async function startPrivateStandby (primary: PrivatePostgres, t?: Test): 
     destroySync()
     throw new Error(`could not start a private PostgreSQL standby: ${(error as Error).message}\n${tail(log)}`)
   }
-  const sql = async <R = Record<string, unknown>>(text: string, options: { database?: string } = {}): Promise<R[]> => {
-    const client = new pg.Client({ host: HOST, port, user: 'postgres', database: options.database ?? 'postgres', application_name: HARNESS_APPLICATION_NAME, connectionTimeoutMillis: 5_000 })
-    client.on('error', () => {})
-    await client.connect()
-    try {
-      return (await client.query(text)).rows as R[]
-    } finally {
-      await client.end().catch(() => undefined)
-    }
-  }
+  const sql = superuserSql(port)
   let closed = false
   const standby: PrivateStandby = {
     port,
@@ -340,20 +349,7 @@ export async function startPrivatePostgres (t?: Test): Promise<PrivatePostgres> 
   const url = `postgresql://postgres@${HOST}:${port}/postgres`
   const appPassword = `pw-${randomBytes(8).toString('hex')}`
 
-  const sql = async <R = Record<string, unknown>>(text: string, options: { database?: string } = {}): Promise<R[]> => {
-    const client = new pg.Client({
-      host: HOST, port, user: 'postgres', database: options.database ?? 'postgres',
-      application_name: HARNESS_APPLICATION_NAME, connectionTimeoutMillis: 5_000
-    })
-    // The harness must never be what crashes the process: its own connections may be cut too.
-    client.on('error', () => {})
-    await client.connect()
-    try {
-      return (await client.query(text)).rows as R[]
-    } finally {
-      await client.end().catch(() => undefined)
-    }
-  }
+  const sql = superuserSql(port)
   await sql(`create role ${APP_USER} login password '${appPassword}'`)
 
   const terminateBackends = async (filter?: string): Promise<number> => {
