@@ -127,7 +127,9 @@ export async function settle (app: FastifyInstance, server: PrivateServer, datab
     if (status.inUse !== 0 || status.waiting !== 0 || (serverLog?.pending.length ?? 0) !== 0) return false
     return (await server.appConnections(database.name).catch(() => [])).every((connection) => !connection.inTransaction)
   }
-  await until(quiet, FAULT_TIMING.settleMs, 100)
+  // Quiet twice, 300 ms apart: an aborted request can still reach the server late (a busy
+  // machine delays it), and must not land between the check and the figures.
+  await until(async () => await quiet() && await sleep(300).then(quiet), FAULT_TIMING.settleMs, 100)
   const connections = await server.appConnections(database.name).catch(() => [])
   return {
     poolStatus: app.db.poolStatus(),
