@@ -133,7 +133,7 @@ function migrationsSection (status: MigrationStatus): string {
   return `${header}<p class="note">Folder <code>${e(status.dir)}</code></p>
 ${summary}
 <h3>History (newest first)</h3>
-<table><thead><tr><th>Revision</th><th>Parent</th><th>Message</th><th>State</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>
+<table><thead><tr><th>Revision</th><th>Parents</th><th>Message</th><th>State</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>
 </section>`
 }
 
