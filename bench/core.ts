@@ -1,4 +1,5 @@
 // npm run bench:core -- [scenario ...] [--dialect postgres,sqlite] [--batches 15] [--requests 2000] [--concurrency 10]
+//                        [--compare orm:orm-records]
 //
 // The CPU cost of each variant's request path, without HTTP sockets or a load generator:
 // all variants' apps live in this process and are driven through app.inject, in alternating
@@ -19,7 +20,9 @@ const { values, positionals } = parseArgs({
     variant: { type: 'string', default: '' },
     batches: { type: 'string', default: '15' },
     requests: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '10' }
+    concurrency: { type: 'string', default: '10' },
+    // base:variant pairs: each batch of `variant` divided by the batch of `base` run next to it.
+    compare: { type: 'string', default: '' }
   }
 })
 const settings = { batches: Number(values.batches), requests: Number(values.requests), concurrency: Number(values.concurrency) }
@@ -76,5 +79,23 @@ console.log(formatColumns(
   ['scenario', 'dialect', 'variant', 'cpu µs/req', 'wall µs/req', 'µs over kysely', 'kysely ÷ variant (cpu)', 'failures'],
   summary.map((row) => [row.scenario, row.dialect, row.variant, row.cpuUsPerRequest.toFixed(1), row.wallUsPerRequest.toFixed(1),
     row.overKyselyUs?.toFixed(1) ?? '-', row.kyselyCpuRatio?.toFixed(3) ?? '-', String(row.failures)])))
+const comparisons = values.compare.split(',').filter((pair) => pair !== '').map((pair) => {
+  const [base, variant] = pair.split(':')
+  if (base === undefined || variant === undefined) throw new Error(`--compare takes base:variant pairs, not "${pair}"`)
+  return { base, variant }
+})
+const paired = comparisons.flatMap(({ base, variant }) => rows.filter((row) => row.variant === variant).map((row) => {
+  const baseRow = rows.find((other) => other.scenario === row.scenario && other.dialect === row.dialect && other.variant === base)
+  if (baseRow === undefined) throw new Error(`--compare: ${row.scenario} on ${row.dialect} ran no "${base}" variant`)
+  // Paired per batch: the two ran back to back, so a slow spell of the machine hits both.
+  const ratios = row.batches.map((batch, index) => batch.cpuUsPerRequest / baseRow.batches[index]!.cpuUsPerRequest).sort((a, b) => a - b)
+  const quartile = (q: number): number => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))]!
+  return { scenario: row.scenario, dialect: row.dialect, base, variant, cpuRatio: round(median(ratios), 3), lowerQuartile: round(quartile(0.25), 3), upperQuartile: round(quartile(0.75), 3) }
+}))
+if (paired.length > 0) {
+  console.log('\nPaired CPU ratios (median of per-batch ratios, with the middle half of them):')
+  console.log(formatColumns(['scenario', 'dialect', 'variant ÷ base', 'cpu ratio', 'middle half'],
+    paired.map((entry) => [entry.scenario, entry.dialect, `${entry.variant} ÷ ${entry.base}`, entry.cpuRatio.toFixed(3), `${entry.lowerQuartile.toFixed(3)}–${entry.upperQuartile.toFixed(3)}`])))
+}
 const file = new URL('./results/core-latest.json', import.meta.url).pathname
-console.log(`\nResults written to ${await writeJson(file, { meta: { ...environment(), settings }, summary, rows })}`)
+console.log(`\nResults written to ${await writeJson(file, { meta: { ...environment(), settings }, summary, paired, rows })}`)

@@ -1,4 +1,4 @@
-// npm run bench:topology -- [--batches 9] [--requests 2000] [--concurrency 10]
+// npm run bench:topology -- [--batches 9] [--requests 2000] [--concurrency 10] [--sessions 100000]
 //
 // A read-heavy route mix (90 % GET /items/:id, 10 % POST /items) on a real topology that
 // this script starts and removes: a private PostgreSQL 15 primary and a streaming standby
@@ -8,7 +8,11 @@
 // another database of the same server with the same rows). All apps
 // live in this process and are driven through app.inject in alternating batches; the
 // figure is this process's CPU µs per request, so the ratio shows what routing costs the
-// app, not the servers' work (on one machine a replica adds no throughput).
+// app, not the servers' work (on one machine a replica adds no throughput). Batches of
+// whole requests move by ±10 % between runs, so what routing and the health checks cost is
+// also measured on the session path alone (`app.db.session()`, `get`, `close()`), the
+// primary-only app and the app with the replica taking turns one session at a time, and
+// the microseconds added are divided by the primary-only app's CPU per request.
 //
 // Needs the PostgreSQL 15 server binaries, the `postgres` OS user and /usr/sbin/pgbouncer,
 // as the replica and PgBouncer tests do.
@@ -21,13 +25,15 @@ import { startPrivatePostgres, startPrivateStandby } from '../test/helpers/priva
 import { measureInject, type InjectMeasurement } from './lib/inject-runner.ts'
 import { median, rotate, round } from './lib/math.ts'
 import { formatColumns } from './lib/report.ts'
+import { interleavedSessions } from './lib/session-loop.ts'
 import type { BenchRequest } from './lib/scenario.ts'
 
 const { values } = parseArgs({
   options: {
     batches: { type: 'string', default: '9' },
     requests: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '10' }
+    concurrency: { type: 'string', default: '10' },
+    sessions: { type: 'string', default: '100000' }
   }
 })
 const settings = { batches: Number(values.batches), requests: Number(values.requests), concurrency: Number(values.concurrency) }
@@ -100,6 +106,8 @@ try {
         if (batch > 0) row.batches.push(measurement)
       }
     }
+    const sessions = await interleavedSessions([apps.get('primary only')!, apps.get('primary + replica')!], Item,
+      { sessions: Number(values.sessions), warmUp: 5_000, chunks: 20, keyOf: (i) => 1 + (i * 7919) % ROWS })
     await Promise.all([...apps.values()].map((app) => app.close()))
     const base = median(rows[0]!.batches.map((batch) => batch.cpuUsPerRequest))
     console.log(`\n90 % reads, 10 % writes; ${settings.batches} batches of ${settings.requests} requests, ${settings.concurrency} at a time\n`)
@@ -108,6 +116,11 @@ try {
       return [row.variant, String(round(cpu)), String(round(median(row.batches.map((batch) => batch.wallUsPerRequest)))),
         round(cpu / base, 3).toFixed(3), String(row.batches.reduce((sum, batch) => sum + batch.failures, 0))]
     })))
+    const [primaryUs, replicaUs] = sessions.usPerSession
+    const chunks = sessions.chunkRatios
+    console.log(`\nSession path (session, get, close), ${values.sessions} sessions each, taking turns: primary only ${round(primaryUs, 2)} µs, ` +
+      `with the replica ${round(replicaUs, 2)} µs (ratio ${round(sessions.ratio, 4)}, middle half of 20 chunks ${round(chunks[5]!, 3)}–${round(chunks[14]!, 3)}); ` +
+      `routing and health checks add ${round(replicaUs - primaryUs, 2)} µs, ${round((replicaUs - primaryUs) / base * 100, 2)} % of a primary-only request`)
   } finally {
     await standby.close()
     await bouncer.close()
