@@ -17,6 +17,16 @@ export interface SchemaIntrospector {
    * the columns, keys, indexes, foreign keys and checks autogenerate compares, sorted by name.
    */
   introspect (db: Kysely<unknown>): Promise<IntrospectedTable[]>
+  /**
+   * `expression` as this database stores a CHECK on `table`, normalised as `introspect`
+   * reports checks: the server's own rewriting (PostgreSQL's BETWEEN → two comparisons and
+   * LIKE → `~~`, MariaDB's `lower` → `lcase`), so that autogenerate compares a model's CHECK
+   * with the live one by meaning. Made on a temporary copy of the table's columns that is
+   * dropped at once. Undefined when the server would not take it there (e.g. it names a
+   * column the table does not have yet). Absent where the database keeps the text as
+   * written (SQLite).
+   */
+  storedCheck? (db: Kysely<unknown>, table: string, expression: string): Promise<string | undefined>
   /** What this database's catalog cannot tell apart; `expectedTable` folds models the same way. */
   readonly limits: IntrospectionLimits
 }

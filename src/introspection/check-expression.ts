@@ -38,8 +38,10 @@ const ATOM = 10
  * - parentheses that precedence makes redundant are removed (`(a > 0) and (b > 0)` →
  *   `a > 0 and b > 0`); those around arithmetic are kept unless clearly redundant.
  *
- * Other rewrites (PostgreSQL's `BETWEEN` → two comparisons, `LIKE` → `~~`) are not
- * undone: such a CHECK compares unequal, which autogenerate should treat as a hint.
+ * Other rewrites (PostgreSQL's `BETWEEN` → two comparisons, `LIKE` → `~~`; MariaDB's
+ * `lower` → `lcase`) are not undone here: autogenerate puts a model's CHECK that differs
+ * as text through the database itself (`SchemaIntrospector.storedCheck`) and compares
+ * what the server gives back.
  *
  * @example
  * ```ts

@@ -37,7 +37,56 @@ export const mysqlIntrospector: SchemaIntrospector = {
     return columnsByTable(rows)
   },
   introspect: introspectMysql,
+  storedCheck: mysqlStoredCheck,
   limits: mysqlIntrospectionLimits
+}
+
+const CHECK_PROBE = '__fastify_orm_check_probe'
+
+/**
+ * The CHECK as MySQL/MariaDB stores it: added to a temporary table made `LIKE` the real
+ * one (same column types and character sets), read back from SHOW CREATE TABLE (temporary
+ * tables are not in information_schema; the text is the same as `check_clause`), and the
+ * temporary table dropped. A temporary table's DDL commits nothing.
+ */
+async function mysqlStoredCheck (db: Db, table: string, expression: string): Promise<string | undefined> {
+  return await db.connection().execute(async (connection) => {
+    try {
+      await sql`create temporary table ${sql.id(CHECK_PROBE)} like ${sql.id(table)}`.execute(connection)
+      await sql`alter table ${sql.id(CHECK_PROBE)} add constraint ${sql.id(CHECK_PROBE)} check (${sql.raw(expression)})`.execute(connection)
+      const { rows } = await sql<Record<string, string>>`show create table ${sql.id(CHECK_PROBE)}`.execute(connection)
+      const clause = checkClause(rows[0]?.['Create Table'] ?? '', CHECK_PROBE)
+      return clause === undefined ? undefined : normalizeCheckExpression(clause, { backslashEscapes: true })
+    } catch {
+      // Not an expression this table can take now: compared as written.
+      return undefined
+    } finally {
+      await sql`drop temporary table if exists ${sql.id(CHECK_PROBE)}`.execute(connection)
+    }
+  })
+}
+
+/** The text inside `CONSTRAINT `name` CHECK (…)` of a CREATE TABLE, up to its closing parenthesis. */
+function checkClause (createTable: string, name: string): string | undefined {
+  const marker = `CONSTRAINT \`${name}\` CHECK (`
+  const start = createTable.indexOf(marker)
+  if (start < 0) return undefined
+  let depth = 1
+  let quote: string | undefined
+  for (let i = start + marker.length; i < createTable.length; i++) {
+    const char = createTable[i]!
+    if (quote !== undefined) {
+      if (char === '\\' && quote !== '`') i++
+      else if (char === quote) quote = undefined
+    } else if (char === "'" || char === '"' || char === '`') {
+      quote = char
+    } else if (char === '(') {
+      depth++
+    } else if (char === ')' && --depth === 0) {
+      return createTable.slice(start + marker.length, i)
+    }
+  }
+  return undefined
 }
 
 interface ColumnRow { table_name: string, name: string, column_type: string, data_type: string, nullable: string, default_value: string | null, extra: string }

@@ -30,7 +30,34 @@ export const postgresIntrospector: SchemaIntrospector = {
     return columnsByTable(rows)
   },
   introspect: introspectPostgres,
+  storedCheck: postgresStoredCheck,
   limits: postgresIntrospectionLimits
+}
+
+const CHECK_PROBE = '__fastify_orm_check_probe'
+
+/**
+ * The CHECK as PostgreSQL stores it: added to a temporary table made `LIKE` the real one
+ * inside a transaction that is rolled back, and read back with `pg_get_expr` as
+ * introspection reads checks.
+ */
+async function postgresStoredCheck (db: Db, table: string, expression: string): Promise<string | undefined> {
+  return await db.connection().execute(async (connection) => {
+    await sql`begin`.execute(connection)
+    try {
+      await sql`create temporary table ${sql.id(CHECK_PROBE)} (like ${sql.id(table)})`.execute(connection)
+      await sql`alter table ${sql.id(CHECK_PROBE)} add constraint ${sql.id(CHECK_PROBE)} check (${sql.raw(expression)})`.execute(connection)
+      const { rows } = await sql<{ check: string }>`
+        select pg_get_expr(con.conbin, con.conrelid) as check from pg_constraint con
+        where con.conrelid = ${CHECK_PROBE}::regclass and con.conname = ${CHECK_PROBE}`.execute(connection)
+      return rows[0] === undefined ? undefined : normalizeCheckExpression(rows[0].check)
+    } catch {
+      // Not an expression this table can take now: compared as written.
+      return undefined
+    } finally {
+      await sql`rollback`.execute(connection)
+    }
+  })
 }
 
 interface ColumnRow { table: string, name: string, type: string, notnull: boolean, default: string | null, identity: string }

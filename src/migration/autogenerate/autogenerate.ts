@@ -5,6 +5,7 @@ import type { RegisteredTable } from '../../model/registry.ts'
 import { compareSchema } from './compare.ts'
 import { describeOperation, isDestructive, type Operation } from './operations.ts'
 import type { Renames } from './renames.ts'
+import { storedChecks } from './stored-checks.ts'
 
 /** Options of {@link autogenerate}. */
 export interface AutogenerateOptions {
@@ -46,6 +47,7 @@ export interface AutogenerateResult {
 export async function autogenerate (db: Kysely<unknown>, dialect: OrmDialect, tables: readonly RegisteredTable[], options: AutogenerateOptions = {}): Promise<AutogenerateResult> {
   assertStorable(dialect, tables)
   const actual = options.fromEmpty === true ? [] : await dialect.introspector.introspect(db)
-  const operations = compareSchema(tables, actual, { dialect, renames: options.renames })
+  const stored = await storedChecks(db, dialect, tables, actual, options.renames)
+  const operations = compareSchema(tables, actual, { dialect, renames: options.renames, storedChecks: stored })
   return { operations, changes: operations.map((op) => ({ text: describeOperation(op, operations), destructive: isDestructive(op, operations) })) }
 }
