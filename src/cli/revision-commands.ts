@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { HistoryEntry, Migrations, MigrationProgress, MigrationStep } from '../migration/migrations.ts'
+import { drawHistory } from './history-graph.ts'
 import type { CliOutput } from './cli-output.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -45,7 +46,7 @@ export async function runRevisionCommand (
     case 'history': {
       const entries = await migrations.history()
       if (entries.length === 0) output.out('No revisions yet.')
-      for (const entry of entries) output.out(historyLine(entry))
+      for (const line of drawHistory(entries, historyLine)) output.out(line)
       return 0
     }
     case 'heads': {
@@ -116,24 +117,57 @@ export function isFileCommand (command: string, values: Record<string, unknown>)
 
 /**
  * `Running upgrade a1b2 -> c3d4, message (12 ms)`: the start of the line as the revision
- * starts, its time when it ends (dim on a terminal, plain text otherwise).
+ * starts, its time when it ends. On a terminal the time is dim, and a revision that runs
+ * for more than a second shows its elapsed seconds, rewritten in place every second (a
+ * long data migration is visibly alive); piped, the output is plain lines.
  */
 function progressPrinter (output: CliOutput): MigrationProgress & { close (): void } {
   const label = (step: MigrationStep): string => {
     const side = (ids: readonly string[]): string => ids.join(', ') || '<base>'
     return `Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${side(step.from)} -> ${side(step.to)}, ${step.revision.message.replace(/\s*\n\s*/g, ' ')}`
   }
-  const time = (ms: number): string => output.tty === true ? ` \u001b[2m(${Math.round(ms)} ms)\u001b[22m` : ` (${Math.round(ms)} ms)`
+  const tty = output.tty === true
+  const time = (ms: number): string => tty ? ` ${DIM}(${Math.round(ms)} ms)${UNDIM}` : ` (${Math.round(ms)} ms)`
   const write = output.write
   if (write === undefined) return { done: (step, ms) => { output.out(`${label(step)}${time(ms)}`) }, close: () => {} }
   let open = false
+  let ticker: NodeJS.Timeout | undefined
+  let ticked = false
+  const stopTicker = (): void => {
+    clearInterval(ticker)
+    ticker = undefined
+  }
   return {
-    start: (step) => { write(label(step)); open = true },
-    done: (_step, ms) => { write(`${time(ms)}\n`); open = false },
+    start: (step) => {
+      write(label(step))
+      open = true
+      ticked = false
+      if (!tty) return
+      const started = performance.now()
+      ticker = setInterval(() => {
+        write(`\r${CLEAR_LINE}${label(step)} ${DIM}… ${Math.floor((performance.now() - started) / 1000)} s${UNDIM}`)
+        ticked = true
+      }, 1000)
+      // The CLI exits when its work is done, not when the ticker would next fire.
+      ticker.unref()
+    },
+    done: (step, ms) => {
+      stopTicker()
+      write(ticked ? `\r${CLEAR_LINE}${label(step)}${time(ms)}\n` : `${time(ms)}\n`)
+      open = false
+    },
     // A failed revision leaves its line open: end it before the error.
-    close: () => { if (open) write('\n') }
+    close: () => {
+      stopTicker()
+      if (open) write('\n')
+    }
   }
 }
+
+const DIM = '\u001b[2m'
+const UNDIM = '\u001b[22m'
+/** Erases the terminal line from the cursor on. */
+const CLEAR_LINE = '\u001b[K'
 
 /** One line per revision, newest first, with Alembic's markers. */
 function historyLine (entry: HistoryEntry): string {

@@ -64,12 +64,14 @@ t.test('two branches: heads, branches, refused upgrade, merge, upgrade once, his
     t.strictSame(await loggedEntries(db, 'br'), ['base', 'branch b', 'branch c'], 'nothing applied twice')
 
     const history = await local('history')
-    t.strictSame(history.stdout.trim().split('\n'), [
-      `${BRANCH_B}, ${BRANCH_C} -> ${merge} (head) (current) (mergepoint), Merge branches`,
-      `${BASE} -> ${BRANCH_C}, Branch C`,
-      `${BASE} -> ${BRANCH_B}, Branch B`,
-      `<base> -> ${BASE} (branchpoint), Base`
-    ], 'history shows the branch point and the merge point')
+    t.strictSame(history.stdout.trimEnd().split('\n'), [
+      `* ${BRANCH_B}, ${BRANCH_C} -> ${merge} (head) (current) (mergepoint), Merge branches`,
+      '|\\',
+      `| * ${BASE} -> ${BRANCH_C}, Branch C`,
+      `* | ${BASE} -> ${BRANCH_B}, Branch B`,
+      '|/',
+      `* <base> -> ${BASE} (branchpoint), Base`
+    ], 'history draws the branches and shows the branch point and the merge point')
 
   })
 })

@@ -1,0 +1,49 @@
+// upgrade's progress lines: on a terminal a revision running for more than a second shows
+// its elapsed seconds, rewritten in place, and its line ends with its time; piped, the
+// same run prints plain lines without carriage returns or escape codes.
+import { join } from 'node:path'
+import t from 'tap'
+import type { CliOutput } from '../../src/cli/cli-output.ts'
+import { movieModule } from './support.ts'
+
+const SLOW_REVISION = `export const revision = 'aa11bb22cc33'
+export const parent = null
+export const message = 'Slow data migration'
+export const createdAt = '2026-12-07T10:00:00.000Z'
+
+export async function up () {
+  await new Promise((resolve) => setTimeout(resolve, 2300))
+}
+
+export async function down () {}
+`
+
+async function upgrade (t: Parameters<Parameters<typeof t.test>[1]>[0], tty: boolean): Promise<{ code: number, written: string }> {
+  const dir = t.testdir({ 'app.ts': movieModule(''), migrations: { 'aa11bb22cc33_slow_data_migration.ts': SLOW_REVISION } })
+  let written = ''
+  const output: CliOutput = {
+    out: (line) => { written += `${line}\n` },
+    err: (line) => { written += `${line}\n` },
+    write: (text) => { written += text },
+    tty
+  }
+  const { runCli } = await import('../../src/cli/run.ts')
+  const code = await runCli(['upgrade', '--app', join(dir, 'app.ts'), '--dir', join(dir, 'migrations'), '--url', `sqlite:///${join(dir, 'app.db')}`], output, { ...process.env, DATABASE_URL: '' })
+  return { code, written }
+}
+
+t.test('on a terminal: elapsed seconds while the revision runs, then its time on the same line', async (t) => {
+  const { code, written } = await upgrade(t, true)
+  t.equal(code, 0, written)
+  t.match(written, /Running upgrade <base> -> aa11bb22cc33, Slow data migration \u001b\[2m… 1 s\u001b\[22m/, 'the first second shown')
+  t.match(written, /… 2 s/, 'then the next')
+  t.match(written, /\r\u001b\[KRunning upgrade <base> -> aa11bb22cc33, Slow data migration \u001b\[2m\(\d{4} ms\)\u001b\[22m\n/, 'the line rewritten with the time at the end')
+  t.match(written, /Upgraded 1 revision in \d+ ms/)
+})
+
+t.test('piped: plain lines only', async (t) => {
+  const { code, written } = await upgrade(t, false)
+  t.equal(code, 0, written)
+  t.notMatch(written, /[\r\u001b]/, 'no carriage return, no escape code')
+  t.match(written, /^Running upgrade <base> -> aa11bb22cc33, Slow data migration \(\d{4} ms\)$/m)
+})
