@@ -1,6 +1,5 @@
 // `fastify-orm shell` with piped input and -c, and `fastify-orm run SCRIPT`, through the built bin,
-// on SQLite and PostgreSQL (what they print does not depend on the database; each CLI call
-// costs a process start, so MySQL is left to the other CLI tests).
+// on every database.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
@@ -97,7 +96,7 @@ t.test('shell: piped inputs run in order, objects print readably, .models, -c', 
     t.match(undefinedName.stderr, 'fastify-orm: error: ReferenceError: missingName is not defined')
 
     t.equal((await cli(['drop-all'], { env })).code, 0)
-  }, ['sqlite', 'postgres'])
+  })
 })
 
 t.test('run: a script gets the ready app and its arguments; exit codes; the app is closed after', async (t) => {
@@ -146,7 +145,7 @@ export default async function populate (app: FastifyInstance, args: readonly str
     const count = await cli(['shell', '-c', 'await db.query(Writer).count()'], { env })
     t.equal(count.stdout, '2\n', count.stderr)
     t.equal((await cli(['drop-all'], { env })).code, 0)
-  }, ['sqlite', 'postgres'])
+  })
 })
 
 t.test('--help lists shell -c and run, and answers without an app', async (t) => {
