@@ -186,6 +186,7 @@ t.test('read replicas on a primary and a streaming standby', { skip: unavailable
   })
 
   await t.test('under 50 concurrent clients, reads are spread and nothing fails', async (t) => {
+    const logsBefore = logs.length
     let requests = 0
     let failures = 0
     let onReplica = 0
@@ -202,7 +203,11 @@ t.test('read replicas on a primary and a streaming standby', { skip: unavailable
     }))
     const reads = requests - requests / 10
     t.equal(failures, 0)
-    t.equal(onReplica, reads, 'every read outside a write went to the replica')
+    // On a starved machine the standby may replay more than MAX_LAG_MS behind these writes:
+    // then it leaves the rotation, as it must, and those reads go to the primary.
+    const leftRotation = logs.slice(logsBefore).find((line) => /read replica out of rotation/.test(line))
+    if (leftRotation === undefined) t.equal(onReplica, reads, 'every read outside a write went to the replica')
+    else t.ok(onReplica > 0, `the replica left the rotation meanwhile (${leftRotation}); the other reads went to the primary`)
     t.comment(`50 clients: ${requests} requests (90 % reads), ${failures} failed, ${onReplica} of ${reads} reads on the replica`)
   })
 })
