@@ -20,8 +20,8 @@ export interface FastifyOrmOptions extends DatabaseOptions {
   /** Create missing tables and indexes when the app becomes ready (`app.db.createAll()`). */
   createAll?: boolean
   /**
-   * The app's migrations: `dir` is the folder of revision files (default `migrations`),
-   * and `upgrade: true` applies them to head when the app becomes ready, like
+   * The app's migrations: `dir` is the folder of revision files (default `migrations`;
+   * each bind's are in its subfolder, `migrations/<bind>`), and `upgrade: true` applies them to head when the app becomes ready, like
    * `fastify-orm upgrade` (a failing revision fails `ready()`).
    */
   migrations?: { dir?: string, upgrade?: boolean }
