@@ -14,7 +14,7 @@ export interface CommandSpec {
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
   app: { type: 'string', help: 'the module exporting `models` (.ts or .js); env FASTIFY_ORM_APP' },
-  url: { type: 'string', help: 'database URL; env DATABASE_URL, else the module\'s `databaseUrl` export' },
+  url: { type: 'string', help: 'database URL; env DATABASE_URL, else the module\'s `databaseUrl` export (with --bind: that bind\'s)' },
   dir: { type: 'string', help: 'migrations folder; default the module\'s `migrationsDir` export, else ./migrations' },
   bind: { type: 'string', help: 'the migration commands work on this bind (the module\'s `binds` export) and its folder DIR/NAME; env DATABASE_URL_NAME' },
   help: { type: 'boolean', short: 'h', help: 'show this help' }

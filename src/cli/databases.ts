@@ -31,7 +31,8 @@ export function bindUrlVariable (bind: string): string {
 
 /**
  * The default database, then each bind of the app module's `binds` export, with its URL
- * (its env variable first) and its folder. Replicas are left out: revisions run on the primary.
+ * (`urlOptions[name]` — `--url` with `--bind` — first, then its env variable) and its
+ * folder. Replicas are left out: revisions run on the primary.
  *
  * @example
  * ```ts
@@ -39,11 +40,14 @@ export function bindUrlVariable (bind: string): string {
  * // [{ name: 'default', dir: 'migrations', … }, { name: 'analytics', dir: 'migrations/analytics', … }]
  * ```
  */
-export function cliDatabases (app: AppModule, url: string | undefined, dir: string, env: NodeJS.ProcessEnv): CliDatabase[] {
+export function cliDatabases (
+  app: AppModule, url: string | undefined, dir: string, env: NodeJS.ProcessEnv, urlOptions: Readonly<Record<string, string>> = {}
+): CliDatabase[] {
   const binds = Object.entries(app.binds).map(([name, bind]): CliDatabase => {
     const fromEnv = env[bindUrlVariable(name)]
     const exported = typeof bind === 'object' && bind !== null ? bind.url : bind
-    return { name, url: fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : exported, dir: bindMigrationsDir(dir, name) }
+    const fromOption = Object.hasOwn(urlOptions, name) ? urlOptions[name] : undefined
+    return { name, url: fromOption ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : exported), dir: bindMigrationsDir(dir, name) }
   })
   return [{ name: 'default', url, dir }, ...binds]
 }

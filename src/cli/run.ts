@@ -68,10 +68,12 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
   const app = await loadAppModule(appPath, debug, { shared: command === 'run' })
   // The models alone: no database, no migrations folder.
   if (diagram !== undefined && format !== undefined) return diagram.printDiagram(app, format, output)
-  const url = (values.url as string | undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
+  // --url is the URL of the database the command works on: with --bind NAME, that bind's.
+  const bindUrl = bind === undefined || bind === 'default' ? undefined : values.url as string | undefined
+  const url = (bindUrl === undefined ? values.url as string | undefined : undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
   const dir = dirOption ?? app.migrationsDir ?? 'migrations'
   const { bindsOption, cliDatabases, requireBindFolder, selectDatabase } = await import('./databases.ts')
-  const databases = cliDatabases(app, url, dir, env)
+  const databases = cliDatabases(app, url, dir, env, bindUrl === undefined ? undefined : { [bind as string]: bindUrl })
   // --bind NAME: that database's URL, folder and tables; else the default database's.
   const target = selectDatabase(databases, bind)
   if (MIGRATION_COMMANDS.has(command)) requireBindFolder(target)

@@ -86,6 +86,8 @@ t.test('binds: init --multidb, a chain per database, upgrade, current, check, a 
     t.equal(current.code, 0, current.stderr)
     t.equal(current.stdout, `default: ${defaultHead}\nanalytics: ${bindFirst}\n`)
     t.equal((await local('current', '--bind', 'analytics')).stdout.trim(), bindFirst)
+    const urlOption = await runInProcess(['current', '--bind', 'analytics', '--url', analytics.url, '--dir', migrations], { ...env, DATABASE_URL_ANALYTICS: database.url })
+    t.equal(urlOption.stdout.trim(), bindFirst, '--url with --bind is the bind\'s URL, before DATABASE_URL_ANALYTICS')
     const clean = await local('check')
     t.equal(clean.code, 0, clean.stderr)
     t.match(clean.stdout, /== default ==\nNo changes detected[^\n]*\n== analytics ==\nNo changes detected/)
