@@ -7,6 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import t from 'tap'
+import { bindUrlVariable } from '../../src/cli/databases.ts'
 import { createTestDatabase, eachDb } from '../helpers/databases.ts'
 import { catalogTableNames, readCatalog } from '../schema/catalog.ts'
 import { buildReadyApp } from '../schema/support.ts'
@@ -163,4 +164,9 @@ t.test('binds: the errors that say what to do', async (t) => {
   const noMultidb = await runInProcess(['init', '--multidb', '--dir', join(dir, 'other')], plainEnv)
   t.equal(noMultidb.code, 2)
   t.match(noMultidb.stderr, 'exports no binds')
+})
+
+t.test('a bind\'s URL variable: DATABASE_URL_ and its name in capitals, other characters as _', async (t) => {
+  t.equal(bindUrlVariable('analytics'), 'DATABASE_URL_ANALYTICS')
+  t.equal(bindUrlVariable('eu-west.reports2'), 'DATABASE_URL_EU_WEST_REPORTS2')
 })
