@@ -124,6 +124,11 @@ t.test('binds: init --multidb, a chain per database, upgrade, current, check, a 
     t.match(offline.stdout, /create table .event./)
     t.notMatch(offline.stdout, /movie/)
 
+    // The plugin's migrations.upgrade: the default database (at head already), then the bind.
+    const upgrading = await buildReadyApp(t, database, { binds: { analytics: analytics.url }, migrations: { dir: migrations, upgrade: true } })
+    t.equal(await upgrading.db.bind('analytics').migrations().current(), (await upgrading.db.bind('analytics').migrations().heads())[0]?.revision)
+    t.ok((await readCatalog(bind, database.dialect, 'event')).columns.kind, 'the bind is at head again')
+
     const unknown = await local('current', '--bind', 'nope')
     t.equal(unknown.code, 2, 'an unknown bind is a usage error')
     t.match(unknown.stderr, 'Unknown bind "nope". Known binds: analytics')
