@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DatabaseOptions } from './config/resolve-config.ts'
@@ -20,9 +21,10 @@ export interface FastifyOrmOptions extends DatabaseOptions {
   /** Create missing tables and indexes when the app becomes ready (`app.db.createAll()`). */
   createAll?: boolean
   /**
-   * The app's migrations: `dir` is the folder of revision files (default `migrations`),
-   * and `upgrade: true` applies them to head when the app becomes ready, like
-   * `fastify-orm upgrade` (a failing revision fails `ready()`).
+   * The app's migrations: `dir` is the folder of revision files (default `migrations`;
+   * each bind's are in its subfolder, `migrations/<bind>`), and `upgrade: true` applies
+   * them to head when the app becomes ready — the default database's, then those of each
+   * bind that has its folder — like `fastify-orm upgrade` (a failing revision fails `ready()`).
    */
   migrations?: { dir?: string, upgrade?: boolean }
   /**
@@ -69,8 +71,14 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   }
   if (options.migrations?.upgrade === true) {
     app.addHook('onReady', async () => {
-      const applied = await db.migrations().upgrade()
-      if (applied.length > 0) app.log.info({ revisions: applied }, 'fastify-orm: database upgraded')
+      // The default database, then each bind that has its revision folder (`init --multidb`):
+      // a bind without one gets its tables some other way.
+      for (const engine of engines) {
+        const migrations = engine.migrations()
+        if (engine !== db && !existsSync(migrations.dir)) continue
+        const applied = await migrations.upgrade()
+        if (applied.length > 0) app.log.info({ database: engine.name, revisions: applied }, 'fastify-orm: database upgraded')
+      }
     })
   }
   // Added last: onReady hooks run in order, so the tables createAll or upgrade make are there.

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { revisionFiles, revisionModuleUrl } from '../migration/revision.ts'
+import type { BindOptions } from '../config/resolve-config.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { ModelRelations } from '../model/relations.ts'
 import { importTypescript } from './typescript-loader.ts'
@@ -17,6 +18,8 @@ export interface AppModule {
   readonly databaseUrl: string | undefined
   /** An optional `migrationsDir` export, used when `--dir` is not given. */
   readonly migrationsDir: string | undefined
+  /** An optional `binds` export: the object given to the plugin's `binds` option (`{}` without it). */
+  readonly binds: Readonly<Record<string, string | BindOptions>>
 }
 
 /**
@@ -44,11 +47,16 @@ export async function loadAppModule (path: string, debug?: (line: string) => voi
     throw new UsageError(`The app module ${path} has no "models" export. Export the object you give the plugin: export const models = { User, Post, … }`)
   }
   const text = (name: string): string | undefined => typeof exports[name] === 'string' ? exports[name] as string : undefined
+  const binds = exports.binds ?? {}
+  if (binds === null || typeof binds !== 'object' || Array.isArray(binds)) {
+    throw new UsageError(`The "binds" export of ${path} must be the object you give the plugin: export const binds = { analytics: 'postgresql://…' }`)
+  }
   return {
     exports,
     models: models as AppModule['models'],
     databaseUrl: text('databaseUrl'),
-    migrationsDir: text('migrationsDir')
+    migrationsDir: text('migrationsDir'),
+    binds: binds as AppModule['binds']
   }
 }
 

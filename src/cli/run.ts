@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import { MigrationError, OrmError } from '../errors.ts'
-import type { AutogenerateOptions } from '../migration/autogenerate/autogenerate.ts'
 import { STDIO, type CliOutput } from './cli-output.ts'
-import { COMMANDS, GLOBAL_OPTIONS, helpText, type CommandSpec } from './commands.ts'
+import { COMMANDS, GLOBAL_OPTIONS, helpText, MIGRATION_COMMANDS, type CommandSpec } from './commands.ts'
+import type { CliDatabase } from './databases.ts'
 import type { AppModule } from './load-app.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -48,9 +48,14 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
     return 0
   }
   const dirOption = values.dir as string | undefined
+  const bind = values.bind as string | undefined
+  if (bind !== undefined && !MIGRATION_COMMANDS.has(command)) {
+    throw new UsageError(`--bind is for the migration commands (${[...MIGRATION_COMMANDS].join(', ')}); ${command} works on ${command === 'init' ? 'the folders of every database with --multidb' : 'every database'}.`)
+  }
   if (command === 'init') {
-    const { initCommand } = await import('./init-command.ts')
-    return await initCommand(dirOption, (values.app as string | undefined) ?? env.FASTIFY_ORM_APP, output)
+    const { initCommand, initMultidbCommand } = await import('./init-command.ts')
+    const init = values.multidb === true ? initMultidbCommand : initCommand
+    return await init(dirOption, (values.app as string | undefined) ?? env.FASTIFY_ORM_APP, output)
   }
   // A wrong --format is a usage error before the app is loaded.
   const diagram = command === 'diagram' ? await import('./diagram-command.ts') : undefined
@@ -63,19 +68,28 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
   const app = await loadAppModule(appPath, debug, { shared: command === 'run' })
   // The models alone: no database, no migrations folder.
   if (diagram !== undefined && format !== undefined) return diagram.printDiagram(app, format, output)
-  const url = (values.url as string | undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
+  // --url is the URL of the database the command works on: with --bind NAME, that bind's.
+  const bindUrl = bind === undefined || bind === 'default' ? undefined : values.url as string | undefined
+  const url = (bindUrl === undefined ? values.url as string | undefined : undefined) ?? nonEmpty(env.DATABASE_URL) ?? app.databaseUrl
   const dir = dirOption ?? app.migrationsDir ?? 'migrations'
+  const { bindsOption, cliDatabases, requireBindFolder, selectDatabase } = await import('./databases.ts')
+  const databases = cliDatabases(app, url, dir, env, bindUrl === undefined ? undefined : { [bind as string]: bindUrl })
+  // --bind NAME: that database's URL, folder and tables; else the default database's.
+  const target = selectDatabase(databases, bind)
+  if (MIGRATION_COMMANDS.has(command)) requireBindFolder(target)
+  const everyDatabase = bind === undefined && databases.length > 1 &&
+    (await import('./every-database.ts')).runsOnEveryDatabase(command, values, positionals)
   // Revisions may be .ts even when the app is .js, and may need tsx where the app did not.
-  await preloadRevisions(dir, debug)
+  for (const database of everyDatabase ? databases : [target]) await preloadRevisions(database.dir, debug)
 
   if ((command === 'upgrade' || command === 'downgrade') && values.sql === true) {
     const [{ resolveConfig }, { createOrmDialect }, { Migrations }, { ModelRegistry }] = await Promise.all([
       import('../config/resolve-config.ts'), import('../dialect/create-orm-dialect.ts'), import('../migration/migrations.ts'), import('../model/registry.ts')
     ])
-    const config = resolveConfig({ url }).default
+    const config = resolveConfig({ url: target.url }).default
     const dialect = await createOrmDialect(config, () => undefined)
     try {
-      const migrations = new Migrations(undefined, dialect, new ModelRegistry(app.models).tablesOf('default'), { dir })
+      const migrations = new Migrations(undefined, dialect, new ModelRegistry(app.models).tablesOf(target.name), { dir: target.dir })
       const [from, to] = splitRange(positionals[0] ?? (command === 'upgrade' ? 'head' : '-1'))
       output.out(await migrations.sql(command === 'upgrade' ? 'up' : 'down', to, from))
       return 0
@@ -91,9 +105,9 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
     const [{ resolveConfig }, { createOrmDialect }, { Migrations }] = await Promise.all([
       import('../config/resolve-config.ts'), import('../dialect/create-orm-dialect.ts'), import('../migration/migrations.ts')
     ])
-    const dialect = await createOrmDialect(resolveConfig({ url: url ?? 'sqlite://:memory:' }).default, () => undefined)
+    const dialect = await createOrmDialect(resolveConfig({ url: target.url ?? 'sqlite://:memory:' }).default, () => undefined)
     try {
-      return await revisionCommands.runRevisionCommand(command, new Migrations(undefined, dialect, [], { dir }), values, positionals, output, env) ?? 0
+      return await revisionCommands.runRevisionCommand(command, new Migrations(undefined, dialect, [], { dir: target.dir }), values, positionals, output, env) ?? 0
     } finally {
       await dialect.closeUnused()
     }
@@ -102,7 +116,7 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
   // The shell and scripts get a Fastify app; the other commands need only the engine.
   if (command === 'shell' || command === 'run') {
     const script = command === 'run' ? await (await import('./run-script.ts')).loadScript(positionals[0] as string, debug) : undefined
-    const fastify = await openApp(app, url, dir)
+    const fastify = await openApp(app, url, dir, bindsOption(databases))
     try {
       if (script !== undefined) return await (await import('./run-script.ts')).runScript(script, fastify, passed)
       const { startShell } = await import('./shell.ts')
@@ -113,9 +127,10 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
     }
   }
   const { connectEngines } = await import('../plugin/connect-engines.ts')
-  const engines = await connectEngines({ url, models: app.models, migrations: { dir } }, SILENT)
+  const engines = await connectEngines({ url, binds: bindsOption(databases), models: app.models, migrations: { dir } }, SILENT)
   try {
-    return await runOnline(command, engines, values, positionals, output, env)
+    if (everyDatabase) return await (await import('./every-database.ts')).runOnEveryDatabase(command, engines.db, databases, values, positionals, output, env)
+    return await runOnline(command, engines, target, values, positionals, output, env)
   } finally {
     await Promise.all(engines.all.map((engine) => engine.close()))
   }
@@ -124,42 +139,24 @@ async function dispatch (argv: readonly string[], output: CliOutput, env: NodeJS
 /** The engines' logger in the CLI: quiet, as Fastify's `logger: false` was. */
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
+/** One database's command: the default database's, or the one `--bind` names. */
 async function runOnline (
-  command: string, app: Pick<FastifyInstance, 'db'>, values: Record<string, unknown>, positionals: string[], output: CliOutput, env: NodeJS.ProcessEnv
+  command: string, app: Pick<FastifyInstance, 'db'>, target: CliDatabase, values: Record<string, unknown>, positionals: string[],
+  output: CliOutput, env: NodeJS.ProcessEnv
 ): Promise<number> {
-  const migrations = app.db.migrations()
+  const migrations = app.db.bind(target.name).migrations()
   const { runRevisionCommand } = await import('./revision-commands.ts')
   const graphCode = await runRevisionCommand(command, migrations, values, positionals, output, env)
   if (graphCode !== undefined) return graphCode
   switch (command) {
-    case 'migrate': {
-      const message = values.message as string | undefined
-      if (!message) throw new UsageError('migrate needs a message: fastify-orm migrate -m "Add mpa to movie"')
-      const fromEmpty = values['from-empty'] === true
-      const result = await migrations.generate(message, { renames: renames(values), language: values.js === true ? 'js' : undefined, fromEmpty })
-      if (result.file === undefined) {
-        output.out('No changes detected')
-        return 0
-      }
-      for (const change of result.changes) output.out(`Detected ${change.text}`)
-      output.out(`Generated ${result.file}`)
-      if (fromEmpty) output.out((await import('./init-command.ts')).FROM_EMPTY_NEXT)
-      return 0
-    }
+    case 'migrate':
+      return await (await import('./autogenerate-commands.ts')).migrateCommand(migrations, values, output)
     case 'stamp':
       await migrations.stamp(positionals[0] as string)
       output.out(`Stamped the database at ${(await migrations.current()) ?? 'base'}`)
       return 0
-    case 'check': {
-      const changes = await migrations.check()
-      if (changes.length === 0) {
-        output.out('No changes detected: the database matches the models.')
-        return 0
-      }
-      for (const change of changes) output.out(change.text)
-      output.err(`fastify-orm: ${changes.length} difference(s) between the models and the database: run fastify-orm migrate -m "…"`)
-      return 1
-    }
+    case 'check':
+      return await (await import('./autogenerate-commands.ts')).checkCommand(migrations, output, target.name === 'default' ? undefined : target.name)
     case 'create-all': {
       const created = await app.db.createAll()
       output.out(created.length > 0 ? `Created tables: ${created.join(', ')}` : 'Every table exists already.')
@@ -174,12 +171,12 @@ async function runOnline (
   throw new UsageError(`Unknown command "${command}".`)
 }
 
-/** A Fastify app with fastify-orm registered on the module's models: what every online command uses. */
-async function openApp (app: AppModule, url: string | undefined, dir: string): Promise<FastifyInstance> {
+/** A Fastify app with fastify-orm registered on the module's models and binds: what `shell` and `run` use. */
+async function openApp (app: AppModule, url: string | undefined, dir: string, binds: Record<string, string>): Promise<FastifyInstance> {
   const [{ default: Fastify }, { default: fastifyOrm }] = await Promise.all([import('fastify'), import('../plugin.ts')])
   const fastify = Fastify({ logger: false })
   // No schema check: these commands are how a database behind its models is brought up to date.
-  await fastify.register(fastifyOrm, { url, models: app.models, migrations: { dir }, checkSchema: false })
+  await fastify.register(fastifyOrm, { url, binds, models: app.models, migrations: { dir }, checkSchema: false })
   await fastify.ready()
   return fastify
 }
@@ -211,23 +208,6 @@ function splitPassed (args: readonly string[]): [own: string[], passed: string[]
     if (takesValue.has(arg)) index++
   }
   return [[...args], []]
-}
-
-function renames (values: Record<string, unknown>): AutogenerateOptions['renames'] {
-  const tables: Record<string, string> = {}
-  const columns: Record<string, Record<string, string>> = {}
-  for (const pair of (values['rename-table'] as string[] | undefined) ?? []) {
-    const [from, to] = pair.split(':')
-    if (!from || !to) throw new UsageError(`--rename-table takes OLD:NEW, got "${pair}"`)
-    tables[from] = to
-  }
-  for (const pair of (values['rename-column'] as string[] | undefined) ?? []) {
-    const match = /^([^.:]+)\.([^.:]+):([^.:]+)$/.exec(pair)
-    if (!match) throw new UsageError(`--rename-column takes TABLE.OLD:NEW, got "${pair}"`)
-    const [, table, from, to] = match as unknown as [string, string, string, string]
-    columns[table] = { ...columns[table], [from]: to }
-  }
-  return { tables, columns }
 }
 
 /** `FROM:TO` for offline SQL, or a lone TO. */

@@ -168,7 +168,8 @@ export class Engine<DB = unknown> {
 
   /**
    * This database's migrations (Flask-Migrate's commands as methods) over the revision
-   * files of `dir` — by default the plugin's `migrations.dir`, else `migrations`.
+   * files of `dir` — by default the plugin's `migrations.dir`, else `migrations`; a bind's
+   * by default the subfolder named after it (`migrations/analytics`), its own chain.
    *
    * @example
    * ```ts

@@ -2,6 +2,7 @@ import { resolveConfig, type DatabaseOptions, type ResolvedConfig } from '../con
 import { Engine } from '../database/engine.ts'
 import type { EngineLogger } from '../engine/database-pool.ts'
 import { ConfigurationError } from '../errors.ts'
+import { bindMigrationsDir } from '../migration/bind-folder.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { RegisteredDatabase } from '../model/register.ts'
 import { ModelRegistry } from '../model/registry.ts'
@@ -42,7 +43,7 @@ export async function connectEngines (
   const engines: Engine[] = []
   try {
     for (const [name, bindConfig] of Object.entries(config.binds)) {
-      const engine = await Engine.connect(bindConfig, logger, { tables: registry.tablesOf(name) })
+      const engine = await Engine.connect(bindConfig, logger, { tables: registry.tablesOf(name), migrationsDir: bindMigrationsDir(options.migrations?.dir, name) })
       engines.push(engine)
       binds.set(name, engine)
     }
