@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { MigrationOperations, MigrationTypes } from '../migration-operations.ts'
 import { withActions } from '../ddl-fragments.ts'
+import { MigrationError } from '../../errors.ts'
 
 /**
  * A revision's `op` on MySQL and MariaDB: `MODIFY COLUMN` with the column's whole new
@@ -35,8 +36,29 @@ export function mysqlMigrationOperations (db: Kysely<unknown>, t: MigrationTypes
     },
     addCheck: (table, name, expression) =>
       alter(table).addCheckConstraint(name, typeof expression === 'string' ? sql.raw(expression) : expression).execute(),
-    dropCheck: (table, name) => alter(table).dropConstraint(name).execute()
+    dropCheck: (table, name) => alter(table).dropConstraint(name).execute(),
+    async alterPrimaryKey (table, from, to) {
+      const autoIncrement = options.offline ? undefined : await autoIncrementColumn(db, table)
+      if (autoIncrement !== undefined && from.columns.includes(autoIncrement) && !to.columns.includes(autoIncrement)) {
+        throw new MigrationError(`op.alterPrimaryKey on \`${table}\`: MySQL cannot take column \`${autoIncrement}\` out of the primary key while it is AUTO_INCREMENT. ` +
+          'Run op.alterColumn on it without .autoincrement() first.')
+      }
+      const steps = [
+        // One statement: the rows never go without a key in between. MySQL names every primary key PRIMARY.
+        ...from.columns.length === 0 ? [] : [sql`drop primary key`],
+        ...to.columns.length === 0 ? [] : [sql`add primary key (${sql.join(to.columns.map((column) => sql.id(column)))})`]
+      ]
+      if (steps.length > 0) await sql`alter table ${sql.table(table)} ${sql.join(steps)}`.execute(db)
+    }
   }
+}
+
+/** The table's AUTO_INCREMENT column, if any (MySQL allows one). */
+async function autoIncrementColumn (db: Kysely<unknown>, table: string): Promise<string | undefined> {
+  const { rows } = await sql<{ column: string }>`
+    select column_name as ${sql.id('column')} from information_schema.columns
+    where table_schema = database() and table_name = ${table} and extra like '%auto_increment%'`.execute(db)
+  return rows[0]?.column
 }
 
 /**

@@ -54,6 +54,8 @@ export function compareTable (model: RegisteredTable, live: IntrospectedTable, d
   for (const current of live.columns) {
     if (named(spec.columns, current.name) === undefined) columns.push({ kind: 'dropColumn', table, column: databaseColumnSpec(current, columnTypes) })
   }
+  const keyChanged = identity(expected.primaryKey) !== identity(live.primaryKey)
+  const primaryKey: Operation = { kind: 'alterPrimaryKey', table, from: live.primaryKey, to: spec.primaryKey }
 
   const dropConstraints: Operation[] = [
     ...missing(live.indexes, expected.indexes).map((index): Operation => ({ kind: 'dropIndex', table, index })),
@@ -74,12 +76,29 @@ export function compareTable (model: RegisteredTable, live: IntrospectedTable, d
   return {
     dropForeignKeys: missing(live.foreignKeys, expected.foreignKeys).map((foreignKey) => ({ kind: 'dropForeignKey', table, foreignKey })),
     dropConstraints,
-    columns,
+    columns: keyChanged ? aroundPrimaryKey(columns, primaryKey, spec.primaryKey.columns) : columns,
     addConstraints,
     // Written with the model's actions (RESTRICT even where the catalog folds it away).
     addForeignKeys: missing(expected.foreignKeys, live.foreignKeys)
       .map((foreignKey) => ({ kind: 'addForeignKey', table, foreignKey: named(spec.foreignKeys, foreignKey.name) ?? foreignKey }))
   }
+}
+
+/**
+ * The column changes with the primary-key change among them, in an order that works both
+ * ways (a revision's `down` runs it reversed): the new key's columns exist and are NOT NULL
+ * before it, a column leaves AUTO_INCREMENT before its key goes (MySQL wants that column in
+ * a key) and gains it after; a column that left the key may become nullable after it, and
+ * dropped columns go last (PostgreSQL would drop the key with its column).
+ */
+function aroundPrimaryKey (columns: readonly Operation[], primaryKey: Operation, newKey: readonly string[]): Operation[] {
+  const before = (op: Operation): boolean => {
+    if (op.kind === 'addColumn') return true
+    if (op.kind !== 'alterColumn') return false
+    if (op.from.autoincrement !== op.to.autoincrement) return op.from.autoincrement
+    return newKey.includes(op.to.name)
+  }
+  return [...columns.filter(before), primaryKey, ...columns.filter((op) => !before(op))]
 }
 
 /** The entries of `list` that have no equal entry in `other` (a missing property equals undefined). */

@@ -1,5 +1,5 @@
 import { constraintName } from '../../model/naming.ts'
-import type { IntrospectedForeignKey, IntrospectedIndex } from '../../introspection/introspected-schema.ts'
+import type { IntrospectedForeignKey, IntrospectedIndex, IntrospectedKey } from '../../introspection/introspected-schema.ts'
 import { describeOperation, type CheckSpec, type ColumnSpec, type Operation, type TableSpec } from './operations.ts'
 import { columnExpression, stringArray, stringLiteral } from './source-text.ts'
 
@@ -51,6 +51,7 @@ export function renderOperation (op: Operation, uses: Uses, operations: readonly
       case 'dropForeignKey': return named(op.foreignKey.name, 'foreign key', (name) => [call('dropForeignKey', q(op.table), q(name))])
       case 'addCheck': return named(op.check.name, 'check', (name) => [call('addCheck', q(op.table), q(name), checkArgument(op.check, uses, false))])
       case 'dropCheck': return named(op.check.name, 'check', (name) => [call('dropCheck', q(op.table), q(name))])
+      case 'alterPrimaryKey': return [call('alterPrimaryKey', q(op.table), keyObject(op.from), keyObject(op.to))]
     }
   })()
   return [`// ${describeOperation(op, operations)}`, ...body]
@@ -119,6 +120,10 @@ function checkArgument (check: CheckSpec, uses: Uses, expression: boolean): stri
 function actionsObject (fk: IntrospectedForeignKey): string[] {
   const entries = [fk.onDelete && `onDelete: ${stringLiteral(fk.onDelete)}`, fk.onUpdate && `onUpdate: ${stringLiteral(fk.onUpdate)}`].filter(Boolean)
   return entries.length > 0 ? [`{ ${entries.join(', ')} }`] : []
+}
+
+function keyObject (key: IntrospectedKey): string {
+  return `{ ${key.name === undefined ? '' : `name: ${stringLiteral(key.name)}, `}columns: ${stringArray(key.columns)} }`
 }
 
 function rawTypeNote (column: ColumnSpec): string[] {
