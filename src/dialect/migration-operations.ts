@@ -77,4 +77,11 @@ export interface MigrationOperations {
    * MySQL refuses while a column of the old key is AUTO_INCREMENT: alter that column first.
    */
   alterPrimaryKey: (table: string, from: PrimaryKeyShape, to: PrimaryKeyShape) => Promise<void>
+  /**
+   * Sets the comment of the table (`column` null) or of one of its columns; null removes it.
+   * PostgreSQL: COMMENT ON. MySQL: the table option, or MODIFY COLUMN with the column's
+   * definition read from SHOW CREATE TABLE (so not under `--sql`; nothing when the column
+   * already has this comment, as `t.column` writes it inline). SQLite keeps no comments: nothing.
+   */
+  setComment: (table: string, column: string | null, comment: string | null) => Promise<void>
 }

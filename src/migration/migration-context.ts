@@ -47,7 +47,8 @@ export function migrationTypes (dialect: Pick<OrmDialect, 'columnTypes'>): Migra
         let result = config.nullable ? builder : builder.notNull()
         if (config.autoincrement === true) result = types.autoincrement(result)
         const value = serverDefaultValue(config, types)
-        return value === undefined ? result : result.defaultTo(value)
+        if (value !== undefined) result = result.defaultTo(value)
+        return config.comment === undefined || types.comment === undefined ? result : types.comment(result, config.comment)
       }]
     },
     enumCheck

@@ -51,6 +51,10 @@ export function postgresMigrationOperations (db: Kysely<unknown>): MigrationOper
     addCheck: (table, name, expression) =>
       alter(table).addCheckConstraint(name, typeof expression === 'string' ? sql.raw(expression) : expression).execute(),
     dropCheck: (table, name) => alter(table).dropConstraint(name).execute(),
+    async setComment (table, column, comment) {
+      const target = column === null ? sql`table ${sql.table(table)}` : sql`column ${sql.id(table, column)}`
+      await sql`comment on ${target} is ${comment === null ? sql`null` : sql.lit(comment)}`.execute(db)
+    },
     async alterPrimaryKey (table, from, to) {
       if (from.columns.length > 0 && from.name === undefined) throw new MigrationError(`op.alterPrimaryKey on "${table}": PostgreSQL drops a primary key by name; give the current key's name in \`from\`.`)
       const steps = [

@@ -71,6 +71,8 @@ export function sqliteMigrationOperations (db: Kysely<unknown>, t: MigrationType
     dropCheck: (table, name) => rebuild('dropCheck', table, (shape) => ({
       ...shape, checks: withoutNamed(shape, shape.checks, name, 'check constraint')
     })),
+    // SQLite keeps no comments.
+    setComment: async () => {},
     alterPrimaryKey: (table, _from, to) => rebuild('alterPrimaryKey', table, (shape) => withPrimaryKey(shape, to.name, to.columns.map((column) => columnOf(shape, column))))
   }
 }

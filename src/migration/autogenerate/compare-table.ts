@@ -54,6 +54,13 @@ export function compareTable (model: RegisteredTable, live: IntrospectedTable, d
   for (const current of live.columns) {
     if (named(spec.columns, current.name) === undefined) columns.push({ kind: 'dropColumn', table, column: databaseColumnSpec(current, columnTypes) })
   }
+  // Comments of the table and of the columns on both sides (added columns carry theirs).
+  const comments: Operation[] = []
+  if (expected.comment !== live.comment) comments.push({ kind: 'alterComment', table, column: undefined, from: live.comment, to: expected.comment })
+  for (const column of expected.columns) {
+    const current = live.columns.find((candidate) => candidate.name === column.name)
+    if (current !== undefined && current.comment !== column.comment) comments.push({ kind: 'alterComment', table, column: column.name, from: current.comment, to: column.comment })
+  }
   const keyChanged = identity(expected.primaryKey) !== identity(live.primaryKey)
   const primaryKey: Operation = { kind: 'alterPrimaryKey', table, from: live.primaryKey, to: spec.primaryKey }
 
@@ -76,7 +83,7 @@ export function compareTable (model: RegisteredTable, live: IntrospectedTable, d
   return {
     dropForeignKeys: missing(live.foreignKeys, expected.foreignKeys).map((foreignKey) => ({ kind: 'dropForeignKey', table, foreignKey })),
     dropConstraints,
-    columns: keyChanged ? aroundPrimaryKey(columns, primaryKey, spec.primaryKey.columns) : columns,
+    columns: [...keyChanged ? aroundPrimaryKey(columns, primaryKey, spec.primaryKey.columns) : columns, ...comments],
     addConstraints,
     // Written with the model's actions (RESTRICT even where the catalog folds it away).
     addForeignKeys: missing(expected.foreignKeys, live.foreignKeys)

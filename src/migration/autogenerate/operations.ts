@@ -32,6 +32,8 @@ export interface TableSpec {
   readonly indexes: readonly IntrospectedIndex[]
   readonly foreignKeys: readonly IntrospectedForeignKey[]
   readonly checks: readonly CheckSpec[]
+  /** The table's comment (a created table gets it, with its columns'). */
+  readonly comment?: string
 }
 
 /**
@@ -56,6 +58,8 @@ export type Operation =
   | { readonly kind: 'dropCheck', readonly table: string, readonly check: CheckSpec }
   /** `from` as the database reports it, `to` as the model names it; no columns means no key. */
   | { readonly kind: 'alterPrimaryKey', readonly table: string, readonly from: IntrospectedKey, readonly to: IntrospectedKey }
+  /** The comment of the table (`column` undefined) or of a column; undefined is none. */
+  | { readonly kind: 'alterComment', readonly table: string, readonly column: string | undefined, readonly from: string | undefined, readonly to: string | undefined }
 
 /**
  * The operation that undoes `op`. `reverseOperation(reverseOperation(op))` equals `op`.
@@ -83,6 +87,7 @@ export function reverseOperation (op: Operation): Operation {
     case 'renameTable':
     case 'renameColumn':
     case 'alterPrimaryKey':
+    case 'alterComment':
     case 'alterColumn': return { ...op, from: op.to, to: op.from } as Operation
   }
 }
@@ -131,8 +136,11 @@ function describe (op: Operation): string {
     case 'addCheck': return `+ add check ${op.check.name ?? '(unnamed)'} on ${op.table}: ${op.check.expression}`
     case 'dropCheck': return `- drop check ${op.check.name ?? '(unnamed)'} on ${op.table}: ${op.check.expression}`
     case 'alterPrimaryKey': return `~ alter primary key ${op.table}: ${primaryKeyChange(op.from, op.to)}`
+    case 'alterComment': return `~ comment on ${op.column === undefined ? `table ${op.table}` : `column ${op.table}.${op.column}`}: ${commentText(op.from)} -> ${commentText(op.to)}`
   }
 }
+
+const commentText = (comment: string | undefined): string => comment === undefined ? 'none' : `'${comment.replace(/'/g, "''")}'`
 
 /** `(id) -> (code)`; the names too when both are known and differ (`pk_a (id) -> pk_b (id)`). */
 function primaryKeyChange (from: IntrospectedKey, to: IntrospectedKey): string {
