@@ -4,7 +4,7 @@ import { ModelDefinitionError } from '../model/model-definition-error.ts'
 import type { ForeignKeyDefinition, RegisteredTable } from '../model/registry.ts'
 import { withActions } from '../dialect/ddl-fragments.ts'
 import { createTableBuilder } from './table-ddl.ts'
-import { migrationTypes } from '../migration/migration-context.ts'
+import { migrationTypes } from '../dialect/migration-types.ts'
 
 /**
  * Flask-SQLAlchemy's `create_all()`: creates the tables (with their constraints and
