@@ -42,7 +42,14 @@ t.test('primary keys: widened, moved, and moved off an autoincrement column', as
     await t.test('off an autoincrement column: it stops autoincrementing first', (t) => roundTrip(t, database, {
       v1: { Movie }, v2: { Movie: movie({ id: c.integer(), code: c.string(10).primaryKey().serverDefault('x') }) },
       expected: ['~ alter column movie.id: autoincrement true -> false', '+ add column movie.code', '~ alter primary key movie: (id) -> (code) (destructive)'],
-      seed: insertMovie
+      seed: insertMovie,
+      // Back to autoincrement, the key generates values after the rows' highest.
+      verify: async (t, db, state) => {
+        if (state === 'up') return
+        await insertMovie(db)
+        const { rows } = await sql<{ id: number | string }>`select id from movie order by id`.execute(db)
+        t.strictSame(rows.map((row) => Number(row.id)), [1, 2], 'a new row gets the next id')
+      }
     }))
   })
 })
