@@ -21,7 +21,9 @@ export interface TableChanges {
  * Compares a model's table with the live one (renames already applied). Detection runs on
  * the folded forms (`expectedTable` vs introspection), so what a database cannot tell
  * apart never shows up as a change; what is added is written from the model's own
- * declarations. A constraint whose definition changed is a drop and an add. `storedChecks`
+ * declarations. A constraint whose definition changed is a drop and an add; a primary key
+ * that changed is one `alterPrimaryKey` among the column changes, a comment one `alterComment`
+ * after them. `storedChecks`
  * holds, by name, model CHECKs in the form the database gave back for them.
  *
  * @example
