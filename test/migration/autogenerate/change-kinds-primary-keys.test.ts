@@ -3,10 +3,11 @@
 // take the database to v2 and back to v1 — keeping the rows seeded in v1.
 import t from 'tap'
 import { sql, type Kysely } from 'kysely'
-import { c, defineModel } from '../../../src/index.ts'
+import { c, defineModel, MigrationError } from '../../../src/index.ts'
+import { createMigrationContext } from '../../../src/migration/migration-context.ts'
 import { eachDb, type TapTest } from '../../helpers/databases.ts'
 import { insertMovie, movie, Movie } from './change-kinds-models.ts'
-import { roundTrip } from './support.ts'
+import { openOrm, roundTrip } from './support.ts'
 
 const item = (columns: Parameters<typeof defineModel>[1], options: Parameters<typeof defineModel>[2] = {}) => defineModel('Item', {
   sku: c.string(20),
@@ -52,4 +53,15 @@ t.test('primary keys: widened, moved, and moved off an autoincrement column', as
       }
     }))
   })
+})
+
+t.test('MySQL: a hand-written key change off an AUTO_INCREMENT column says what to do first', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const { app, db, dialect } = await openOrm(t, database, { Movie: movie({ code: c.string(10).serverDefault('x') }) })
+    await app.db.createAll()
+    const { op } = createMigrationContext(db, dialect, { offline: false })
+    await t.rejects(op.alterPrimaryKey('movie', { columns: ['id'] }, { name: 'pk_movie', columns: ['code'] }), new MigrationError(
+      'op.alterPrimaryKey on `movie`: MySQL cannot take column `id` out of the primary key while it is AUTO_INCREMENT. Run op.alterColumn on it without .autoincrement() first.'))
+    await app.db.dropAll()
+  }, ['mysql'])
 })
