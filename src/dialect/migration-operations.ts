@@ -53,8 +53,8 @@ export interface PrimaryKeyShape {
  */
 export interface MigrationOperations {
   /**
-   * Gives an existing column a new declaration — type, nullability and server default
-   * together (the whole new state, as MySQL's MODIFY COLUMN needs it).
+   * Gives an existing column a new declaration — type, nullability, server default and
+   * comment together (the whole new state, as MySQL's MODIFY COLUMN needs it).
    */
   alterColumn: (table: string, column: string, declaration: AnyColumn) => Promise<void>
   /** Drops a column (with SQLite, rebuilding when the column is in a key, index or constraint). */

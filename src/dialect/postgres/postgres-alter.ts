@@ -40,6 +40,8 @@ export function postgresMigrationOperations (db: Kysely<unknown>): MigrationOper
       for (const step of rest) builder = builder.alterColumn(column, step)
       await builder.execute()
       if (config.autoincrement === true) await addIdentity(db, table, column)
+      // The whole new declaration, its comment too (as MySQL's MODIFY COLUMN takes it).
+      await setComment(db, table, column, config.comment ?? null)
     },
     dropColumn: (table, column) => alter(table).dropColumn(column).execute(),
     dropIndex: (_table, name) => db.schema.dropIndex(name).execute(),
@@ -51,10 +53,7 @@ export function postgresMigrationOperations (db: Kysely<unknown>): MigrationOper
     addCheck: (table, name, expression) =>
       alter(table).addCheckConstraint(name, typeof expression === 'string' ? sql.raw(expression) : expression).execute(),
     dropCheck: (table, name) => alter(table).dropConstraint(name).execute(),
-    async setComment (table, column, comment) {
-      const target = column === null ? sql`table ${sql.table(table)}` : sql`column ${sql.id(table, column)}`
-      await sql`comment on ${target} is ${comment === null ? sql`null` : sql.lit(comment)}`.execute(db)
-    },
+    setComment: (table, column, comment) => setComment(db, table, column, comment),
     async alterPrimaryKey (table, from, to) {
       if (from.columns.length > 0 && from.name === undefined) throw new MigrationError(`op.alterPrimaryKey on "${table}": PostgreSQL drops a primary key by name; give the current key's name in \`from\`.`)
       const steps = [
@@ -65,6 +64,11 @@ export function postgresMigrationOperations (db: Kysely<unknown>): MigrationOper
       if (steps.length > 0) await sql`alter table ${sql.table(table)} ${sql.join(steps)}`.execute(db)
     }
   }
+}
+
+async function setComment (db: Kysely<unknown>, table: string, column: string | null, comment: string | null): Promise<void> {
+  const target = column === null ? sql`table ${sql.table(table)}` : sql`column ${sql.id(table, column)}`
+  await sql`comment on ${target} is ${comment === null || comment === '' ? sql`null` : sql.lit(comment)}`.execute(db)
 }
 
 /**

@@ -30,6 +30,7 @@ t.test('PostgreSQL: every operation is recorded without reading the database', a
     // An identity column would refuse DROP DEFAULT; without one this changes nothing.
     'alter table "film" alter column "title" drop identity if exists',
     'alter table "film" alter column "title" drop default, alter column "title" type varchar(120) using "title"::varchar, alter column "title" set not null, alter column "title" set default \'untitled\'',
+    'comment on column "film"."title" is null',
     'alter table "film" drop column "note"',
     'drop index "ix_film_year"',
     'alter table "film" add constraint "uq_film_code" unique ("code")',
