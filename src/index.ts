@@ -94,7 +94,7 @@ export { ModelDefinitionError } from './model/model-definition-error.ts'
 // Migrations: what `app.db.migrations()` returns and what revision files use
 
 export type { GeneratedRevision, HistoryEntry, Migrations, MigrationsOptions } from './migration/migrations.ts'
-export type { ForeignKeyActions, MigrationOperations, MigrationTypes } from './dialect/migration-operations.ts'
+export type { ForeignKeyActions, MigrationOperations, MigrationTypes, PrimaryKeyShape } from './dialect/migration-operations.ts'
 export type { MigrationContext } from './migration/migration-context.ts'
 export type { Revision } from './migration/revision.ts'
 

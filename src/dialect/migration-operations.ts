@@ -36,6 +36,13 @@ export interface ForeignKeyActions {
   readonly onUpdate?: ReferentialAction
 }
 
+/** A primary key in {@link MigrationOperations.alterPrimaryKey}: no columns means no key. */
+export interface PrimaryKeyShape {
+  /** The constraint's name; MySQL keeps none (every primary key is PRIMARY) and ignores it. */
+  readonly name?: string | undefined
+  readonly columns: readonly string[]
+}
+
 /**
  * Schema changes whose SQL differs by database, above all on SQLite, whose ALTER TABLE
  * cannot change a column or a constraint: there each of these rebuilds the table the way
@@ -46,8 +53,8 @@ export interface ForeignKeyActions {
  */
 export interface MigrationOperations {
   /**
-   * Gives an existing column a new declaration — type, nullability and server default
-   * together (the whole new state, as MySQL's MODIFY COLUMN needs it).
+   * Gives an existing column a new declaration — type, nullability, server default and
+   * comment together (the whole new state, as MySQL's MODIFY COLUMN needs it).
    */
   alterColumn: (table: string, column: string, declaration: AnyColumn) => Promise<void>
   /** Drops a column (with SQLite, rebuilding when the column is in a key, index or constraint). */
@@ -64,4 +71,17 @@ export interface MigrationOperations {
   /** Adds a CHECK; `expression` is SQL (`'price > 0'`) or a `sql` fragment such as `t.enumCheck(…)`. */
   addCheck: (table: string, name: string, expression: string | RawBuilder<unknown>) => Promise<void>
   dropCheck: (table: string, name: string) => Promise<void>
+  /**
+   * Replaces the table's primary key `from` (as the database has it: PostgreSQL drops it by
+   * name) with `to`, keeping every row; fails when rows repeat on the new key's columns.
+   * MySQL refuses while a column of the old key is AUTO_INCREMENT: alter that column first.
+   */
+  alterPrimaryKey: (table: string, from: PrimaryKeyShape, to: PrimaryKeyShape) => Promise<void>
+  /**
+   * Sets the comment of the table (`column` null) or of one of its columns; null removes it.
+   * PostgreSQL: COMMENT ON. MySQL: the table option, or MODIFY COLUMN with the column's
+   * definition read from SHOW CREATE TABLE (so not under `--sql`; nothing when the column
+   * already has this comment, as `t.column` writes it inline). SQLite keeps no comments: nothing.
+   */
+  setComment: (table: string, column: string | null, comment: string | null) => Promise<void>
 }

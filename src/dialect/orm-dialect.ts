@@ -43,6 +43,11 @@ export interface ColumnTypes {
   sqlType (config: ColumnConfig, autoincrement?: boolean): string
   /** Makes an integer primary key generate its values. */
   autoincrement (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /**
+   * Writes a column's comment into its definition, where the database takes it there
+   * (MySQL's `COMMENT '…'`); elsewhere comments are statements of their own (`op.setComment`).
+   */
+  comment?: (column: ColumnDefinitionBuilder, text: string) => ColumnDefinitionBuilder
   /** What this database cannot store of a table, as messages naming the column; empty when fine. */
   unsupported (table: RegisteredTable): string[]
   /** A raw server default as this database needs it written for the column, when it differs. */

@@ -20,6 +20,8 @@ export interface IntrospectedColumn {
   readonly serverDefault: string | undefined
   /** The database generates the values: identity/serial, auto_increment, SQLite's rowid alias. */
   readonly autoincrement: boolean
+  /** The column's comment; absent when it has none (an empty one is none) and on SQLite. */
+  readonly comment?: string
 }
 
 /** A primary key or unique constraint; `name` is undefined where the database keeps none. */
@@ -62,6 +64,8 @@ export interface IntrospectedTable {
   readonly indexes: readonly IntrospectedIndex[]
   readonly foreignKeys: readonly IntrospectedForeignKey[]
   readonly checks: readonly IntrospectedCheck[]
+  /** The table's comment; absent when it has none (an empty one is none) and on SQLite. */
+  readonly comment?: string
 }
 
 /**
@@ -75,6 +79,8 @@ export interface IntrospectionLimits {
   readonly uniqueIndexesAreConstraints: boolean
   /** RESTRICT is the default action, NO ACTION's synonym (MySQL/InnoDB): reported undefined. */
   readonly restrictIsDefault: boolean
+  /** The database keeps no comments (SQLite): models' comments are left out. */
+  readonly noComments?: boolean
 }
 
 /**
@@ -126,6 +132,7 @@ export function sortIntrospectedTable (table: IntrospectedTable): IntrospectedTa
     uniques: sorted(table.uniques),
     indexes: sorted(table.indexes),
     foreignKeys: sorted(table.foreignKeys),
-    checks: sorted(table.checks)
+    checks: sorted(table.checks),
+    ...table.comment === undefined ? {} : { comment: table.comment }
   }
 }

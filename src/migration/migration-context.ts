@@ -1,9 +1,10 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { DialectName } from '../config/parse-database-url.ts'
 import type { OrmDialect } from '../dialect/orm-dialect.ts'
-import { enumCheck, serverDefaultValue } from '../dialect/ddl-fragments.ts'
 import type { MigrationOperations, MigrationTypes } from '../dialect/migration-operations.ts'
-import type { AnyColumn } from '../model/column.ts'
+import { migrationTypes } from '../dialect/migration-types.ts'
+
+export { migrationTypes }
 
 /**
  * What a revision's `up` and `down` receive.
@@ -25,33 +26,6 @@ export interface MigrationContext {
   readonly op: MigrationOperations
   /** True when the SQL is only printed (`upgrade --sql`): the database is not read or written. */
   readonly offline: boolean
-}
-
-/**
- * The `t` of a revision's context for one database.
- *
- * @example
- * ```ts
- * const t = migrationTypes(dialect)
- * await db.schema.alterTable('movie').addColumn('mpa', ...t.column(c.string(10).nullable())).execute()
- * ```
- */
-export function migrationTypes (dialect: Pick<OrmDialect, 'columnTypes'>): MigrationTypes {
-  const types = dialect.columnTypes
-  const type = (column: AnyColumn): RawBuilder<unknown> => sql.raw(types.sqlType(column.config, column.config.autoincrement === true))
-  return {
-    type,
-    column: (column) => {
-      const config = column.config
-      return [type(column), (builder) => {
-        let result = config.nullable ? builder : builder.notNull()
-        if (config.autoincrement === true) result = types.autoincrement(result)
-        const value = serverDefaultValue(config, types)
-        return value === undefined ? result : result.defaultTo(value)
-      }]
-    },
-    enumCheck
-  }
 }
 
 /**

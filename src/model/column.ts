@@ -51,6 +51,8 @@ export interface ColumnConfig {
   readonly serverDefault?: ServerDefault
   readonly references?: { readonly target: ReferenceTarget } & ReferenceOptions
   readonly check?: string
+  /** The database's comment on the column (PostgreSQL and MySQL; SQLite keeps none). */
+  readonly comment?: string
   /** Run at flush on each non-null value written (see {@link Column.validate}). */
   readonly validators?: ReadonlyArray<ColumnValidator<never>>
   /** Set by fastify-orm when a flush updates the row and the change leaves this column out. */
@@ -111,6 +113,11 @@ export class Column<T, N extends boolean = false, D extends boolean = false, P e
   /** A default the database applies (`DEFAULT …` in the DDL): a literal or `{ sql: 'CURRENT_TIMESTAMP' }`. */
   serverDefault (value: ServerDefault): Column<T, N, true, P> {
     return new Column({ ...this.config, serverDefault: value })
+  }
+
+  /** A comment stored with the column in the database (PostgreSQL, MySQL/MariaDB; ignored by SQLite). */
+  comment (text: string): Column<T, N, D, P> {
+    return new Column({ ...this.config, comment: text })
   }
 
   /** A UNIQUE constraint on this column alone; for several columns use the model option `unique`. */

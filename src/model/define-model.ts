@@ -25,6 +25,8 @@ export interface ModelOptions<
   checks?: Readonly<Record<string, string>>
   /** The bind (a name from the plugin's `binds` option) whose database holds this table. */
   bind?: string
+  /** A comment stored with the table in the database (PostgreSQL, MySQL/MariaDB; ignored by SQLite). */
+  comment?: string
 }
 
 /** A named constraint or index over database column names. */
@@ -61,6 +63,8 @@ export interface TableDefinition {
   readonly indexes: readonly IndexDefinition[]
   readonly checks: readonly CheckDefinition[]
   readonly foreignKeys: readonly PendingForeignKey[]
+  /** Present only when the model declares one. */
+  readonly comment?: string
 }
 
 type ColumnNameOf<K, N extends Naming> = K extends string ? (N extends 'snake_case' ? SnakeCase<K> : K) : never
@@ -249,7 +253,8 @@ function buildTable (modelName: string, tableName: string, columns: Record<strin
     uniques,
     indexes,
     checks,
-    foreignKeys
+    foreignKeys,
+    ...options.comment === undefined ? {} : { comment: options.comment }
   })
 }
 

@@ -4,6 +4,7 @@ import { ModelDefinitionError } from '../model/model-definition-error.ts'
 import type { ForeignKeyDefinition, RegisteredTable } from '../model/registry.ts'
 import { withActions } from '../dialect/ddl-fragments.ts'
 import { createTableBuilder } from './table-ddl.ts'
+import { migrationTypes } from '../dialect/migration-types.ts'
 
 /**
  * Flask-SQLAlchemy's `create_all()`: creates the tables (with their constraints and
@@ -37,6 +38,7 @@ export async function createAll (db: Kysely<unknown>, dialect: OrmDialect, table
         if (index.unique) builder = builder.unique()
         await builder.execute()
       }
+      await writeComments(db, dialect, table)
     }
     for (const { table, fk } of deferred) {
       await db.schema.alterTable(table.tableName)
@@ -56,4 +58,13 @@ export function assertStorable (dialect: OrmDialect, tables: readonly Registered
       throw new ModelDefinitionError(table.modelName, `cannot be stored on ${dialect.name}: ${problems.join('; ')}`)
     }
   }
+}
+
+/** The table's and its columns' comments, where CREATE TABLE did not write them inline (`columnTypes.comment`). */
+async function writeComments (db: Kysely<unknown>, dialect: OrmDialect, table: RegisteredTable): Promise<void> {
+  const columns = dialect.columnTypes.comment === undefined ? table.columns.filter((column) => column.config.comment !== undefined) : []
+  if (table.comment === undefined && columns.length === 0) return
+  const op = dialect.migrationOperations(db, migrationTypes(dialect), { offline: false })
+  if (table.comment !== undefined) await op.setComment(table.tableName, null, table.comment)
+  for (const column of columns) await op.setComment(table.tableName, column.name, column.config.comment ?? null)
 }

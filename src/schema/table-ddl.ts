@@ -27,7 +27,8 @@ export function createTableBuilder (
     builder = builder.addColumn(column.name, sql.raw(types.sqlType(column.config, column.autoincrement)), (definition) => {
       let result = column.config.nullable ? definition : definition.notNull()
       if (column.autoincrement) result = types.autoincrement(result)
-      return serverDefault === undefined ? result : result.defaultTo(serverDefault)
+      if (serverDefault !== undefined) result = result.defaultTo(serverDefault)
+      return column.config.comment === undefined || types.comment === undefined ? result : types.comment(result, column.config.comment)
     })
   }
   builder = builder.addPrimaryKeyConstraint(table.primaryKey.name, table.primaryKey.columns as string[])

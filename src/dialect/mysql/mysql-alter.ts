@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely'
 import type { MigrationOperations, MigrationTypes } from '../migration-operations.ts'
 import { withActions } from '../ddl-fragments.ts'
+import { MigrationError } from '../../errors.ts'
+import { mysqlSqlLiterals } from './mysql-sql-literals.ts'
 
 /**
  * A revision's `op` on MySQL and MariaDB: `MODIFY COLUMN` with the column's whole new
@@ -35,8 +37,56 @@ export function mysqlMigrationOperations (db: Kysely<unknown>, t: MigrationTypes
     },
     addCheck: (table, name, expression) =>
       alter(table).addCheckConstraint(name, typeof expression === 'string' ? sql.raw(expression) : expression).execute(),
-    dropCheck: (table, name) => alter(table).dropConstraint(name).execute()
+    dropCheck: (table, name) => alter(table).dropConstraint(name).execute(),
+    async setComment (table, column, comment) {
+      const literal = sql.raw(mysqlSqlLiterals.literal(comment ?? ''))
+      if (column === null) {
+        await sql`alter table ${sql.table(table)} comment = ${literal}`.execute(db)
+        return
+      }
+      if (options.offline) {
+        throw new MigrationError(`--sql cannot render op.setComment on MySQL column \`${table}\`.\`${column}\`: MySQL changes a column's comment with its whole definition, ` +
+          'read from the live table. Run the upgrade (or downgrade) against the database instead, or write the comment in op.alterColumn(…, c.….comment(…)).')
+      }
+      const definition = await columnDefinition(db, table, column)
+      const bare = definition.replace(COMMENT_CLAUSE, '')
+      const wanted = comment === null || comment === '' ? bare : `${bare} COMMENT ${mysqlSqlLiterals.literal(comment)}`
+      if (wanted !== definition) await sql`alter table ${sql.table(table)} modify column ${sql.raw(wanted)}`.execute(db)
+    },
+    async alterPrimaryKey (table, from, to) {
+      const autoIncrement = options.offline ? undefined : await autoIncrementColumn(db, table)
+      if (autoIncrement !== undefined && from.columns.includes(autoIncrement) && !to.columns.includes(autoIncrement)) {
+        throw new MigrationError(`op.alterPrimaryKey on \`${table}\`: MySQL cannot take column \`${autoIncrement}\` out of the primary key while it is AUTO_INCREMENT. ` +
+          'Run op.alterColumn on it without .autoincrement() first.')
+      }
+      const steps = [
+        // One statement: the rows never go without a key in between. MySQL names every primary key PRIMARY.
+        ...from.columns.length === 0 ? [] : [sql`drop primary key`],
+        ...to.columns.length === 0 ? [] : [sql`add primary key (${sql.join(to.columns.map((column) => sql.id(column)))})`]
+      ]
+      if (steps.length > 0) await sql`alter table ${sql.table(table)} ${sql.join(steps)}`.execute(db)
+    }
   }
+}
+
+// SHOW CREATE TABLE writes a column's comment last, quotes doubled or backslash-escaped.
+const COMMENT_CLAUSE = / COMMENT '(?:[^'\\]|\\.|'')*'$/
+
+/** A column's definition as SHOW CREATE TABLE writes it: `\`title\` varchar(120) NOT NULL COMMENT '…'`. */
+async function columnDefinition (db: Kysely<unknown>, table: string, column: string): Promise<string> {
+  const { rows } = await sql<Record<string, string>>`show create table ${sql.table(table)}`.execute(db)
+  const start = `\`${column.replace(/`/g, '``')}\` `
+  const line = (rows[0]?.['Create Table'] ?? '').split('\n').map((text) => text.trim()).find((text) => text.startsWith(start))
+  if (line === undefined) throw new MigrationError(`MySQL table \`${table}\` has no column \`${column}\`; check the names in the revision.`)
+  return line.replace(/,$/, '')
+}
+
+/** The table's AUTO_INCREMENT column, if any (MySQL allows one). */
+async function autoIncrementColumn (db: Kysely<unknown>, table: string): Promise<string | undefined> {
+  const { rows } = await sql<{ column: string }>`
+    select column_name as ${sql.id('column')} from information_schema.columns
+    where table_schema = database() and table_name = ${table} and extra like '%auto_increment%'`.execute(db)
+  return rows[0]?.column
 }
 
 /**

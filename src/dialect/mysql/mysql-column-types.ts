@@ -1,6 +1,8 @@
+import { sql } from 'kysely'
 import type { ColumnConfig } from '../../model/column.ts'
 import type { RegisteredTable } from '../../model/registry.ts'
 import type { ColumnTypes } from '../orm-dialect.ts'
+import { mysqlSqlLiterals } from './mysql-sql-literals.ts'
 
 function sqlType (config: ColumnConfig): string {
   switch (config.kind) {
@@ -30,6 +32,7 @@ const CURRENT_TIMESTAMP = /^\s*(current_timestamp|now)\s*(\(\s*\))?\s*$/i
 export const mysqlColumnTypes: ColumnTypes = {
   sqlType,
   autoincrement: (column) => column.autoIncrement(),
+  comment: (column, text) => column.modifyEnd(sql.raw(`comment ${mysqlSqlLiterals.literal(text)}`)),
   unsupported (table: RegisteredTable): string[] {
     const kinds = new Map(table.columns.map((column) => [column.name, column.config.kind]))
     const keyed = [table.primaryKey, ...table.uniques, ...table.indexes, ...table.foreignKeys]

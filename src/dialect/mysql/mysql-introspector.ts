@@ -89,7 +89,7 @@ function checkClause (createTable: string, name: string): string | undefined {
   return undefined
 }
 
-interface ColumnRow { table_name: string, name: string, column_type: string, data_type: string, nullable: string, default_value: string | null, extra: string }
+interface ColumnRow { table_name: string, name: string, column_type: string, data_type: string, nullable: string, default_value: string | null, extra: string, comment: string | null }
 interface IndexRow { table_name: string, name: string, non_unique: number | string, column_name: string | null }
 interface ForeignKeyRow { table_name: string, name: string, column_name: string, ref_table: string, ref_column: string, on_delete: string, on_update: string }
 interface CheckRow { table_name: string, name: string, clause: string }
@@ -116,7 +116,7 @@ export async function introspectMysql (db: Db): Promise<IntrospectedTable[]> {
   const [tables, columns, indexes, foreignKeys, checks] = await Promise.all([
     readTables(db), readColumns(db), readIndexes(db), readForeignKeys(db), readChecks(db, mariadb)
   ])
-  return tables.map((name) => {
+  return tables.map(({ name, comment }) => {
     const own = <T extends { table_name: string }>(rows: T[]): T[] => rows.filter((row) => row.table_name === name)
     const tableChecks = own(checks).map((row) => ({ name: row.name, expression: normalizeCheckExpression(row.clause, { backslashEscapes: true }) }))
     const jsonColumns = new Set(own(columns)
@@ -131,22 +131,24 @@ export async function introspectMysql (db: Db): Promise<IntrospectedTable[]> {
       uniques: keys.filter((key) => key.unique && key.name !== 'PRIMARY').map((key) => ({ name: key.name, columns: key.columns })),
       indexes: keys.filter((key) => !key.unique && !fks.some((fk) => isImplicitIndex(key, fk))),
       foreignKeys: fks,
-      checks: tableChecks.filter((check) => ![...jsonColumns].some((column) => check.expression === jsonCheck(column)))
+      checks: tableChecks.filter((check) => ![...jsonColumns].some((column) => check.expression === jsonCheck(column))),
+      // An empty comment is no comment: MySQL stores nothing else for none.
+      ...comment === '' ? {} : { comment }
     })
   })
 }
 
-async function readTables (db: Db): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`
-    select t.table_name as name from information_schema.tables t
+async function readTables (db: Db): Promise<Array<{ name: string, comment: string }>> {
+  const { rows } = await sql<{ name: string, comment: string | null }>`
+    select t.table_name as name, t.table_comment as comment from information_schema.tables t
     where ${IN_DATABASE('t')} and t.table_type = 'BASE TABLE' order by t.table_name`.execute(db)
-  return rows.map((row) => row.name)
+  return rows.map((row) => ({ name: row.name, comment: row.comment ?? '' }))
 }
 
 async function readColumns (db: Db): Promise<ColumnRow[]> {
   const { rows } = await sql<ColumnRow>`
     select c.table_name as table_name, c.column_name as name, c.column_type as column_type, c.data_type as data_type,
-      c.is_nullable as nullable, c.column_default as default_value, c.extra as extra
+      c.is_nullable as nullable, c.column_default as default_value, c.extra as extra, c.column_comment as comment
     from information_schema.columns c where ${IN_DATABASE('c')} order by c.table_name, c.ordinal_position`.execute(db)
   return rows
 }
@@ -200,7 +202,8 @@ function toColumn (row: ColumnRow, json: boolean, mariadb: boolean): Introspecte
     sqlType,
     nullable: row.nullable === 'YES',
     serverDefault: autoincrement ? undefined : normalizeServerDefault(value, { boolean: sqlType === 'tinyint(1)', backslashEscapes: true }),
-    autoincrement
+    autoincrement,
+    ...row.comment === null || row.comment === '' ? {} : { comment: row.comment }
   }
 }
 

@@ -60,7 +60,7 @@ async function postgresStoredCheck (db: Db, table: string, expression: string): 
   })
 }
 
-interface ColumnRow { table: string, name: string, type: string, notnull: boolean, default: string | null, identity: string }
+interface ColumnRow { table: string, name: string, type: string, notnull: boolean, default: string | null, identity: string, comment: string | null }
 interface ConstraintRow {
   table: string
   name: string
@@ -94,7 +94,7 @@ const ACTIONS: Record<string, string> = { a: 'no action', r: 'restrict', c: 'cas
  */
 export async function introspectPostgres (db: Db): Promise<IntrospectedTable[]> {
   const [tables, columns, constraints, indexes] = await Promise.all([readTables(db), readColumns(db), readConstraints(db), readIndexes(db)])
-  return tables.map((name) => {
+  return tables.map(({ name, comment }) => {
     const own = <T extends { table: string }>(rows: T[]): T[] => rows.filter((row) => row.table === name)
     const of = (type: ConstraintRow['type']): ConstraintRow[] => own(constraints).filter((row) => row.type === type)
     const primaryKey = of('p')[0]
@@ -112,22 +112,23 @@ export async function introspectPostgres (db: Db): Promise<IntrospectedTable[]> 
         onDelete: referentialAction(ACTIONS[row.on_delete], postgresIntrospectionLimits),
         onUpdate: referentialAction(ACTIONS[row.on_update], postgresIntrospectionLimits)
       })),
-      checks: of('c').map((row) => ({ name: row.name, expression: normalizeCheckExpression(row.check ?? '') }))
+      checks: of('c').map((row) => ({ name: row.name, expression: normalizeCheckExpression(row.check ?? '') })),
+      ...comment === null ? {} : { comment }
     })
   })
 }
 
-async function readTables (db: Db): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+async function readTables (db: Db): Promise<Array<{ name: string, comment: string | null }>> {
+  const { rows } = await sql<{ name: string, comment: string | null }>`
+    select c.relname as name, obj_description(c.oid, 'pg_class') as comment from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where ${IN_SCHEMA} order by c.relname`.execute(db)
-  return rows.map((row) => row.name)
+  return rows
 }
 
 async function readColumns (db: Db): Promise<ColumnRow[]> {
   const { rows } = await sql<ColumnRow>`
     select c.relname as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as notnull,
-      pg_get_expr(d.adbin, d.adrelid) as default, a.attidentity as identity
+      pg_get_expr(d.adbin, d.adrelid) as default, a.attidentity as identity, col_description(c.oid, a.attnum) as comment
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
     left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
@@ -176,7 +177,8 @@ function toColumn (row: ColumnRow): IntrospectedColumn {
     sqlType: postgresType(row.type),
     nullable: !row.notnull,
     serverDefault: autoincrement ? undefined : normalizeServerDefault(row.default),
-    autoincrement
+    autoincrement,
+    ...row.comment === null ? {} : { comment: row.comment }
   }
 }
 

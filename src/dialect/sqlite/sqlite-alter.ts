@@ -70,7 +70,24 @@ export function sqliteMigrationOperations (db: Kysely<unknown>, t: MigrationType
     })),
     dropCheck: (table, name) => rebuild('dropCheck', table, (shape) => ({
       ...shape, checks: withoutNamed(shape, shape.checks, name, 'check constraint')
-    }))
+    })),
+    // SQLite keeps no comments.
+    setComment: async () => {},
+    alterPrimaryKey: (table, _from, to) => rebuild('alterPrimaryKey', table, (shape) => withPrimaryKey(shape, to.name, to.columns.map((column) => columnOf(shape, column))))
+  }
+}
+
+/**
+ * The table with another primary key. Its columns become NOT NULL, as PostgreSQL and MySQL
+ * make them (SQLite alone lets a key column hold NULL); AUTOINCREMENT stays only on the same lone column.
+ */
+function withPrimaryKey (shape: SqliteTableShape, name: string | undefined, columns: readonly string[]): SqliteTableShape {
+  const sameKey = columns.length === 1 && shape.primaryKey.columns.length === 1 && same(shape.primaryKey.columns[0], columns[0] as string)
+  return {
+    ...shape,
+    columns: shape.columns.map((column) => columns.includes(column.name) ? { ...column, nullable: false } : column),
+    primaryKey: { name, columns },
+    autoincrement: shape.autoincrement && sameKey
   }
 }
 

@@ -18,7 +18,7 @@ import { columnsByTable } from '../catalog-columns.ts'
 import { parseSqliteConstraints, SQLITE_SYNTAX, type SqliteConstraint } from './sqlite-table-sql.ts'
 
 /** SQLite keeps the names written in CREATE TABLE and tells RESTRICT from NO ACTION. */
-export const sqliteIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false }
+export const sqliteIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false, noComments: true }
 
 type Db = Kysely<unknown>
 

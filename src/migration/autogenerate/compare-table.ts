@@ -21,7 +21,9 @@ export interface TableChanges {
  * Compares a model's table with the live one (renames already applied). Detection runs on
  * the folded forms (`expectedTable` vs introspection), so what a database cannot tell
  * apart never shows up as a change; what is added is written from the model's own
- * declarations. A constraint whose definition changed is a drop and an add. `storedChecks`
+ * declarations. A constraint whose definition changed is a drop and an add; a primary key
+ * that changed is one `alterPrimaryKey` among the column changes, a comment one `alterComment`
+ * after them. `storedChecks`
  * holds, by name, model CHECKs in the form the database gave back for them.
  *
  * @example
@@ -54,6 +56,15 @@ export function compareTable (model: RegisteredTable, live: IntrospectedTable, d
   for (const current of live.columns) {
     if (named(spec.columns, current.name) === undefined) columns.push({ kind: 'dropColumn', table, column: databaseColumnSpec(current, columnTypes) })
   }
+  // Comments of the table and of the columns on both sides (added columns carry theirs).
+  const comments: Operation[] = []
+  if (expected.comment !== live.comment) comments.push({ kind: 'alterComment', table, column: undefined, from: live.comment, to: expected.comment })
+  for (const column of expected.columns) {
+    const current = live.columns.find((candidate) => candidate.name === column.name)
+    if (current !== undefined && current.comment !== column.comment) comments.push({ kind: 'alterComment', table, column: column.name, from: current.comment, to: column.comment })
+  }
+  const keyChanged = identity(expected.primaryKey) !== identity(live.primaryKey)
+  const primaryKey: Operation = { kind: 'alterPrimaryKey', table, from: live.primaryKey, to: spec.primaryKey }
 
   const dropConstraints: Operation[] = [
     ...missing(live.indexes, expected.indexes).map((index): Operation => ({ kind: 'dropIndex', table, index })),
@@ -74,12 +85,29 @@ export function compareTable (model: RegisteredTable, live: IntrospectedTable, d
   return {
     dropForeignKeys: missing(live.foreignKeys, expected.foreignKeys).map((foreignKey) => ({ kind: 'dropForeignKey', table, foreignKey })),
     dropConstraints,
-    columns,
+    columns: [...keyChanged ? aroundPrimaryKey(columns, primaryKey, spec.primaryKey.columns) : columns, ...comments],
     addConstraints,
     // Written with the model's actions (RESTRICT even where the catalog folds it away).
     addForeignKeys: missing(expected.foreignKeys, live.foreignKeys)
       .map((foreignKey) => ({ kind: 'addForeignKey', table, foreignKey: named(spec.foreignKeys, foreignKey.name) ?? foreignKey }))
   }
+}
+
+/**
+ * The column changes with the primary-key change among them, in an order that works both
+ * ways (a revision's `down` runs it reversed): the new key's columns exist and are NOT NULL
+ * before it, a column leaves AUTO_INCREMENT before its key goes (MySQL wants that column in
+ * a key) and gains it after; a column that left the key may become nullable after it, and
+ * dropped columns go last (PostgreSQL would drop the key with its column).
+ */
+function aroundPrimaryKey (columns: readonly Operation[], primaryKey: Operation, newKey: readonly string[]): Operation[] {
+  const before = (op: Operation): boolean => {
+    if (op.kind === 'addColumn') return true
+    if (op.kind !== 'alterColumn') return false
+    if (op.from.autoincrement !== op.to.autoincrement) return op.from.autoincrement
+    return newKey.includes(op.to.name)
+  }
+  return [...columns.filter(before), primaryKey, ...columns.filter((op) => !before(op))]
 }
 
 /** The entries of `list` that have no equal entry in `other` (a missing property equals undefined). */

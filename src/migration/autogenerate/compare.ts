@@ -25,13 +25,12 @@ export interface CompareOptions {
  * 2. foreign keys dropped (so nothing still points at what goes next);
  * 3. indexes, unique constraints and checks dropped;
  * 4. tables no model declares dropped, children first (Alembic reports them too);
- * 5. columns added, altered (type, nullability, server default) and dropped;
+ * 5. columns added, altered (type, nullability, server default) and dropped, with a
+ *    changed primary key (its columns, or its name where the database keeps one) among them;
  * 6. indexes, unique constraints and checks added;
  * 7. new tables created, parents first, with their indexes;
  * 8. foreign keys added — including those of new tables that form a cycle, which a
  *    CREATE TABLE cannot name before the other table exists (as createAll does).
- *
- * Primary keys are not compared (Alembic does not either): changing one is hand-written.
  *
  * @example
  * ```ts

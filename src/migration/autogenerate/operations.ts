@@ -32,6 +32,8 @@ export interface TableSpec {
   readonly indexes: readonly IntrospectedIndex[]
   readonly foreignKeys: readonly IntrospectedForeignKey[]
   readonly checks: readonly CheckSpec[]
+  /** The table's comment (a created table gets it, with its columns'). */
+  readonly comment?: string
 }
 
 /**
@@ -54,6 +56,10 @@ export type Operation =
   | { readonly kind: 'dropForeignKey', readonly table: string, readonly foreignKey: IntrospectedForeignKey }
   | { readonly kind: 'addCheck', readonly table: string, readonly check: CheckSpec }
   | { readonly kind: 'dropCheck', readonly table: string, readonly check: CheckSpec }
+  /** `from` as the database reports it, `to` as the model names it; no columns means no key. */
+  | { readonly kind: 'alterPrimaryKey', readonly table: string, readonly from: IntrospectedKey, readonly to: IntrospectedKey }
+  /** The comment of the table (`column` undefined) or of a column; undefined is none. */
+  | { readonly kind: 'alterComment', readonly table: string, readonly column: string | undefined, readonly from: string | undefined, readonly to: string | undefined }
 
 /**
  * The operation that undoes `op`. `reverseOperation(reverseOperation(op))` equals `op`.
@@ -80,6 +86,8 @@ export function reverseOperation (op: Operation): Operation {
     case 'dropCheck': return { kind: 'addCheck', table: op.table, check: op.check }
     case 'renameTable':
     case 'renameColumn':
+    case 'alterPrimaryKey':
+    case 'alterComment':
     case 'alterColumn': return { ...op, from: op.to, to: op.from } as Operation
   }
 }
@@ -127,7 +135,21 @@ function describe (op: Operation): string {
     case 'dropForeignKey': return `- drop foreign key ${foreignKeyText(op.table, op.foreignKey)}`
     case 'addCheck': return `+ add check ${op.check.name ?? '(unnamed)'} on ${op.table}: ${op.check.expression}`
     case 'dropCheck': return `- drop check ${op.check.name ?? '(unnamed)'} on ${op.table}: ${op.check.expression}`
+    case 'alterPrimaryKey': return `~ alter primary key ${op.table}: ${primaryKeyChange(op.from, op.to)}`
+    case 'alterComment': return `~ comment on ${op.column === undefined ? `table ${op.table}` : `column ${op.table}.${op.column}`}: ${commentText(op.from)} -> ${commentText(op.to)}`
   }
+}
+
+const commentText = (comment: string | undefined): string => comment === undefined ? 'none' : `'${comment.replace(/'/g, "''")}'`
+
+/** `(id) -> (code)`; the names too when both are known and differ (`pk_a (id) -> pk_b (id)`). */
+function primaryKeyChange (from: IntrospectedKey, to: IntrospectedKey): string {
+  const renamed = from.name !== undefined && to.name !== undefined && from.name !== to.name
+  const text = (key: IntrospectedKey): string => {
+    const columns = key.columns.length === 0 ? '(none)' : `(${key.columns.join(', ')})`
+    return renamed && key.columns.length > 0 ? `${key.name ?? '(unnamed)'} ${columns}` : columns
+  }
+  return `${text(from)} -> ${text(to)}`
 }
 
 /**
@@ -158,7 +180,8 @@ function foreignKeyText (table: string, fk: IntrospectedForeignKey): string {
 
 /**
  * Whether `op` can lose data or fail on rows the database holds: dropping a table or a
- * column, a type change that narrows (a shorter string, a smaller number, another kind of
+ * column, a primary key that no longer holds every column of the old one (rows unique
+ * on the old key may repeat on the new), a type change that narrows (a shorter string, a smaller number, another kind of
  * value), or an enumeration's CHECK that no longer accepts a value it accepted. Widening
  * (a longer string or enumeration, integer to bigint, more digits) keeps every value.
  * `operations` are the others of the same revision: an enumeration's CHECK changes as a
@@ -172,6 +195,10 @@ function foreignKeyText (table: string, fk: IntrospectedForeignKey): string {
  */
 export function isDestructive (op: Operation, operations: readonly Operation[] = []): boolean {
   if (op.kind === 'dropTable' || op.kind === 'dropColumn') return true
+  // Rows are unique on the old key, so on any superset of it; on other columns they may repeat.
+  if (op.kind === 'alterPrimaryKey') {
+    return op.to.columns.length > 0 && (op.from.columns.length === 0 || !op.from.columns.every((column) => op.to.columns.includes(column)))
+  }
   if (op.kind === 'alterColumn') return op.from.sqlType !== op.to.sqlType && !widens(op.from, op.to)
   if (op.kind === 'addCheck') {
     const added = enumerationValues(op.check)

@@ -53,6 +53,7 @@ export function applyRenames (actual: readonly IntrospectedTable[], renames: Ren
     const rename = (columns: readonly string[]): string[] => columns.map((column) => columnName(name, column))
     const renamed = columnRenames.get(name) ?? new Map<string, string>()
     return {
+      ...table,
       name,
       columns: table.columns.map((column) => ({ ...column, name: columnName(name, column.name) })),
       primaryKey: { ...table.primaryKey, columns: rename(table.primaryKey.columns) },

@@ -1,5 +1,5 @@
 import { constraintName } from '../../model/naming.ts'
-import type { IntrospectedForeignKey, IntrospectedIndex } from '../../introspection/introspected-schema.ts'
+import type { IntrospectedForeignKey, IntrospectedIndex, IntrospectedKey } from '../../introspection/introspected-schema.ts'
 import { describeOperation, type CheckSpec, type ColumnSpec, type Operation, type TableSpec } from './operations.ts'
 import { columnExpression, stringArray, stringLiteral } from './source-text.ts'
 
@@ -35,7 +35,8 @@ export function renderOperation (op: Operation, uses: Uses, operations: readonly
       case 'addColumn': return [
         ...notNullHint(op.column),
         ...rawTypeNote(op.column),
-        `await ${db()}.alterTable(${q(op.table)}).addColumn(${q(op.column.name)}, ${columnArguments(op.column, uses)}).execute()`
+        `await ${db()}.alterTable(${q(op.table)}).addColumn(${q(op.column.name)}, ${columnArguments(op.column, uses)}).execute()`,
+        ...commentLines(op.table, [op.column], undefined, uses)
       ]
       case 'dropColumn': return [call('dropColumn', q(op.table), q(op.column.name))]
       case 'alterColumn': return op.to.config === undefined
@@ -51,6 +52,8 @@ export function renderOperation (op: Operation, uses: Uses, operations: readonly
       case 'dropForeignKey': return named(op.foreignKey.name, 'foreign key', (name) => [call('dropForeignKey', q(op.table), q(name))])
       case 'addCheck': return named(op.check.name, 'check', (name) => [call('addCheck', q(op.table), q(name), checkArgument(op.check, uses, false))])
       case 'dropCheck': return named(op.check.name, 'check', (name) => [call('dropCheck', q(op.table), q(name))])
+      case 'alterPrimaryKey': return [call('alterPrimaryKey', q(op.table), keyObject(op.from), keyObject(op.to))]
+      case 'alterComment': return [call('setComment', q(op.table), op.column === undefined ? 'null' : q(op.column), op.to === undefined ? 'null' : q(op.to))]
     }
   })()
   return [`// ${describeOperation(op, operations)}`, ...body]
@@ -82,6 +85,22 @@ function createTable (table: TableSpec, uses: Uses): string[] {
   })
   lines.push('  .execute()')
   for (const index of table.indexes) lines.push(`await ${createIndex('db.schema', table.name, index)}.execute()`)
+  lines.push(...commentLines(table.name, table.columns, table.comment, uses))
+  return lines
+}
+
+/**
+ * `op.setComment` for the table's and the columns' comments (the model's own where the
+ * spec has them, so a revision made on SQLite keeps them for the other databases).
+ */
+function commentLines (table: string, columns: readonly ColumnSpec[], tableComment: string | undefined, uses: Uses): string[] {
+  const q = stringLiteral
+  const lines = tableComment === undefined ? [] : [`await op.setComment(${q(table)}, null, ${q(tableComment)})`]
+  for (const column of columns) {
+    const comment = column.config?.comment ?? column.comment
+    if (comment !== undefined) lines.push(`await op.setComment(${q(table)}, ${q(column.name)}, ${q(comment)})`)
+  }
+  if (lines.length > 0) uses.context.add('op')
   return lines
 }
 
@@ -119,6 +138,10 @@ function checkArgument (check: CheckSpec, uses: Uses, expression: boolean): stri
 function actionsObject (fk: IntrospectedForeignKey): string[] {
   const entries = [fk.onDelete && `onDelete: ${stringLiteral(fk.onDelete)}`, fk.onUpdate && `onUpdate: ${stringLiteral(fk.onUpdate)}`].filter(Boolean)
   return entries.length > 0 ? [`{ ${entries.join(', ')} }`] : []
+}
+
+function keyObject (key: IntrospectedKey): string {
+  return `{ ${key.name === undefined ? '' : `name: ${stringLiteral(key.name)}, `}columns: ${stringArray(key.columns)} }`
 }
 
 function rawTypeNote (column: ColumnSpec): string[] {

@@ -37,7 +37,7 @@ export function stringArray (values: readonly string[]): string {
 
 /**
  * The `c.*` expression of a column declaration, with what DDL reads of it: type,
- * `.nullable()`, `.autoincrement()`, `.serverDefault(…)`. Keys, indexes and references are
+ * `.nullable()`, `.autoincrement()`, `.serverDefault(…)`, `.comment(…)`. Keys, indexes and references are
  * table constraints, written separately.
  *
  * @example
@@ -50,6 +50,7 @@ export function columnExpression (config: ColumnConfig): string {
   if (config.nullable) text += '.nullable()'
   if (config.autoincrement === true) text += '.autoincrement()'
   if (config.serverDefault !== undefined) text += `.serverDefault(${serverDefaultExpression(config.serverDefault)})`
+  if (config.comment !== undefined) text += `.comment(${stringLiteral(config.comment)})`
   return text
 }
 

@@ -81,6 +81,7 @@ t.test('renames: never guessed; declared, they carry the foreign keys and checks
   t.strictSame(lines(compareSchema(tablesOf({ Renamed, RenamedReview }), live, { dialect, renames: { tables: { film: 'movie' } } })), [
     '~ rename table film -> movie',
     '- drop check ck_film_named on movie: name <> \'\'',
+    '~ alter primary key movie: pk_film (id) -> pk_movie (id)',
     '+ add check ck_movie_named on movie: name <> \'\''
   ], 'a renamed table: references to it follow; only constraints named after the old table differ')
 })

@@ -34,7 +34,12 @@ const cases: Array<[Operation, string]> = [
   [{ kind: 'addForeignKey', table: 'post', foreignKey: fk }, '+ add foreign key fk_post_user_id_user on post (user_id) -> user (id) on delete cascade on update restrict'],
   [{ kind: 'dropForeignKey', table: 'post', foreignKey: { ...fk, onDelete: undefined, onUpdate: undefined } }, '- drop foreign key fk_post_user_id_user on post (user_id) -> user (id)'],
   [{ kind: 'addCheck', table: 'movie', check }, '+ add check ck_movie_year on movie: year >= 1888'],
-  [{ kind: 'dropCheck', table: 'movie', check }, '- drop check ck_movie_year on movie: year >= 1888']
+  [{ kind: 'dropCheck', table: 'movie', check }, '- drop check ck_movie_year on movie: year >= 1888'],
+  [{ kind: 'alterPrimaryKey', table: 'movie', from: { name: 'pk_movie', columns: ['id'] }, to: { name: 'pk_movie', columns: ['id', 'year'] } }, '~ alter primary key movie: (id) -> (id, year)'],
+  [{ kind: 'alterPrimaryKey', table: 'movie', from: { name: 'pk_film', columns: ['id'] }, to: { name: 'pk_movie', columns: ['id'] } }, '~ alter primary key movie: pk_film (id) -> pk_movie (id)'],
+  [{ kind: 'alterPrimaryKey', table: 'movie', from: { name: undefined, columns: ['id'] }, to: { name: 'pk_movie', columns: ['code'] } }, '~ alter primary key movie: (id) -> (code) (destructive)'],
+  [{ kind: 'alterComment', table: 'movie', column: 'title', from: undefined, to: 'it\'s' }, '~ comment on column movie.title: none -> \'it\'\'s\''],
+  [{ kind: 'alterComment', table: 'movie', column: undefined, from: 'Films', to: undefined }, '~ comment on table movie: \'Films\' -> none']
 ]
 
 t.test('every kind describes itself in one line', async (t) => {
@@ -44,10 +49,18 @@ t.test('every kind describes itself in one line', async (t) => {
 t.test('reversing twice gives the operation back, for every kind', async (t) => {
   for (const [op] of cases) {
     t.strictSame(reverseOperation(reverseOperation(op)), op, op.kind)
-    t.not(reverseOperation(op).kind === op.kind && op.kind !== 'alterColumn' && !op.kind.startsWith('rename'), true, `${op.kind} reverses to another kind`)
+    t.not(reverseOperation(op).kind === op.kind && !op.kind.startsWith('alter') && !op.kind.startsWith('rename'), true, `${op.kind} reverses to another kind`)
   }
   t.strictSame(reverseOperation(cases[0]![0]), cases[1]![0], 'create table ↔ drop table')
   t.strictSame(reverseOperation({ kind: 'renameColumn', table: 'movie', from: 'name', to: 'title' }), { kind: 'renameColumn', table: 'movie', from: 'title', to: 'name' })
+})
+
+t.test('a primary key is destructive unless it keeps every column of the old one', async (t) => {
+  const change = (from: string[], to: string[]): Operation => ({ kind: 'alterPrimaryKey', table: 'x', from: { name: undefined, columns: from }, to: { name: 'pk_x', columns: to } })
+  t.equal(isDestructive(change(['a'], ['a', 'b'])), false, 'a superset: rows stay unique')
+  t.equal(isDestructive(change(['a', 'b'], ['a'])), true, 'a subset: rows may repeat')
+  t.equal(isDestructive(change([], ['a'])), true, 'a first key: rows may repeat')
+  t.equal(isDestructive(change(['a'], [])), false, 'no key any more')
 })
 
 t.test('down is up reversed, last operation first', async (t) => {

@@ -19,13 +19,18 @@ async function everyOperation ({ op, t: types }: MigrationContext): Promise<void
   await op.dropForeignKey('film', 'fk_film_studio_id_studio')
   await op.addCheck('film', 'ck_film_rating_enum', types.enumCheck('rating', ['G', 'PG']))
   await op.dropCheck('film', 'ck_film_rating_enum')
+  await op.alterPrimaryKey('film', { name: 'pk_film', columns: ['id'] }, { name: 'pk_film', columns: ['id', 'code'] })
+  await op.setComment('film', null, 'Films')
 }
 
 t.test('PostgreSQL: every operation is recorded without reading the database', async (t) => {
   const { context, recorder } = offlineContext('postgres')
   await everyOperation(context)
   t.strictSame(recorder.statements, [
+    // An identity column would refuse DROP DEFAULT; without one this changes nothing.
+    'alter table "film" alter column "title" drop identity if exists',
     'alter table "film" alter column "title" drop default, alter column "title" type varchar(120) using "title"::varchar, alter column "title" set not null, alter column "title" set default \'untitled\'',
+    'comment on column "film"."title" is null',
     'alter table "film" drop column "note"',
     'drop index "ix_film_year"',
     'alter table "film" add constraint "uq_film_code" unique ("code")',
@@ -33,7 +38,9 @@ t.test('PostgreSQL: every operation is recorded without reading the database', a
     'alter table "film" add constraint "fk_film_studio_id_studio" foreign key ("studio_id") references "studio" ("id") on delete cascade',
     'alter table "film" drop constraint "fk_film_studio_id_studio"',
     'alter table "film" add constraint "ck_film_rating_enum" check ("rating" in (\'G\', \'PG\'))',
-    'alter table "film" drop constraint "ck_film_rating_enum"'
+    'alter table "film" drop constraint "ck_film_rating_enum"',
+    'alter table "film" drop constraint "pk_film", add constraint "pk_film" primary key ("id", "code")',
+    'comment on table "film" is \'Films\''
   ])
 })
 
@@ -49,7 +56,9 @@ t.test('MySQL: every operation is recorded without reading the database', async 
     'alter table `film` add constraint `fk_film_studio_id_studio` foreign key (`studio_id`) references `studio` (`id`) on delete cascade',
     'alter table `film` drop foreign key `fk_film_studio_id_studio`',
     'alter table `film` add constraint `ck_film_rating_enum` check (`rating` in (\'G\', \'PG\'))',
-    'alter table `film` drop constraint `ck_film_rating_enum`'
+    'alter table `film` drop constraint `ck_film_rating_enum`',
+    'alter table `film` drop primary key, add primary key (`id`, `code`)',
+    'alter table `film` comment = \'Films\''
   ])
 })
 
