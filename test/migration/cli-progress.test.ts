@@ -39,10 +39,12 @@ t.test('on a terminal: elapsed seconds while the revision runs, then its time on
   const { code, written } = await upgrade(t, true)
   t.equal(code, 0, written)
   const label = 'Running upgrade <base> -> aa11bb22cc33, Slow data migration'
-  t.ok(written.includes(`\r${ESC}[K${label} ${ESC}[2m… 1 s${ESC}[22m`), 'the first second shown')
-  t.ok(written.includes(`${ESC}[2m… 2 s${ESC}[22m`), 'then the next')
+  // Ticks are timers: on a starved machine one may come late, so the seconds are read, not assumed.
+  const shown = [...written.matchAll(new RegExp(`\r${ESC}\\[K${label} ${ESC}\\[2m… (\\d+) s${ESC}\\[22m`, 'g'))].map((match) => Number(match[1]))
+  t.ok(shown.length >= 1 && shown[0]! >= 1, `elapsed seconds shown while it runs: ${shown.join(', ')}`)
+  t.strictSame(shown, [...shown].sort((a, b) => a - b), 'counting up')
   const final = written.split(`\r${ESC}[K`).at(-1) ?? ''
-  t.match(final, new RegExp(`^${label} ${ESC}\\[2m\\(\\d{4} ms\\)${ESC}\\[22m\n`), 'the line rewritten with the time at the end')
+  t.match(final, new RegExp(`^${label} ${ESC}\\[2m\\(\\d+ ms\\)${ESC}\\[22m\n`), 'the line rewritten with the time at the end')
   t.match(written, /Upgraded 1 revision in \d+ ms/)
 })
 
@@ -50,5 +52,5 @@ t.test('piped: plain lines only', async (t) => {
   const { code, written } = await upgrade(t, false)
   t.equal(code, 0, written)
   t.notOk(written.includes('\r') || written.includes(ESC), 'no carriage return, no escape code')
-  t.match(written, /^Running upgrade <base> -> aa11bb22cc33, Slow data migration \(\d{4} ms\)$/m)
+  t.match(written, /^Running upgrade <base> -> aa11bb22cc33, Slow data migration \(\d+ ms\)$/m)
 })

@@ -1,5 +1,6 @@
 // `fastify-orm shell` with piped input and -c, and `fastify-orm run SCRIPT`, through the built bin,
-// on every database.
+// on every database. What does not touch the database (input order, errors, exit codes) is
+// checked on SQLite only: each CLI call costs a process start.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
@@ -50,9 +51,12 @@ t.test('shell: piped inputs run in order, objects print readably, .models, -c', 
     const env = { ...process.env, DATABASE_URL: database.url, FASTIFY_ORM_APP: join(dir, 'app.ts') }
     t.equal((await cli(['create-all'], { env })).code, 0)
 
-    const ordered = await piped(['shell'], "await new Promise((resolve) => setTimeout(resolve, 300)); 'first'\n'second'\n", env)
-    t.equal(ordered.code, 0, ordered.stderr)
-    t.ok(ordered.stdout.indexOf("'first'") >= 0 && ordered.stdout.indexOf("'first'") < ordered.stdout.indexOf("'second'"), `the slow first input prints first: ${ordered.stdout}`)
+    const sqlite = database.dialect === 'sqlite'
+    if (sqlite) {
+      const ordered = await piped(['shell'], "await new Promise((resolve) => setTimeout(resolve, 300)); 'first'\n'second'\n", env)
+      t.equal(ordered.code, 0, ordered.stderr)
+      t.ok(ordered.stdout.indexOf("'first'") >= 0 && ordered.stdout.indexOf("'first'") < ordered.stdout.indexOf("'second'"), `the slow first input prints first: ${ordered.stdout}`)
+    }
 
     const session = await piped(['shell'], [
       "const alice = db.add(Writer, { username: 'alice' })",
@@ -76,10 +80,12 @@ t.test('shell: piped inputs run in order, objects print readably, .models, -c', 
     t.match(session.stdout, 'Article -> table shell_run_article: id, title, writerId; relationships: writer (belongsTo Writer)')
     t.notMatch(session.stdout, 'never read', '.exit ends the shell')
 
-    const failing = await piped(['shell'], "throw new Error('boom')\n'still running'\n", env)
-    t.equal(failing.code, 1, 'an input that threw: exit 1 once the input ends')
-    t.match(failing.stdout, 'boom')
-    t.match(failing.stdout, "'still running'", 'the inputs after it still ran')
+    if (sqlite) {
+      const failing = await piped(['shell'], "throw new Error('boom')\n'still running'\n", env)
+      t.equal(failing.code, 1, 'an input that threw: exit 1 once the input ends')
+      t.match(failing.stdout, 'boom')
+      t.match(failing.stdout, "'still running'", 'the inputs after it still ran')
+    }
 
     const counted = await cli(['shell', '-c', 'await db.query(Writer).count()'], { env })
     t.equal(counted.code, 0, counted.stderr)
@@ -87,13 +93,15 @@ t.test('shell: piped inputs run in order, objects print readably, .models, -c', 
     const statements = await cli(['shell', '-c', "const writer = await db.get(Writer, 1)\nconsole.log('name=' + writer.username)"], { env })
     t.equal(statements.code, 0, statements.stderr)
     t.equal(statements.stdout, 'name=alice\n')
-    const broken = await cli(['shell', '-c', 'await db.query(Writer).filterBy({ nope: 1 }).all()'], { env })
-    t.equal(broken.code, 1)
-    t.equal(broken.stdout, '')
-    t.match(broken.stderr, /^fastify-orm: error: .*nope/)
-    const undefinedName = await cli(['shell', '-c', 'missingName + 1'], { env })
-    t.equal(undefinedName.code, 1)
-    t.match(undefinedName.stderr, 'fastify-orm: error: ReferenceError: missingName is not defined')
+    if (sqlite) {
+      const broken = await cli(['shell', '-c', 'await db.query(Writer).filterBy({ nope: 1 }).all()'], { env })
+      t.equal(broken.code, 1)
+      t.equal(broken.stdout, '')
+      t.match(broken.stderr, /^fastify-orm: error: .*nope/)
+      const undefinedName = await cli(['shell', '-c', 'missingName + 1'], { env })
+      t.equal(undefinedName.code, 1)
+      t.match(undefinedName.stderr, 'fastify-orm: error: ReferenceError: missingName is not defined')
+    }
 
     t.equal((await cli(['drop-all'], { env })).code, 0)
   })
@@ -129,18 +137,20 @@ export default async function populate (app: FastifyInstance, args: readonly str
     const three = await cli(['run', '--app', join(dir, 'app.ts'), join(dir, 'populate.ts'), '--exit-3'], { env: { ...env, FASTIFY_ORM_APP: '' } })
     t.equal(three.code, 3, 'a number returned is the exit code')
     t.match(three.stdout, 'writers=2')
-    const failed = await cli(['run', join(dir, 'fails.js')], { env })
-    t.equal(failed.code, 1, 'a script that throws: exit 1')
-    t.match(failed.stderr, /^fastify-orm: error: .*nope/)
-    const noDefault = await cli(['run', join(dir, 'no-default.js')], { env })
-    t.equal(noDefault.code, 2)
-    t.match(noDefault.stderr, 'has no default-exported function. Write: export default async function (app, args)')
-    const missing = await cli(['run', join(dir, 'missing.ts')], { env })
-    t.equal(missing.code, 2)
-    t.match(missing.stderr, 'The script')
-    const noScript = await cli(['run'], { env })
-    t.equal(noScript.code, 2)
-    t.match(noScript.stderr, 'Usage: fastify-orm run SCRIPT')
+    if (database.dialect === 'sqlite') {
+      const failed = await cli(['run', join(dir, 'fails.js')], { env })
+      t.equal(failed.code, 1, 'a script that throws: exit 1')
+      t.match(failed.stderr, /^fastify-orm: error: .*nope/)
+      const noDefault = await cli(['run', join(dir, 'no-default.js')], { env })
+      t.equal(noDefault.code, 2)
+      t.match(noDefault.stderr, 'has no default-exported function. Write: export default async function (app, args)')
+      const missing = await cli(['run', join(dir, 'missing.ts')], { env })
+      t.equal(missing.code, 2)
+      t.match(missing.stderr, 'The script')
+      const noScript = await cli(['run'], { env })
+      t.equal(noScript.code, 2)
+      t.match(noScript.stderr, 'Usage: fastify-orm run SCRIPT')
+    }
     // The data the script committed is there for the next command: it was closed cleanly.
     const count = await cli(['shell', '-c', 'await db.query(Writer).count()'], { env })
     t.equal(count.stdout, '2\n', count.stderr)
