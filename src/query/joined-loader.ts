@@ -1,8 +1,10 @@
-import { CompiledQuery, sql, type RawBuilder } from 'kysely'
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely'
 import type { ModelColumn } from '../model/column.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
-import { orderKey, selectRows, type RowSelection } from './select-rows.ts'
+import { qualifyFilters } from './relationship-filters.ts'
+import { orderKey, selectRows, statementShape, statementValues, type RowSelection } from './select-rows.ts'
+import { cachedStatement, type FilterShape } from './statement-cache.ts'
 import { assignLoaded, normalize, relationOf, singleKey, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 
 type Entity = Record<string, unknown>
@@ -10,6 +12,8 @@ type Entity = Record<string, unknown>
 /** The root query a joined load wraps: its model, filters, order and page. */
 export interface JoinedRoot extends Omit<RowSelection, 'tableName'> {
   readonly mapper: EntityMapper
+  /** Each filter's shape, or undefined for one of free form (see {@link FilterShape}). */
+  readonly shapes: ReadonlyArray<FilterShape | undefined>
 }
 
 /** One table of the statement: the root (`t0`) or a relationship of its parent node. */
@@ -25,6 +29,18 @@ interface JoinNode {
 }
 
 /**
+ * How the root rows enter the statement. `paged`: a derived table holding the root's
+ * filters, order and page (`from (select * from user where … limit 1) as t0`), because a
+ * LIMIT/OFFSET must count root rows, not joined rows. `flat`: no page, so the root table is
+ * joined directly and filtered in the outer WHERE. `one`: the filters pin one root row
+ * (equality on its whole primary key), so a LIMIT ≥ 1 without OFFSET changes nothing and
+ * the statement is flat, ordered by the related keys alone. A derived table costs SQLite a
+ * co-routine and a sort of every row (a third of the statement's time for a user with 30
+ * post × tag rows); PostgreSQL plans both forms alike.
+ */
+type RootForm = 'paged' | 'flat' | 'one'
+
+/**
  * Loads a query's rows and the relationships of `spec` in ONE statement: the root table
  * LEFT JOINed with each relationship's table (and a many-to-many's association table),
  * every column aliased per table (`t1_0`, `t1_1`, …), then the tree rebuilt from the rows
@@ -33,39 +49,66 @@ interface JoinNode {
  * object or a page with small collections. Sibling collections multiply rows (their
  * cartesian product), so load those with the default select-in strategy.
  *
- * A LIMIT/OFFSET must count root rows, not joined rows: the root's filters, order and page
- * make a derived table (`from (select * from user where … limit 1) as t0`), and the outer
- * ORDER BY repeats the root's order. (An `IN (subquery)` form doubled PostgreSQL's
- * planning time; SQLite keeps the declared column types through a derived table.)
+ * The root's rows are a derived table only when a page must count them (see
+ * {@link RootForm}); the outer ORDER BY repeats the root's order. (An `IN (subquery)` form
+ * doubled PostgreSQL's planning time; SQLite keeps the declared column types through a
+ * derived table.) The statement text is made once per shape; only its values change.
  *
  * @example
  * ```ts
- * const [user] = await loadJoined(context, { mapper, filters, orders: [], limit: 1, offset: undefined }, [{ posts: { tags: true } }])
+ * const [user] = await loadJoined(context, { mapper, filters, shapes, orders: [], limit: 1, offset: undefined }, [{ posts: { tags: true } }])
  * ```
  */
 export async function loadJoined (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): Promise<Entity[]> {
-  const { nodes, head, tail } = statementParts(context, root, specs)
-  // Only the root's page (its filters' values) changes from call to call: compile that alone.
-  const page = selectRows(context.builder, { ...root, tableName: root.mapper.table.tableName }, true).compile()
-  const { rows } = await context.execute(CompiledQuery.raw(`${head}(${page.sql})${tail}`, [...page.parameters]))
+  const form = rootForm(root)
+  const { nodes, head, tail } = statementParts(context, root, specs, form)
+  const tableName = root.mapper.table.tableName
+  const rootSelect = (): CompiledQuery => selectRows(context.builder, { ...root, tableName }, true).compile()
+  const known = root.shapes.every((shape) => shape !== undefined) && (root.joins?.length ?? 0) === 0
+  let statement: CompiledQuery
+  if (form === 'paged') {
+    // Only the root's page (its filters' values) changes from call to call: that alone is compiled, once per shape.
+    const page = known ? cachedStatement(root.mapper, `root|${statementShape(root)}`, statementValues(root, true), rootSelect) : rootSelect()
+    statement = { query: page.query, queryId: page.queryId, sql: `${head}(${page.sql})${tail}`, parameters: page.parameters }
+  } else {
+    statement = cachedStatement(root.mapper, `joined:${form}|${statementShape(root)}|${JSON.stringify(specs)}`, statementValues(root, false), () => {
+      const where = root.filters.length === 0
+        ? { sql: '', parameters: [] }
+        : sql` where ${sql.join(qualifyFilters(root.filters, ROOT_ALIAS), sql` and `)}`.compile(context.builder)
+      // The root's own SELECT node stands for the statement: a read, which a replica may serve.
+      const { query, queryId } = rootSelect()
+      return { query, queryId, sql: `${head}${where.sql}${tail}`, parameters: where.parameters }
+    })
+  }
+  const { rows } = await context.execute(statement)
   return rebuild(context, nodes, rows as Array<Record<string, unknown>>)
 }
 
-/** The join tree and the statement's text around the root's page, made once per root model, spec and order. */
+const ROOT_ALIAS = 't0'
+
+function rootForm (root: JoinedRoot): RootForm {
+  // Filters of free form may hold subqueries naming the root table: they stay inside the derived table.
+  if ((root.joins?.length ?? 0) > 0 || root.shapes.some((shape) => shape === undefined)) return 'paged'
+  if (root.limit === undefined && root.offset === undefined) return 'flat'
+  const pinned = root.mapper.keyColumns.every((key) => root.shapes.some((shape) => shape?.key === `eq:${key.name}`))
+  return pinned && (root.offset ?? 0) === 0 && (root.limit ?? 1) >= 1 ? 'one' : 'paged'
+}
+
+/** The join tree and the statement's text around the root's rows, made once per root model, spec, order and form. */
 interface StatementParts {
   readonly nodes: readonly JoinNode[]
-  /** `select "t0"."id" as "t0_0", … from ` */
+  /** `select "t0"."id" as "t0_0", … from ` (paged), or `… from "user" as "t0" left join …` (flat) */
   readonly head: string
-  /** ` as "t0" left join … order by …` */
+  /** ` as "t0" left join … order by …` (paged), or ` order by …` (flat) */
   readonly tail: string
 }
 
 const partsCache = new WeakMap<EntityMapper, Map<string, StatementParts>>()
 
-function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): StatementParts {
+function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[], form: RootForm): StatementParts {
   let byShape = partsCache.get(root.mapper)
   if (!byShape) partsCache.set(root.mapper, byShape = new Map())
-  const shape = JSON.stringify([specs, root.orders])
+  const shape = JSON.stringify([specs, root.orders, form])
   let parts = byShape.get(shape)
   if (parts) return parts
   const nodes: JoinNode[] = []
@@ -73,16 +116,23 @@ function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs
   for (const spec of specs) addChildren(context, nodes, top, spec)
   const selections = nodes.flatMap((node) => node.mapper.columns.map((column, i) =>
     sql`${sql.id(node.alias, column.name)} as ${sql.id(node.columns[i] as string)}`))
-  const joins = nodes.slice(1).map((node) => joinClause(node))
+  const joins = sql.join(nodes.slice(1).map((node) => joinClause(node)), sql` `)
   const order = [
-    ...root.orders.map(({ column, direction, table }, i) => sql`${sql.id(top.alias, table === undefined ? column : orderKey(i))} ${sql.raw(direction)}`),
-    ...nodes.map((node) => sql`${sql.id(node.alias, singleKey(node.mapper).name)}`)
+    ...(form === 'one' ? [] : root.orders.map(({ column, direction, table }, i) => sql`${sql.id(top.alias, table === undefined ? column : orderKey(i))} ${sql.raw(direction)}`)),
+    ...(form === 'one' ? nodes.slice(1) : nodes).map((node) => sql`${sql.id(node.alias, singleKey(node.mapper).name)}`)
   ]
-  parts = {
-    nodes,
-    head: sql`select ${sql.join(selections)} from `.compile(context.builder).sql,
-    tail: sql` as ${sql.id(top.alias)} ${sql.join(joins, sql` `)} order by ${sql.join(order)}`.compile(context.builder).sql
-  }
+  const orderBy = order.length === 0 ? sql`` : sql` order by ${sql.join(order)}`
+  parts = form === 'paged'
+    ? {
+        nodes,
+        head: sql`select ${sql.join(selections)} from `.compile(context.builder).sql,
+        tail: sql` as ${sql.id(top.alias)} ${joins}${orderBy}`.compile(context.builder).sql
+      }
+    : {
+        nodes,
+        head: sql`select ${sql.join(selections)} from ${sql.table(root.mapper.table.tableName)} as ${sql.id(top.alias)} ${joins}`.compile(context.builder).sql,
+        tail: orderBy.compile(context.builder).sql
+      }
   // Shapes come from code, so they are few; the bound only guards against generated ones.
   if (byShape.size >= 200) byShape.clear()
   byShape.set(shape, parts)

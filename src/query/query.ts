@@ -1,4 +1,4 @@
-import { expressionBuilder, sql, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
+import { expressionBuilder, sql, type CompiledQuery, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely'
 import { InvalidArgumentError, InvalidCursorError, MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
@@ -9,7 +9,8 @@ import { resolvePageRequest, type PageRequestInput } from './page-request.ts'
 import { assertPageInRange, Pagination } from './pagination.ts'
 import type { EntityOf, RelationSpecOf, WithLoaded } from './loaded-types.ts'
 import { loadJoined } from './joined-loader.ts'
-import { selectRows } from './select-rows.ts'
+import { selectRows, statementShape, statementValues } from './select-rows.ts'
+import { cachedStatement, comparisonShape, equalityShape, type FilterShape } from './statement-cache.ts'
 import { loadRelations, relationOf, type RelationLoaderContext, type RelationSpec } from './relation-loader.ts'
 import { applyJoins, existsRelated, freshName, qualifyFilters, relationshipJoin, type RelationshipJoin } from './relationship-filters.ts'
 import type { JoinableName, JoinedPath, JoinedValue, JoinedValues, Joins, RelationshipName, TargetOf } from './relationship-types.ts'
@@ -33,6 +34,8 @@ interface QueryProps {
   readonly mapper: EntityMapper
   readonly modelName: string
   readonly filters: ReadonlyArray<Expression<SqlBool>>
+  /** Each filter's shape (see {@link FilterShape}), or undefined for one of free form. */
+  readonly shapes: ReadonlyArray<FilterShape | undefined>
   readonly orders: ReadonlyArray<{ readonly column: string, readonly direction: 'asc' | 'desc', readonly table?: string }>
   readonly limit: number | undefined
   readonly offset: number | undefined
@@ -100,15 +103,17 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
 
   /** Equality on each given property (`undefined` values are ignored, `null` means IS NULL). */
   filterBy (values: Partial<Row<M>> & JoinedValues<J>): Query<M, R, J> {
-    const filters = Object.entries(values as Record<string, unknown>)
-      .filter(([, value]) => value !== undefined)
-      .map(([property, value]) => {
-        const target = this.#target(property)
-        const column = sql.ref(target.ref)
-        target.mapper.assertComparable(target.property, value)
-        return value === null ? sql<SqlBool>`${column} is null` : sql<SqlBool>`${column} = ${value}`
-      })
-    return this.#with({ filters: [...this.#props.filters, ...filters] })
+    const filters: Array<Expression<SqlBool>> = [...this.#props.filters]
+    const shapes: Array<FilterShape | undefined> = [...this.#props.shapes]
+    for (const [property, value] of Object.entries(values as Record<string, unknown>)) {
+      if (value === undefined) continue
+      const target = this.#target(property)
+      const column = sql.ref(target.ref)
+      target.mapper.assertComparable(target.property, value)
+      filters.push(value === null ? sql<SqlBool>`${column} is null` : sql<SqlBool>`${column} = ${value}`)
+      shapes.push(equalityShape(target.ref, value))
+    }
+    return this.#with({ filters, shapes })
   }
 
   /**
@@ -120,17 +125,15 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
   where<P extends JoinedPath<J>>(path: P, operator: ComparisonOperatorExpression, value: JoinedValue<J, P> | ReadonlyArray<JoinedValue<J, P>> | null): Query<M, R, J>
   where (expression: QueryExpression<M>): Query<M, R, J>
   where (first: string | QueryExpression<M>, operator?: ComparisonOperatorExpression, value?: unknown): Query<M, R, J> {
-    let filter: Expression<SqlBool>
     if (typeof first === 'function') {
       // The callback is typed against the model's table; at run time any builder serves.
-      filter = (first as unknown as (eb: ExpressionBuilder<AnyDatabase, string>) => Expression<SqlBool>)(this.#expressionBuilder())
-    } else {
-      const eb = this.#expressionBuilder()
-      const target = this.#target(first)
-      target.mapper.assertComparable(target.property, value)
-      filter = eb(target.ref, operator as ComparisonOperatorExpression, value as never)
+      return this.#withFilter((first as unknown as (eb: ExpressionBuilder<AnyDatabase, string>) => Expression<SqlBool>)(this.#expressionBuilder()))
     }
-    return this.#with({ filters: [...this.#props.filters, filter] })
+    const eb = this.#expressionBuilder()
+    const target = this.#target(first)
+    target.mapper.assertComparable(target.property, value)
+    const filter = eb(target.ref, operator as ComparisonOperatorExpression, value as never)
+    return this.#withFilter(filter, comparisonShape(target.ref, operator, value))
   }
 
   /** Orders by a property, or a joined relationship's (`'author.username'`); call again for further keys. */
@@ -196,17 +199,25 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
 
   /** Every matching row. */
   async all (): Promise<R[]> {
-    const { runner, mapper, eager, orders, limit, offset } = this.#props
-    const filters = this.#rootFilters
-    await runner.autoflush()
+    await this.#props.runner.autoflush()
+    return await this.#load(await this.#rows())
+  }
+
+  /** The rows of this query as the database returns them (joined loads: the entities already). */
+  async #rows (): Promise<ReadonlyArray<Record<string, unknown>> | { entities: Array<Record<string, unknown>> }> {
+    const { runner, mapper, eager, orders, limit, offset, shapes } = this.#props
     const joined = eager.filter((load) => load.strategy === 'joined').map((load) => load.spec)
-    let entities: Array<Record<string, unknown>>
     if (joined.length > 0) {
-      entities = await loadJoined(runner, { mapper, filters, orders, limit, offset, joins: this.#props.joins }, joined)
-    } else {
-      const { rows } = await runner.execute(this.#select().compile())
-      entities = runner.load(mapper, rows as Array<Record<string, unknown>>)
+      return { entities: await loadJoined(runner, { mapper, filters: this.#rootFilters, shapes, orders, limit, offset, joins: this.#props.joins }, joined) }
     }
+    const { rows } = await runner.execute(this.#compiled('rows'))
+    return rows as Array<Record<string, unknown>>
+  }
+
+  /** Rows → tracked entities, with the select-in relationship loads. */
+  async #load (rows: ReadonlyArray<Record<string, unknown>> | { entities: Array<Record<string, unknown>> }): Promise<R[]> {
+    const { runner, mapper, eager } = this.#props
+    const entities = 'entities' in rows ? rows.entities : runner.load(mapper, rows as Array<Record<string, unknown>>)
     for (const load of eager) if (load.strategy === 'selectin') await loadRelations(runner, mapper, entities, load.spec)
     return entities as R[]
   }
@@ -245,17 +256,21 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
   /** How many rows match (ignoring order, limit and offset). */
   async count (): Promise<number> {
     await this.#props.runner.autoflush()
-    let query = applyJoins(this.#props.runner.builder.selectFrom(this.#props.mapper.table.tableName), this.#props.joins ?? [])
-      .select(sql<number | bigint | string>`count(*)`.as('count'))
-    for (const filter of this.#rootFilters) query = query.where(filter)
-    const { rows } = await this.#props.runner.execute(query.compile())
+    return await this.#countRows()
+  }
+
+  async #countRows (): Promise<number> {
+    const { rows } = await this.#props.runner.execute(this.#compiled('count'))
     return Number((rows[0] as { count: unknown }).count)
   }
 
   /**
    * One page of the results, with the total: `paginate({ page, perPage, maxPerPage,
-   * errorOut })`, or `paginate(request)` reading `?page=&perPage=`. Two queries: the count
-   * (without ordering) and the page; plus one per eager-loaded relationship.
+   * errorOut })`, or `paginate(request)` reading `?page=&perPage=`. Two statements, the
+   * count (without ordering) and the page, sent at once: outside a transaction each takes
+   * its own pooled connection, so the request waits for one round trip, not two (SQLite
+   * runs them one after the other, in microseconds). The page's rows become objects only
+   * once the count says the page exists. Plus one query per eager-loaded relationship.
    *
    * @example
    * ```ts
@@ -265,9 +280,12 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
    */
   async paginate (input?: PageRequestInput): Promise<Pagination<R>> {
     const page = resolvePageRequest(input)
-    const total = await this.count()
+    await this.#props.runner.autoflush()
+    const pageQuery = this.offset(page.offset).limit(page.limit)
+    const [total, rows] = await Promise.all([this.#countRows(), pageQuery.#rows()])
     assertPageInRange(page, total)
-    const items = page.offset >= total ? [] : await this.offset(page.offset).limit(page.limit).all()
+    // A row added between the two statements may show on a page the count says is past the end: none is shown.
+    const items = page.offset >= total ? [] : await pageQuery.#load(rows)
     return new Pagination({ items, total, page: page.page, perPage: page.perPage })
   }
 
@@ -371,8 +389,25 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
     return (await this.#props.runner.execute(query.limit(1).compile())).rows.length > 0
   }
 
-  #select (): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
-    return selectRows(this.#props.runner.builder, { ...this.#props, filters: this.#rootFilters, tableName: this.#props.mapper.table.tableName })
+  /**
+   * This query's own statement: its rows, or their count. Compiled once per shape when
+   * every filter's shape is known (see {@link cachedStatement}), else every time.
+   */
+  #compiled (kind: 'rows' | 'count'): CompiledQuery {
+    const props = this.#props
+    const { runner, mapper } = props
+    const known = (props.joins?.length ?? 0) === 0 && props.shapes.every((shape) => shape !== undefined)
+    if (kind === 'count') {
+      const count = (): CompiledQuery => {
+        let query = applyJoins(runner.builder.selectFrom(mapper.table.tableName), props.joins ?? [])
+          .select(sql<number | bigint | string>`count(*)`.as('count'))
+        for (const filter of this.#rootFilters) query = query.where(filter)
+        return query.compile()
+      }
+      return known ? cachedStatement(mapper, `count|${statementShape({ ...props, orders: [], limit: undefined, offset: undefined })}`, statementValues(props, false), count) : count()
+    }
+    const rows = (): CompiledQuery => selectRows(runner.builder, { ...props, filters: this.#rootFilters, tableName: mapper.table.tableName }).compile()
+    return known ? cachedStatement(mapper, `rows|${statementShape(props)}`, statementValues(props, true), rows) : rows()
   }
 
   #expressionBuilder (): ExpressionBuilder<AnyDatabase, string> {
@@ -434,6 +469,7 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
       mapper: target,
       modelName: target.table.modelName,
       filters: [],
+      shapes: [],
       orders: [],
       limit: undefined,
       offset: undefined,
@@ -449,8 +485,8 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
     return existsRelated(runner.builder, mapper, outer, relation, { mapper: target, ref, joins: props.joins ?? [], filters: props.filters }, negate)
   }
 
-  #withFilter (filter: Expression<SqlBool>): Query<M, R, J> {
-    return this.#with({ filters: [...this.#props.filters, filter] })
+  #withFilter (filter: Expression<SqlBool>, shape?: FilterShape): Query<M, R, J> {
+    return this.#with({ filters: [...this.#props.filters, filter], shapes: [...this.#props.shapes, shape] })
   }
 
   #with (changes: Partial<QueryProps>): Query<M, R, J> {

@@ -1,6 +1,7 @@
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import type { AnyDatabase } from '../model/infer.ts'
 import { applyJoins, type JoinClause } from './relationship-filters.ts'
+import type { FilterShape } from './statement-cache.ts'
 
 /** What selects a query's rows: its table, filters, order and page. */
 export interface RowSelection {
@@ -43,6 +44,32 @@ export function selectRows (builder: Kysely<AnyDatabase>, selection: RowSelectio
   for (const { column, direction, table = own } of orders) query = query.orderBy(sql.ref(table === undefined ? column : `${table}.${column}`), direction)
   if (limit !== undefined) query = query.limit(limit)
   // MySQL and SQLite cannot OFFSET without a LIMIT; their "no limit" is a huge one.
-  if (offset !== undefined) query = (limit === undefined ? query.limit(Number.MAX_SAFE_INTEGER) : query).offset(offset)
+  if (offset !== undefined) query = (limit === undefined ? query.limit(NO_LIMIT) : query).offset(offset)
   return query
+}
+
+const NO_LIMIT = Number.MAX_SAFE_INTEGER
+
+/** A selection whose filters have known shapes (see `cachedStatement`). */
+export type ShapedSelection = Omit<RowSelection, 'tableName'> & { readonly shapes: ReadonlyArray<FilterShape | undefined> }
+
+/**
+ * What tells {@link selectRows}' statements apart, values aside: the filters' shapes, the
+ * order and whether there is a LIMIT and an OFFSET. Call only when every shape is known.
+ */
+export function statementShape ({ shapes, orders, limit, offset }: ShapedSelection): string {
+  let shape = ''
+  for (const filter of shapes) shape += `${(filter as FilterShape).key};`
+  for (const { column, direction, table } of orders) shape += `|${table ?? ''}.${column} ${direction}`
+  return `${shape}|${limit === undefined ? '' : 'limit'}|${offset === undefined ? '' : 'offset'}`
+}
+
+/** The values {@link selectRows} binds, in statement order: the filters' (with the page's when `withPage`). */
+export function statementValues ({ shapes, limit, offset }: ShapedSelection, withPage: boolean): unknown[] {
+  const values: unknown[] = []
+  for (const filter of shapes) values.push(...(filter as FilterShape).values)
+  if (!withPage) return values
+  if (limit !== undefined) values.push(limit)
+  if (offset !== undefined) values.push(...(limit === undefined ? [NO_LIMIT, offset] : [offset]))
+  return values
 }

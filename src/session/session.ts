@@ -369,6 +369,7 @@ export class Session<DB = unknown> {
       mapper: this.#mappings.mapperOf(model),
       modelName: model.name,
       filters: [],
+      shapes: [],
       orders: [],
       limit: undefined,
       offset: undefined,

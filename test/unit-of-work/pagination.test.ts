@@ -1,6 +1,6 @@
 // paginate(request) in real Fastify routes: pages from the query string, the JSON a reply
-// carries, 404s and their fallbacks, clamping, and the statements behind a page: count
-// (without ORDER BY), the page, and one per eager-loaded relationship.
+// carries, 404s and their fallbacks, clamping, and the statements behind a page: the count
+// (without ORDER BY) and the page, sent together, and one per eager-loaded relationship.
 import t from 'tap'
 import { Post, Tag, User } from '../fixtures/seed-models.ts'
 import { eachDb } from '../helpers/databases.ts'
@@ -59,7 +59,9 @@ t.test('pagination through routes', async (t) => {
       for (const perPage of [1, 5, 25, 100]) {
         await get(`/posts?page=1&perPage=${perPage}`)
         t.same(log.kinds, ['select', 'select', 'select'], `3 statements for perPage ${perPage}`)
-        const [count, page, tagQuery] = log.statements.map((statement) => plain(statement.sql))
+        // The count and the page are sent together: either may finish first.
+        const [first, second, tagQuery] = log.statements.map((statement) => plain(statement.sql))
+        const [count, page] = first?.startsWith('select count') === true ? [first, second] : [second, first]
         t.match(count, /^select count\(\*\) as count from post$/, 'the count has no ORDER BY or LIMIT')
         t.match(page, /^select \* from post order by id asc limit .* offset /)
         t.match(tagQuery, /from tag inner join post_tag .* where post_tag\.post_id in \(/)
@@ -84,19 +86,19 @@ t.test('pagination through routes', async (t) => {
       t.equal(body.items.length, 20)
     })
 
-    await t.test('an empty result: page 1 exists, with one statement (the count)', async (t) => {
+    await t.test('an empty result: page 1 exists (the count and the page, sent together)', async (t) => {
       const { status, body } = await get('/posts/none?page=1')
       t.equal(status, 200)
       t.same(body, { items: [], page: 1, perPage: 20, total: 0, pages: 0, hasPrev: false, hasNext: false })
-      t.same(log.kinds, ['select'])
+      t.same(log.kinds, ['select', 'select'])
       t.equal((await get('/posts/none?page=2')).status, 404, 'page 2 of nothing is a 404')
     })
 
-    await t.test('out of range or invalid: 404 without a query for the page', async (t) => {
+    await t.test('out of range: 404; invalid input: refused before any query', async (t) => {
       const past = await get('/posts?page=4&perPage=10')
       t.equal(past.status, 404)
       t.match(past.body, { message: /Page 4 not found: the last page is 3/ })
-      t.same(log.kinds, ['select'], 'only the count ran')
+      t.same(log.kinds, ['select', 'select'], 'the count and the page, sent together')
       for (const url of ['/posts?page=0', '/posts?page=abc', '/posts?perPage=-1', '/posts?page=1.5']) {
         const { status } = await get(url)
         t.equal(status, 404, url)
@@ -108,7 +110,7 @@ t.test('pagination through routes', async (t) => {
       const past = await get('/posts/lenient?page=9&perPage=10')
       t.equal(past.status, 200)
       t.match(past.body, { items: [], page: 9, total: TOTAL, pages: 3, hasPrev: true, hasNext: false }, 'a page past the end is empty')
-      t.same(log.kinds, ['select'], 'and only counted')
+      t.same(log.kinds, ['select', 'select'], 'the count and the page, sent together')
       const bad = await get('/posts/lenient?page=abc&perPage=xyz')
       t.match(bad.body, { page: 1, perPage: 20, total: TOTAL })
       t.equal(bad.body.items.length, 20)
@@ -121,7 +123,7 @@ t.test('pagination through routes', async (t) => {
       const small = await get('/posts/small?perPage=50&page=2')
       t.match(small.body, { perPage: 7, page: 2, pages: 4, hasNext: true })
       t.same(small.body.items.map((item) => item.id), ids.slice(7, 14))
-      t.match(plain(log.statements[1]?.sql ?? ''), /limit .* offset /)
+      t.ok(log.statements.some((statement) => /limit .* offset /.test(plain(statement.sql))), 'the page has its LIMIT and OFFSET')
     })
 
     await t.test('the Pagination object in code', async (t) => {
