@@ -20,6 +20,8 @@ export interface RunRecord {
   readonly measurement: Measurement
   /** Server-process CPU time per request (µs); null for in-process servers. */
   readonly cpuUsPerRequest: number | null
+  /** The server process's peak resident memory after this run (MB); null for in-process servers. */
+  readonly peakRssMb?: number | null
 }
 
 /** The medians over rounds of one variant, with its ratios to the baselines (medians of per-round ratios). */
@@ -40,6 +42,10 @@ export interface SummaryRow {
   readonly ratioToRawRange: readonly [number, number] | null
   /** Kysely's CPU µs/request ÷ this variant's: like ratioToKysely, but immune to a busy machine. */
   readonly cpuRatioToKysely: number | null
+  /** The highest peak resident memory of the server over the rounds (MB). */
+  readonly peakRssMb: number | null
+  /** This variant's peak memory ÷ the raw server's. */
+  readonly rssRatioToRaw: number | null
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -63,7 +69,8 @@ export function summarize (records: readonly RunRecord[]): SummaryRow[] {
       p50Ms: of((m) => m.p50Ms),
       p99Ms: of((m) => m.p99Ms),
       failures: runs.reduce((sum, run) => sum + run.measurement.failures, 0),
-      cpuUsPerRequest: runs.every((run) => run.cpuUsPerRequest !== null) ? round(median(runs.map((run) => run.cpuUsPerRequest!)), 1) : null
+      cpuUsPerRequest: runs.every((run) => run.cpuUsPerRequest !== null) ? round(median(runs.map((run) => run.cpuUsPerRequest!)), 1) : null,
+      peakRssMb: runs.every((run) => typeof run.peakRssMb === 'number') ? round(Math.max(...runs.map((run) => run.peakRssMb!)), 1) : null
     }
   })
   // Paired by round: a variant is divided by the baseline measured in the same round, and
@@ -91,20 +98,26 @@ export function summarize (records: readonly RunRecord[]): SummaryRow[] {
       ratioToRaw: middle(toRaw),
       ratioToKyselyRange: range(toKysely),
       ratioToRawRange: range(toRaw),
-      cpuRatioToKysely: middle(ratios(row, 'kysely', (run) => run.cpuUsPerRequest, true))
+      cpuRatioToKysely: middle(ratios(row, 'kysely', (run) => run.cpuUsPerRequest, true)),
+      rssRatioToRaw: rssRatio(row, rows.find((other) => other.scenario === row.scenario && other.dialect === row.dialect && other.variant === 'raw'))
     }
   })
 }
 
+function rssRatio (row: { peakRssMb: number | null }, raw: { peakRssMb: number | null } | undefined): number | null {
+  return row.peakRssMb === null || raw?.peakRssMb == null || raw.peakRssMb === 0 ? null : round(row.peakRssMb / raw.peakRssMb, 2)
+}
+
 export function formatTable (rows: readonly SummaryRow[]): string {
   return formatColumns(
-    ['scenario', 'dialect', 'variant', 'req/s', 'p50 ms', 'p99 ms', '÷ kysely', '÷ raw', 'cpu µs/req', 'cpu ÷ kysely', 'failures'],
+    ['scenario', 'dialect', 'variant', 'req/s', 'p50 ms', 'p99 ms', '÷ kysely', '÷ raw', 'cpu µs/req', 'cpu ÷ kysely', 'peak RSS MB', 'RSS ÷ raw', 'failures'],
     rows.map((row) => [
       row.scenario, row.dialect, row.variant,
       Math.round(row.reqPerSec).toLocaleString('en-US'),
       row.p50Ms.toFixed(1), row.p99Ms.toFixed(1),
       row.ratioToKysely?.toFixed(3) ?? '-', row.ratioToRaw?.toFixed(3) ?? '-',
       row.cpuUsPerRequest?.toFixed(1) ?? '-', row.cpuRatioToKysely?.toFixed(3) ?? '-',
+      row.peakRssMb?.toFixed(1) ?? '-', row.rssRatioToRaw?.toFixed(2) ?? '-',
       String(row.failures)
     ]))
 }
@@ -125,7 +138,8 @@ export function formatVerdicts (rows: readonly SummaryRow[], targetsOf: (scenari
   return rows.filter((row) => row.variant === 'orm').map((row) => {
     const spread = (range: readonly [number, number] | null): string => range === null ? '' : ` [rounds ${range[0].toFixed(2)}–${range[1].toFixed(2)}]`
     const ratios = `orm ÷ kysely ${row.ratioToKysely?.toFixed(3) ?? '-'} req/s${spread(row.ratioToKyselyRange)}` +
-      `${row.cpuRatioToKysely === null ? '' : ` (${row.cpuRatioToKysely.toFixed(3)} CPU)`}, orm ÷ raw ${row.ratioToRaw?.toFixed(3) ?? '-'} req/s${spread(row.ratioToRawRange)}`
+      `${row.cpuRatioToKysely === null ? '' : ` (${row.cpuRatioToKysely.toFixed(3)} CPU)`}, orm ÷ raw ${row.ratioToRaw?.toFixed(3) ?? '-'} req/s${spread(row.ratioToRawRange)}` +
+      `${row.rssRatioToRaw === null ? '' : `, peak RSS ${row.peakRssMb?.toFixed(0) ?? '-'} MB = ${row.rssRatioToRaw.toFixed(2)} × raw's`}`
     const verdicts = targetsOf(row.scenario)
       .filter((target) => target.dialect === undefined || target.dialect === row.dialect)
       .map((target) => {

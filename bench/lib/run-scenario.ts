@@ -33,11 +33,13 @@ export async function runScenario (scenario: Scenario, target: Target, options: 
       for (const variant of rotate(variants, round - 1)) {
         const server = servers.get(variant)!
         const machineBusyBefore = options.quietWait > 0 ? await waitForQuietMachine(options.quietWait) : null
-        const cpuBefore = await server.cpuMicros()
+        const before = await server.usage()
         const measurement = await runLoad(server.url, scenario.nextRequest, { ...load, duration: options.duration })
-        const cpuAfter = await server.cpuMicros()
-        const cpuUsPerRequest = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / measurement.requests
-        const record = { scenario: scenario.name, dialect: target.dialect, variant, round, machineBusyBefore, measurement, cpuUsPerRequest }
+        const after = await server.usage()
+        const cpuUsPerRequest = before === null || after === null ? null : (after.micros - before.micros) / measurement.requests
+        // The process's peak so far: its warm-up and earlier rounds included, as a server's would be.
+        const peakRssMb = after === null ? null : after.maxRssKb / 1024
+        const record = { scenario: scenario.name, dialect: target.dialect, variant, round, machineBusyBefore, measurement, cpuUsPerRequest, peakRssMb }
         runs.push(record)
         console.log(describe(record))
       }

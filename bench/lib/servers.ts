@@ -16,13 +16,17 @@ export interface ServerSpec {
 export interface RunningServer {
   /** e.g. http://127.0.0.1:41234 */
   readonly url: string
-  /** CPU time (user + system, µs) the server process has used so far; null when it shares this process. */
-  cpuMicros (): Promise<number | null>
+  /**
+   * CPU time (user + system, µs) the server process has used so far, and its peak resident
+   * memory (KB); null when it shares this process.
+   */
+  usage (): Promise<ServerUsage | null>
   close (): Promise<void>
 }
 
 export type ParentMessage = 'cpu' | 'close'
-export type ChildMessage = { type: 'listening', url: string } | { type: 'cpu', micros: number }
+export interface ServerUsage { readonly micros: number, readonly maxRssKb: number }
+export type ChildMessage = { type: 'listening', url: string } | ({ type: 'cpu' } & ServerUsage)
 
 export const PROFILE_DIR = fileURLToPath(new URL('../results/profiles/', import.meta.url))
 const CHILD_ENTRY = fileURLToPath(new URL('./server-child.ts', import.meta.url))
@@ -36,7 +40,7 @@ export async function listen (app: FastifyInstance): Promise<string> {
 export async function startServer (spec: ServerSpec, mode: ServerMode, cpuProf: boolean): Promise<RunningServer> {
   if (mode === 'inprocess') {
     const app = await getScenario(spec.scenario).createApp(spec.variant, spec.target)
-    return { url: await listen(app), cpuMicros: async () => null, close: () => app.close() }
+    return { url: await listen(app), usage: async () => null, close: () => app.close() }
   }
   return startChild(spec, cpuProf)
 }
@@ -57,17 +61,17 @@ function startChild (spec: ServerSpec, cpuProf: boolean): Promise<RunningServer>
   const child = fork(CHILD_ENTRY, [JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const send = (message: ParentMessage): void => { child.send(message) }
-  let cpuWaiter: ((micros: number) => void) | undefined
+  let cpuWaiter: ((usage: ServerUsage) => void) | undefined
   return new Promise((resolve, reject) => {
     void exited.then((code) => reject(new Error(`server ${spec.scenario}/${spec.variant} exited with code ${code} before listening`)))
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'cpu') {
-        cpuWaiter?.(message.micros)
+        cpuWaiter?.({ micros: message.micros, maxRssKb: message.maxRssKb })
         return
       }
       resolve({
         url: message.url,
-        cpuMicros: () => new Promise((resolve) => {
+        usage: () => new Promise((resolve) => {
           cpuWaiter = resolve
           send('cpu')
         }),

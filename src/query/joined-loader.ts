@@ -61,7 +61,8 @@ type RootForm = 'paged' | 'flat' | 'one'
  */
 export async function loadJoined (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): Promise<Entity[]> {
   const form = rootForm(root)
-  const { nodes, head, tail } = statementParts(context, root, specs, form)
+  const specKey = JSON.stringify(specs)
+  const { nodes, head, tail } = statementParts(context, root, specs, specKey, form)
   const tableName = root.mapper.table.tableName
   const rootSelect = (): CompiledQuery => selectRows(context.builder, { ...root, tableName }, true).compile()
   const known = root.shapes.every((shape) => shape !== undefined) && (root.joins?.length ?? 0) === 0
@@ -71,7 +72,7 @@ export async function loadJoined (context: RelationLoaderContext, root: JoinedRo
     const page = known ? cachedStatement(root.mapper, `root|${statementShape(root)}`, statementValues(root, true), rootSelect) : rootSelect()
     statement = { query: page.query, queryId: page.queryId, sql: `${head}(${page.sql})${tail}`, parameters: page.parameters }
   } else {
-    statement = cachedStatement(root.mapper, `joined:${form}|${statementShape(root)}|${JSON.stringify(specs)}`, statementValues(root, false), () => {
+    statement = cachedStatement(root.mapper, `joined:${form}|${statementShape(root)}|${specKey}`, statementValues(root, false), () => {
       const where = root.filters.length === 0
         ? { sql: '', parameters: [] }
         : sql` where ${sql.join(qualifyFilters(root.filters, ROOT_ALIAS), sql` and `)}`.compile(context.builder)
@@ -105,10 +106,11 @@ interface StatementParts {
 
 const partsCache = new WeakMap<EntityMapper, Map<string, StatementParts>>()
 
-function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[], form: RootForm): StatementParts {
+function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[], specKey: string, form: RootForm): StatementParts {
   let byShape = partsCache.get(root.mapper)
   if (!byShape) partsCache.set(root.mapper, byShape = new Map())
-  const shape = JSON.stringify([specs, root.orders, form])
+  let shape = `${form}|${specKey}`
+  for (const { column, direction, table } of root.orders) shape += `|${table ?? ''}.${column} ${direction}`
   let parts = byShape.get(shape)
   if (parts) return parts
   const nodes: JoinNode[] = []
@@ -227,6 +229,7 @@ function rebuild (context: RelationLoaderContext, nodes: readonly JoinNode[], ro
 /** A node's columns of a joined row, under their own names (as a plain SELECT returns them). */
 function columnsOf (node: JoinNode, row: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const values: Record<string, unknown> = {}
-  node.mapper.columns.forEach((column: ModelColumn, i) => { values[column.name] = row[node.columns[i] as string] })
+  const columns: readonly ModelColumn[] = node.mapper.columns
+  for (let i = 0; i < columns.length; i++) values[(columns[i] as ModelColumn).name] = row[node.columns[i] as string]
   return values
 }

@@ -5,6 +5,7 @@ import type { ResolvedRelation } from '../model/registry.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import { declarationsOf } from '../model/relations.ts'
+import { cachedStatement } from './statement-cache.ts'
 
 type Entity = Record<string, unknown>
 
@@ -28,6 +29,8 @@ export interface RelationLoaderContext {
 
 // Keys per IN list, far below every database's parameter limit.
 const IN_CHUNK = 10_000
+// Up to this many keys, a relationship's SELECT … IN (…) text is kept per number of keys.
+const REUSED_IN_LENGTH = 100
 // Names the association table's key in a many-to-many result; not a model column.
 const SOURCE_KEY = '__fastify_orm_source'
 
@@ -76,7 +79,7 @@ async function loadOne (context: RelationLoaderContext, mapper: EntityMapper, ta
   if (relation.kind === 'belongsTo') {
     const targetKey = singleKey(targetMapper)
     const keys = unique(entities.map((entity) => entity[relation.foreignKey.property]))
-    const targets = context.load(targetMapper, await selectRowsIn(context, keys, (ids) =>
+    const targets = context.load(targetMapper, await selectRowsIn(context, targetMapper, `belongsTo:${targetKey.name}`, keys, (ids) =>
       kysely.selectFrom(targetMapper.table.tableName).selectAll().where(sql.ref(targetKey.name), 'in', ids)))
     const byKey = new Map(targets.map((target) => [String(target[targetKey.property]), target]))
     assignLoaded(context, relation, targetMapper, entities, (entity) => {
@@ -113,7 +116,7 @@ async function selectMembers (context: RelationLoaderContext, mapper: EntityMapp
     const through = relation.through as NonNullable<ResolvedRelation['through']>
     const targetKey = singleKey(targetMapper)
     const table = targetMapper.table.tableName
-    const rows = await selectRowsIn(context, keys, (ids) => kysely.selectFrom(table)
+    const rows = await selectRowsIn(context, targetMapper, `through:${through.table.tableName}.${through.source.column}`, keys, (ids) => kysely.selectFrom(table)
       .innerJoin(through.table.tableName, sql.ref(`${through.table.tableName}.${through.target.column}`) as never, sql.ref(`${table}.${targetKey.name}`) as never)
       .selectAll(table)
       .select(sql.ref(`${through.table.tableName}.${through.source.column}`).as(SOURCE_KEY))
@@ -124,7 +127,7 @@ async function selectMembers (context: RelationLoaderContext, mapper: EntityMapp
     rows.forEach((row, i) => append(groups, String(row[SOURCE_KEY]), all[i] as Entity))
   } else {
     const column = relation.foreignKey.column
-    const rows = await selectRowsIn(context, keys, (ids) => kysely.selectFrom(targetMapper.table.tableName).selectAll()
+    const rows = await selectRowsIn(context, targetMapper, `members:${column}`, keys, (ids) => kysely.selectFrom(targetMapper.table.tableName).selectAll()
       .where(sql.ref(column), 'in', ids).orderBy(sql.ref(singleKey(targetMapper).name)))
     all = context.load(targetMapper, rows)
     groups = new Map()
@@ -165,10 +168,17 @@ export function assignLoaded (context: Pick<RelationLoaderContext, 'snapshotColl
   }
 }
 
-async function selectRowsIn (context: RelationLoaderContext, keys: unknown[], build: (ids: unknown[]) => { compile (): CompiledQuery }): Promise<Array<Record<string, unknown>>> {
+/**
+ * Runs `build`'s SELECT for the keys, IN_CHUNK at a time. Its text is reused for the same
+ * relationship (`shape`, on `mapper`'s statements) and number of keys up to
+ * {@link REUSED_IN_LENGTH}; longer lists are rarer and would keep long texts alive.
+ */
+async function selectRowsIn (context: RelationLoaderContext, mapper: EntityMapper, shape: string, keys: unknown[], build: (ids: unknown[]) => { compile (): CompiledQuery }): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = []
   for (let start = 0; start < keys.length; start += IN_CHUNK) {
-    const result = await context.execute(build(keys.slice(start, start + IN_CHUNK)).compile())
+    const ids = keys.slice(start, start + IN_CHUNK)
+    const compile = (): CompiledQuery => build(ids).compile()
+    const result = await context.execute(ids.length <= REUSED_IN_LENGTH ? cachedStatement(mapper, `in|${shape}|${ids.length}`, ids, compile) : compile())
     rows.push(...result.rows as Array<Record<string, unknown>>)
   }
   return rows

@@ -241,7 +241,22 @@ export class UnitOfWork {
     if (this.#states.size !== 1) return false
     const [state] = this.#states.values() as Iterable<EntityState>
     // An afterInsert hook may fail after the INSERT: only a transaction can undo it.
-    return state?.status === 'new' && state.mapper.relations.length === 0 && state.mapper.behaviour?.hooks.afterInsert === undefined
+    if (state?.status !== 'new' || state.mapper.behaviour?.hooks.afterInsert !== undefined) return false
+    const [entity] = this.#states.keys() as Iterable<Entity>
+    return this.#holdsNoRelated(entity as Entity, state.mapper)
+  }
+
+  /**
+   * Whether a new object's relationships hold nothing (null, an empty collection, never
+   * set), so that its flush is its INSERT alone, as for a model without relationships.
+   */
+  #holdsNoRelated (entity: Entity, mapper: EntityMapper): boolean {
+    for (const relation of mapper.relations) {
+      if (!mapper.isLoaded(entity, relation.name)) continue
+      const value = entity[relation.name]
+      if (value !== null && value !== undefined && !(Array.isArray(value) && value.length === 0)) return false
+    }
+    return true
   }
 
   /** True when a flush would write something: new or deleted objects, changed columns or relationships. */

@@ -5,6 +5,7 @@
 import diagnostics from 'node:diagnostics_channel'
 import { sql } from 'kysely'
 import t from 'tap'
+import { NotFoundError } from '../../src/index.ts'
 import { Post, User } from '../fixtures/seed-models.ts'
 import { eachDb } from '../helpers/databases.ts'
 import { as, plain, seedApp, seedBlog, sessionOpener, type UserE } from '../unit-of-work/support.ts'
@@ -98,7 +99,7 @@ t.test('statements by query shape', async (t) => {
       t.equal(log.statements.length, 2)
       const lenient = await s.query(Post).orderBy('id').paginate({ page: 5, perPage: 2, errorOut: false })
       t.same(lenient.items, [])
-      await t.rejects(s.query(Post).orderBy('id').paginate({ page: 5, perPage: 2 }), { statusCode: 404 })
+      await t.rejects(s.query(Post).orderBy('id').paginate({ page: 5, perPage: 2 }), NotFoundError)
     })
   })
 })
