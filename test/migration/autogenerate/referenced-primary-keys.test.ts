@@ -112,6 +112,32 @@ t.test('a referenced primary key changes: its foreign keys are dropped and added
   })
 })
 
+t.test('a table\'s own foreign key on its changing key is dropped and added back too', async (t) => {
+  const part = (key: 'sku' | 'code') => defineModel('Part', {
+    sku: key === 'sku' ? c.string(20).primaryKey() : c.string(20).unique(),
+    code: key === 'code' ? c.string(20).primaryKey() : c.string(20),
+    parentSku: c.string(20).nullable().references('part.sku')
+  }, { naming: 'snake_case' })
+  await eachDb(t, async (t, database) => {
+    await roundTrip(t, database, {
+      v1: { Part: part('sku') },
+      v2: { Part: part('code') },
+      expected: [
+        '- drop foreign key fk_part_parent_sku_part on part (parent_sku) -> part (sku)',
+        '~ alter primary key part: (sku) -> (code) (destructive)',
+        '+ add unique constraint uq_part_sku on part (sku)',
+        '+ add foreign key fk_part_parent_sku_part on part (parent_sku) -> part (sku)'
+      ],
+      seed: async (db) => { await sql`insert into part (sku, code, parent_sku) values ('A', 'a', null), ('B', 'b', 'A')`.execute(db) },
+      verify: async (t, db, state) => {
+        const { rows } = await sql<{ parent_sku: string | null }>`select parent_sku from part order by sku`.execute(db)
+        t.strictSame(rows.map((row) => row.parent_sku), [null, 'A'], `the rows are kept (${state})`)
+        await t.rejects(sql`insert into part (sku, code, parent_sku) values ('C', 'c', 'Z')`.execute(db), `the foreign key is enforced (${state})`)
+      }
+    })
+  })
+})
+
 t.test('a renamed table whose key keeps its old name: the foreign keys on it are dropped and added back around the new name', async (t) => {
   const Film = defineModel('Film', { id: c.integer().primaryKey(), name: c.string(120) })
   const Movie = defineModel('Movie', { id: c.integer().primaryKey(), name: c.string(120) })
