@@ -40,7 +40,7 @@ section{background:var(--card);border:1px solid var(--line);border-radius:6px;pa
 h2{margin:0 0 10px;font-size:16px}
 h3,h4{margin:14px 0 6px;font-size:14px}
 .database{border-top:1px solid var(--line);margin-top:10px}
-.database h3{font-size:15px}
+.database h3{font-size:15px}.database h3 .muted{font-weight:400;font-size:13px}
 p.note{color:var(--muted);margin:4px 0 10px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
