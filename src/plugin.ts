@@ -62,7 +62,7 @@ async function fastifyOrm (app: FastifyInstance, options: FastifyOrmOptions): Pr
   installRequestSessions(app, (sessionOptions) => db.session(sessionOptions))
   if (config.default.observation.recordQueries) installRequestLogStats(app)
   if (options.exactBodies !== false) await installExactBodies(app)
-  installDevPage(app, options.devPage, { engine: db as Engine, registry, recordQueries: config.default.observation.recordQueries }, app.log)
+  installDevPage(app, options.devPage, { engine: db as Engine, engines, registry, recordQueries: config.default.observation.recordQueries }, app.log)
   if (options.createAll === true && options.migrations?.upgrade === true) {
     throw new ConfigurationError('Choose createAll or migrations.upgrade, not both: with migrations, the revisions create the tables.')
   }

@@ -79,9 +79,11 @@ export interface MigrationOperations {
   alterPrimaryKey: (table: string, from: PrimaryKeyShape, to: PrimaryKeyShape) => Promise<void>
   /**
    * Sets the comment of the table (`column` null) or of one of its columns; null removes it.
-   * PostgreSQL: COMMENT ON. MySQL: the table option, or MODIFY COLUMN with the column's
-   * definition read from SHOW CREATE TABLE (so not under `--sql`; nothing when the column
-   * already has this comment, as `t.column` writes it inline). SQLite keeps no comments: nothing.
+   * PostgreSQL: COMMENT ON. MySQL: the table option, or MODIFY COLUMN with the column's whole
+   * definition: `declaration` (the column as it stands, `c.string(120)`; its own comment is
+   * replaced by `comment`), else the definition read from SHOW CREATE TABLE (not under
+   * `--sql`, which then asks for `declaration`; nothing when the column already has this
+   * comment). PostgreSQL ignores `declaration`; SQLite keeps no comments: nothing.
    */
-  setComment: (table: string, column: string | null, comment: string | null) => Promise<void>
+  setComment: (table: string, column: string | null, comment: string | null, declaration?: AnyColumn) => Promise<void>
 }

@@ -1,5 +1,5 @@
 import type { RegisteredTable } from '../model/registry.ts'
-import type { MigrationStatus, RevisionStatus } from './dev-page-migrations.ts'
+import type { DatabaseMigrations, RevisionStatus } from './dev-page-migrations.ts'
 import type { CapturedRequest } from './dev-page-requests.ts'
 import { escapeHtml as e } from './escape-html.ts'
 
@@ -13,7 +13,8 @@ export interface DevPageView {
   readonly tables: readonly RegisteredTable[]
   /** The model diagram as an SVG element, already escaped by its renderer; undefined when there are no models. */
   readonly diagram: string | undefined
-  readonly migrations: MigrationStatus
+  /** Every database's migrations, the default's first. */
+  readonly migrations: readonly DatabaseMigrations[]
   readonly requests: readonly CapturedRequest[]
   /** Whether sessions record their statements (the plugin's `recordQueries`). */
   readonly recordQueries: boolean
@@ -37,7 +38,9 @@ nav a{margin-right:16px;color:var(--accent);text-decoration:none}
 main{padding:16px 24px 40px;max-width:1400px}
 section{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:14px 18px;margin:0 0 16px}
 h2{margin:0 0 10px;font-size:16px}
-h3{margin:14px 0 6px;font-size:14px}
+h3,h4{margin:14px 0 6px;font-size:14px}
+.database{border-top:1px solid var(--line);margin-top:10px}
+.database h3{font-size:15px}.database h3 .muted{font-weight:400;font-size:13px}
 p.note{color:var(--muted);margin:4px 0 10px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
@@ -109,17 +112,31 @@ ${view.diagram === undefined ? '' : `<figure class="diagram">${view.diagram}</fi
 </section>`
 }
 
-function migrationsSection (status: MigrationStatus): string {
-  const header = '<section id="migrations"><h2>Migrations</h2>'
+/**
+ * The migrations of the default database alone, or, with binds, of each database under its
+ * name (each has its own chain, folder and version table).
+ */
+function migrationsSection (databases: readonly DatabaseMigrations[]): string {
+  const [only] = databases
+  if (databases.length === 1 && only !== undefined) return `<section id="migrations"><h2>Migrations</h2>${migrationStatusHtml(only, 'h3')}</section>`
+  const parts = databases.map((database) => `<div class="database" id="migrations-${e(database.name)}">
+<h3>Database <code>${e(database.name)}</code> <span class="muted">${e(database.dialect)} · <code>${e(database.database)}</code></span></h3>
+${migrationStatusHtml(database, 'h4')}
+</div>`)
+  return `<section id="migrations"><h2>Migrations (${databases.length} databases)</h2>\n${parts.join('\n')}\n</section>`
+}
+
+function migrationStatusHtml ({ name, status }: DatabaseMigrations, heading: 'h3' | 'h4'): string {
   if (status.state === 'no folder') {
-    return `${header}<p class="note">No migrations: the folder <code>${e(status.dir)}</code> does not exist. ` +
-      'Create it with <code>fastify-orm init</code>, or set the plugin\'s <code>migrations.dir</code>.</p></section>'
+    const create = name === 'default' ? '<code>fastify-orm init</code>' : '<code>fastify-orm init --multidb</code>'
+    return `<p class="note">No migrations: the folder <code>${e(status.dir)}</code> does not exist. ` +
+      `Create it with ${create}, or set the plugin's <code>migrations.dir</code>.</p>`
   }
   if (status.state === 'error') {
-    return `${header}<p class="note">Folder <code>${e(status.dir)}</code></p><p class="warning">${e(status.message)}</p></section>`
+    return `<p class="note">Folder <code>${e(status.dir)}</code></p><p class="warning">${e(status.message)}</p>`
   }
   if (status.revisions.length === 0) {
-    return `${header}<p class="note">The folder <code>${e(status.dir)}</code> holds no revision yet: <code>fastify-orm migrate -m "…"</code> writes the first.</p></section>`
+    return `<p class="note">The folder <code>${e(status.dir)}</code> holds no revision yet: <code>fastify-orm migrate -m "…"</code> writes the first.</p>`
   }
   const upToDate = status.pending.length === 0
   const summary = `<table class="summary"><tbody>
@@ -130,11 +147,10 @@ function migrationsSection (status: MigrationStatus): string {
     : `<span class="tag pending">${status.pending.length} pending</span> ${status.pending.map((revision) => `<code>${e(revision.revision)}</code>`).join(', ')} — run <code>fastify-orm upgrade</code>`}</td></tr>
 </tbody></table>`
   const rows = status.revisions.map((revision) => revisionRow(revision, status.head))
-  return `${header}<p class="note">Folder <code>${e(status.dir)}</code></p>
+  return `<p class="note">Folder <code>${e(status.dir)}</code></p>
 ${summary}
-<h3>History (newest first)</h3>
-<table><thead><tr><th>Revision</th><th>Parents</th><th>Message</th><th>State</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>
-</section>`
+<${heading}>History (newest first)</${heading}>
+<table><thead><tr><th>Revision</th><th>Parents</th><th>Message</th><th>State</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`
 }
 
 function revisionRow (revision: RevisionStatus, head: string | null): string {

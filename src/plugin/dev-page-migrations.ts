@@ -11,7 +11,7 @@ export interface RevisionStatus {
   readonly current: boolean
 }
 
-/** The default database's migration status, or why there is none. */
+/** One database's migration status, or why there is none. */
 export type MigrationStatus =
   /** No migrations folder: the app's tables come from createAll or elsewhere. */
   | { readonly state: 'no folder', readonly dir: string }
@@ -29,6 +29,25 @@ export type MigrationStatus =
     /** Every revision, newest first. */
     readonly revisions: readonly RevisionStatus[]
   }
+
+/** One database's migration status on the page, labelled by its name (`default` or the bind's). */
+export interface DatabaseMigrations {
+  readonly name: string
+  readonly dialect: string
+  /** Its URL with the password as `***`. */
+  readonly database: string
+  readonly status: MigrationStatus
+}
+
+/**
+ * The migration status of every database, in order (the default first, then the binds):
+ * each bind has its own chain in its own folder, as `fastify-orm current` shows per database.
+ */
+export async function migrationStatuses (engines: readonly Engine[]): Promise<DatabaseMigrations[]> {
+  return Promise.all(engines.map(async (engine) => ({
+    name: engine.name, dialect: engine.dialect, database: engine.redactedUrl, status: await migrationStatus(engine)
+  })))
+}
 
 /**
  * Reads the migration status of `engine` the way `fastify-orm current` and `history` do.

@@ -5,13 +5,15 @@ import { renderSvg } from '../diagram/svg.ts'
 import type { ModelRegistry, RegisteredTable } from '../model/registry.ts'
 import { sessionOf } from '../session/request-sessions.ts'
 import { renderDevPage } from './dev-page-html.ts'
-import { migrationStatus } from './dev-page-migrations.ts'
+import { migrationStatuses } from './dev-page-migrations.ts'
 import { resolveDevPage, type DevPageOptions } from './dev-page-options.ts'
 import { DevPageRequests, MAX_KEPT_STATEMENTS } from './dev-page-requests.ts'
 
-/** What the dev page reads: the default engine, the app's models (all binds), whether sessions record their statements. */
+/** What the dev page reads: the engines (the default first, then the binds'), the app's models (all binds), whether sessions record their statements. */
 export interface DevPageSources {
   readonly engine: Engine
+  /** Every database's engine, the default's first: each has its migrations. */
+  readonly engines: readonly Engine[]
   readonly registry: ModelRegistry
   readonly recordQueries: boolean
 }
@@ -56,7 +58,7 @@ export function installDevPage (app: FastifyInstance, option: boolean | DevPageO
       database: sources.engine.redactedUrl,
       tables: models.tables,
       diagram: models.diagram,
-      migrations: await migrationStatus(sources.engine),
+      migrations: await migrationStatuses(sources.engines),
       requests: requests.list(),
       recordQueries: sources.recordQueries,
       capacity,

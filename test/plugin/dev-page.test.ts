@@ -1,6 +1,6 @@
 // The dev page (devPage option) through app.inject on every database: what it shows, what
 // it records, and that production does not serve it unless forced.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -8,7 +8,7 @@ import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { ConfigurationError, c, defineModel, relations, type FastifyOrmOptions } from '../../src/index.ts'
 import { buildApp } from '../helpers/app.ts'
-import { eachDb, type TestDatabase } from '../helpers/databases.ts'
+import { createTestDatabase, eachDb, type TestDatabase } from '../helpers/databases.ts'
 
 // The page's decision reads NODE_ENV: start from a development process, whatever the shell says.
 const savedNodeEnv = process.env.NODE_ENV
@@ -224,6 +224,55 @@ t.test('on every database', async (t) => {
       t.match(response.body, /Head<\/th><td><code>(bbbbbbbbbbb2, ccccccccccc3|ccccccccccc3, bbbbbbbbbbb2)<\/code>/, 'both heads are named')
       t.match(response.body, /1 pending<\/span> <code>ccccccccccc3<\/code>/, 'the branch is pending')
     })
+  })
+})
+
+t.test('binds: each database\'s migration status, under its name', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const analytics = await createTestDatabase(database.dialect)
+    if (typeof analytics === 'string') throw new Error(analytics)
+    t.teardown(analytics.drop)
+    const dir = mkdtempSync(join(tmpdir(), 'orm-devpage-binds-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const revision = (folder: string, id: string, parent: string | null, message: string): void => {
+      mkdirSync(folder, { recursive: true })
+      writeFileSync(join(folder, `${id}_${message.toLowerCase().replace(/\W+/g, '_')}.mjs`),
+        `export const revision = '${id}'\nexport const parent = ${parent === null ? 'null' : `'${parent}'`}\nexport const message = ${JSON.stringify(message)}\n` +
+        'export async function up () {}\nexport async function down () {}\n')
+    }
+    revision(dir, 'aaaaaaaaaaa1', null, 'Main first')
+    revision(join(dir, 'analytics'), 'eeeeeeeeeee1', null, 'Events first')
+    revision(join(dir, 'analytics'), 'eeeeeeeeeee2', 'eeeeeeeeeee1', 'Events second')
+    const app = await blogApp(t, database, { binds: { analytics: analytics.url, archive: analytics.url }, migrations: { dir } })
+    await app.db.migrations().upgrade()
+    /** The part of the page about one database. */
+    const part = async (name: string): Promise<string> => {
+      const html = (await app.inject({ method: 'GET', url: '/_db' })).body
+      const match = new RegExp(`<div class="database" id="migrations-${name}">([^]*?)</div>`).exec(html)
+      t.ok(match, `the page has a part for ${name}`)
+      return match?.[1] ?? ''
+    }
+    t.match((await app.inject({ method: 'GET', url: '/_db' })).body, /<h2>Migrations \(3 databases\)<\/h2>/)
+    let main = await part('default')
+    t.match(main, /Database <code>default<\/code>/)
+    t.match(main, /Current<\/th><td><code>aaaaaaaaaaa1<\/code>/)
+    t.match(main, /up to date/)
+    t.notMatch(main, /eeeeeeeeeee/, 'the default database shows its own chain only')
+    let events = await part('analytics')
+    t.match(events, /Database <code>analytics<\/code>/)
+    t.match(events, /Current<\/th><td><code>base<\/code>/)
+    t.match(events, /Head<\/th><td><code>eeeeeeeeeee2<\/code>/)
+    t.match(events, /2 pending<\/span> <code>eeeeeeeeeee1<\/code>, <code>eeeeeeeeeee2<\/code>/)
+    t.ok(events.includes(join(dir, 'analytics')), 'the bind\'s folder is named')
+    t.match(await part('archive'), /No migrations: the folder <code>[^<]*archive<\/code> does not exist. Create it with <code>fastify-orm init --multidb<\/code>/,
+      'a bind without a folder says how to make one')
+
+    await app.db.bind('analytics').migrations().upgrade('+1')
+    events = await part('analytics')
+    t.match(events, /Current<\/th><td><code>eeeeeeeeeee1<\/code>/)
+    t.match(events, /1 pending<\/span> <code>eeeeeeeeeee2<\/code>/)
+    main = await part('default')
+    t.match(main, /Current<\/th><td><code>aaaaaaaaaaa1<\/code>/, 'the default database is unchanged')
   })
 })
 

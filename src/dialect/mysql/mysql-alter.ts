@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { MigrationOperations, MigrationTypes } from '../migration-operations.ts'
 import { withActions } from '../ddl-fragments.ts'
 import { MigrationError } from '../../errors.ts'
+import { Column, type AnyColumn } from '../../model/column.ts'
 import { mysqlSqlLiterals } from './mysql-sql-literals.ts'
 
 /**
@@ -38,15 +39,21 @@ export function mysqlMigrationOperations (db: Kysely<unknown>, t: MigrationTypes
     addCheck: (table, name, expression) =>
       alter(table).addCheckConstraint(name, typeof expression === 'string' ? sql.raw(expression) : expression).execute(),
     dropCheck: (table, name) => alter(table).dropConstraint(name).execute(),
-    async setComment (table, column, comment) {
+    async setComment (table, column, comment, declaration) {
       const literal = sql.raw(mysqlSqlLiterals.literal(comment ?? ''))
       if (column === null) {
         await sql`alter table ${sql.table(table)} comment = ${literal}`.execute(db)
         return
       }
+      if (declaration !== undefined) {
+        await alter(table).modifyColumn(column, ...t.column(withComment(declaration, comment))).execute()
+        return
+      }
       if (options.offline) {
-        throw new MigrationError(`--sql cannot render op.setComment on MySQL column \`${table}\`.\`${column}\`: MySQL changes a column's comment with its whole definition, ` +
-          'read from the live table. Run the upgrade (or downgrade) against the database instead, or write the comment in op.alterColumn(…, c.….comment(…)).')
+        throw new MigrationError(`--sql cannot render op.setComment on MySQL column \`${table}\`.\`${column}\` without the column's declaration: MySQL changes a column's comment ` +
+          'with its whole definition, which only the live table holds. Pass the column as it stands as the fourth argument, ' +
+          `op.setComment(${mysqlSqlLiterals.literal(table)}, ${mysqlSqlLiterals.literal(column)}, …, c.string(120)) (its type, nullability and server default), ` +
+          'or run the upgrade (or downgrade) against the database instead.')
       }
       const definition = await columnDefinition(db, table, column)
       const bare = definition.replace(COMMENT_CLAUSE, '')
@@ -67,6 +74,12 @@ export function mysqlMigrationOperations (db: Kysely<unknown>, t: MigrationTypes
       if (steps.length > 0) await sql`alter table ${sql.table(table)} ${sql.join(steps)}`.execute(db)
     }
   }
+}
+
+/** The declaration with `comment` instead of its own (none when `comment` is null or empty). */
+function withComment (declaration: AnyColumn, comment: string | null): AnyColumn {
+  const { comment: _own, ...config } = declaration.config
+  return new Column(comment === null || comment === '' ? config : { ...config, comment })
 }
 
 // SHOW CREATE TABLE writes a column's comment last, quotes doubled or backslash-escaped.

@@ -58,8 +58,15 @@ export type Operation =
   | { readonly kind: 'dropCheck', readonly table: string, readonly check: CheckSpec }
   /** `from` as the database reports it, `to` as the model names it; no columns means no key. */
   | { readonly kind: 'alterPrimaryKey', readonly table: string, readonly from: IntrospectedKey, readonly to: IntrospectedKey }
-  /** The comment of the table (`column` undefined) or of a column; undefined is none. */
-  | { readonly kind: 'alterComment', readonly table: string, readonly column: string | undefined, readonly from: string | undefined, readonly to: string | undefined }
+  /**
+   * The comment of the table (`column` undefined) or of a column; undefined is none. A
+   * column's `declaration` (the model's, its comment aside) is what MySQL rewrites the
+   * column with, so `--sql` can print it; the column has it on both sides of the change.
+   */
+  | {
+    readonly kind: 'alterComment', readonly table: string, readonly column: string | undefined,
+    readonly from: string | undefined, readonly to: string | undefined, readonly declaration?: ColumnConfig
+  }
 
 /**
  * The operation that undoes `op`. `reverseOperation(reverseOperation(op))` equals `op`.

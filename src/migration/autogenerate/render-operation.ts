@@ -1,3 +1,4 @@
+import type { ColumnConfig } from '../../model/column.ts'
 import { constraintName } from '../../model/naming.ts'
 import type { IntrospectedForeignKey, IntrospectedIndex, IntrospectedKey } from '../../introspection/introspected-schema.ts'
 import { describeOperation, type CheckSpec, type ColumnSpec, type Operation, type TableSpec } from './operations.ts'
@@ -53,7 +54,8 @@ export function renderOperation (op: Operation, uses: Uses, operations: readonly
       case 'addCheck': return named(op.check.name, 'check', (name) => [call('addCheck', q(op.table), q(name), checkArgument(op.check, uses, false))])
       case 'dropCheck': return named(op.check.name, 'check', (name) => [call('dropCheck', q(op.table), q(name))])
       case 'alterPrimaryKey': return [call('alterPrimaryKey', q(op.table), keyObject(op.from), keyObject(op.to))]
-      case 'alterComment': return [call('setComment', q(op.table), op.column === undefined ? 'null' : q(op.column), op.to === undefined ? 'null' : q(op.to))]
+      case 'alterComment': return [call('setComment', q(op.table), op.column === undefined ? 'null' : q(op.column), op.to === undefined ? 'null' : q(op.to),
+        ...op.declaration === undefined ? [] : [use(uses, 'c', columnExpression(op.declaration))])]
     }
   })()
   return [`// ${describeOperation(op, operations)}`, ...body]
@@ -91,17 +93,26 @@ function createTable (table: TableSpec, uses: Uses): string[] {
 
 /**
  * `op.setComment` for the table's and the columns' comments (the model's own where the
- * spec has them, so a revision made on SQLite keeps them for the other databases).
+ * spec has them, so a revision made on SQLite keeps them for the other databases), with
+ * the column's declaration where there is one (MySQL rewrites the column, also under `--sql`).
  */
 function commentLines (table: string, columns: readonly ColumnSpec[], tableComment: string | undefined, uses: Uses): string[] {
   const q = stringLiteral
   const lines = tableComment === undefined ? [] : [`await op.setComment(${q(table)}, null, ${q(tableComment)})`]
   for (const column of columns) {
     const comment = column.config?.comment ?? column.comment
-    if (comment !== undefined) lines.push(`await op.setComment(${q(table)}, ${q(column.name)}, ${q(comment)})`)
+    if (comment === undefined) continue
+    const declaration = column.config === undefined ? '' : `, ${use(uses, 'c', columnExpression(uncommented(column.config)))}`
+    lines.push(`await op.setComment(${q(table)}, ${q(column.name)}, ${q(comment)}${declaration})`)
   }
   if (lines.length > 0) uses.context.add('op')
   return lines
+}
+
+/** The declaration without its comment, which `op.setComment`'s own argument gives. */
+function uncommented (config: ColumnConfig): ColumnConfig {
+  const { comment: _comment, ...rest } = config
+  return rest
 }
 
 function createIndex (schema: string, table: string, index: IntrospectedIndex): string {

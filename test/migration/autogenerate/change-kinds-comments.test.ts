@@ -5,8 +5,9 @@ import t from 'tap'
 import { sql, type Kysely } from 'kysely'
 import { c } from '../../../src/index.ts'
 import { eachDb, type TapTest, type TestDatabase } from '../../helpers/databases.ts'
+import { offlineContext } from '../operations/support.ts'
 import { insertMovie, movie, Movie, movieTitles } from './change-kinds-models.ts'
-import { roundTrip } from './support.ts'
+import { openOrm, roundTrip, runRevision, writeRevision } from './support.ts'
 
 const keepsRows = async (t: TapTest, db: Kysely<unknown>, state: 'up' | 'down'): Promise<void> => {
   t.strictSame(await movieTitles(db), ['Alien'], `the row is kept (${state})`)
@@ -81,4 +82,42 @@ t.test('createAll writes the comments where the database keeps them', async (t) 
       }
     })
   })
+})
+
+t.test('a column comment change prints under --sql: MySQL rewrites the column with the model\'s declaration', async (t) => {
+  const titled = movie({ title: c.string(120).comment('The title') })
+  const OFFLINE = {
+    postgres: { up: ['comment on column "movie"."title" is \'The title\''], down: ['comment on column "movie"."title" is null'] },
+    mysql: {
+      up: ['alter table `movie` modify column `title` varchar(120) not null comment \'The title\''],
+      down: ['alter table `movie` modify column `title` varchar(120) not null']
+    }
+  }
+  await eachDb(t, async (t, database) => {
+    if (database.dialect === 'sqlite') return
+    const operations = await roundTrip(t, database, {
+      v1: { Movie }, v2: { Movie: titled }, expected: ['~ comment on column movie.title: none -> \'The title\''], seed: insertMovie, verify: keepsRows
+    })
+    const { module, source } = await writeRevision(t, operations)
+    t.match(source, "await op.setComment('movie', 'title', 'The title', c.string(120))", 'the revision carries the column\'s declaration')
+    t.match(source, "await op.setComment('movie', 'title', null, c.string(120))")
+    const up = offlineContext(database.dialect)
+    await module.up(up.context)
+    const down = offlineContext(database.dialect)
+    await module.down(down.context)
+    t.strictSame({ up: up.recorder.statements, down: down.recorder.statements }, OFFLINE[database.dialect])
+  }, ['postgres', 'mysql'])
+})
+
+t.test('MySQL: a hand-written op.setComment without a declaration still reads the live column when connected', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const { app, db, dialect } = await openOrm(t, database, { Movie: movie({ title: c.string(120).serverDefault('untitled') }) })
+    await app.db.createAll()
+    await runRevision(db, dialect, ({ op }) => op.setComment('movie', 'title', 'The title'))
+    const { rows } = await sql<{ comment: string, fallback: string }>`
+      select column_comment as comment, column_default as fallback from information_schema.columns
+      where table_schema = database() and table_name = 'movie' and column_name = 'title'`.execute(db)
+    t.strictSame(rows, [{ comment: 'The title', fallback: '\'untitled\'' }], 'the comment is set and the rest of the column kept')
+    await app.db.dropAll()
+  }, ['mysql'])
 })

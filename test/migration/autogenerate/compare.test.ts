@@ -80,10 +80,13 @@ t.test('renames: never guessed; declared, they carry the foreign keys and checks
   const RenamedReview = defineModel('Review', { id: c.integer().primaryKey(), filmId: c.integer().references('movie.id', { name: 'fk_review_film' }) }, { naming: 'snake_case' })
   t.strictSame(lines(compareSchema(tablesOf({ Renamed, RenamedReview }), live, { dialect, renames: { tables: { film: 'movie' } } })), [
     '~ rename table film -> movie',
+    '- drop foreign key fk_review_film on review (film_id) -> movie (id)',
     '- drop check ck_film_named on movie: name <> \'\'',
     '~ alter primary key movie: pk_film (id) -> pk_movie (id)',
-    '+ add check ck_movie_named on movie: name <> \'\''
-  ], 'a renamed table: references to it follow; only constraints named after the old table differ')
+    '+ add check ck_movie_named on movie: name <> \'\'',
+    '+ add foreign key fk_review_film on review (film_id) -> movie (id)'
+  ], 'a renamed table: references to it follow; only constraints named after the old table differ, ' +
+    'and a foreign key on the renamed key is dropped before it and added back after (PostgreSQL refuses to drop a key one depends on)')
 })
 
 t.test('a declared rename that does not fit the schemas is an error, never a guess', async (t) => {

@@ -108,3 +108,26 @@ t.test('the printed script runs on the database and makes the same schema', asyn
     t.strictSame(tableNamed(await dialect.introspector.introspect(db), 'film'), expectedTable(tableOf(Changed, { Studio }), dialect))
   }, ['postgres', 'mysql'])
 })
+
+t.test('a column comment with the column\'s declaration: MySQL rewrites the column offline; PostgreSQL and SQLite ignore the declaration', async (t) => {
+  const declaration = c.string(120).serverDefault('untitled').comment('ignored: the third argument is the comment')
+  const recorded = async (name: 'sqlite' | 'postgres' | 'mysql', withDeclaration: boolean): Promise<string[]> => {
+    const { context, recorder } = offlineContext(name)
+    await context.op.setComment('film', 'title', 'The title', withDeclaration ? declaration : undefined)
+    await context.op.setComment('film', 'title', null, withDeclaration ? declaration : undefined)
+    return recorder.statements
+  }
+  t.strictSame(await recorded('mysql', true), [
+    'alter table `film` modify column `title` varchar(120) default \'untitled\' not null comment \'The title\'',
+    'alter table `film` modify column `title` varchar(120) default \'untitled\' not null'
+  ], 'MySQL: MODIFY COLUMN with the declaration and the comment (none when removed)')
+  t.strictSame(await recorded('postgres', true), await recorded('postgres', false), 'PostgreSQL: the same COMMENT ON either way')
+  t.strictSame(await recorded('postgres', true), ['comment on column "film"."title" is \'The title\'', 'comment on column "film"."title" is null'])
+  t.strictSame(await recorded('sqlite', true), [], 'SQLite: nothing, either way')
+  t.strictSame(await recorded('sqlite', false), [])
+  await t.rejects(recorded('mysql', false), new MigrationError(
+    '--sql cannot render op.setComment on MySQL column `film`.`title` without the column\'s declaration: MySQL changes a column\'s comment ' +
+    'with its whole definition, which only the live table holds. Pass the column as it stands as the fourth argument, ' +
+    'op.setComment(\'film\', \'title\', …, c.string(120)) (its type, nullability and server default), ' +
+    'or run the upgrade (or downgrade) against the database instead.'), 'MySQL without a declaration: says what to pass')
+})
