@@ -270,7 +270,8 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
    * count (without ordering) and the page, sent at once: outside a transaction each takes
    * its own pooled connection, so the request waits for one round trip, not two (SQLite
    * runs them one after the other, in microseconds). The page's rows become objects only
-   * once the count says the page exists. Plus one query per eager-loaded relationship.
+   * once the count says the page exists (those of a joined load, as they arrive). Plus one
+   * query per relationship loaded select-in.
    *
    * @example
    * ```ts
