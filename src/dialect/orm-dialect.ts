@@ -41,8 +41,8 @@ export type EmptyInsertForm = 'defaultValues' | 'defaultKeyword' | 'emptyTuples'
 export interface ColumnTypes {
   /** The native SQL type used in DDL, e.g. `varchar(120)`; `autoincrement` for a generated key. */
   sqlType (config: ColumnConfig, autoincrement?: boolean): string
-  /** Makes an integer primary key generate its values. */
-  autoincrement (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /** Makes an integer primary key generate its values (PostgreSQL: of the declared identity kind). */
+  autoincrement (column: ColumnDefinitionBuilder, config?: ColumnConfig): ColumnDefinitionBuilder
   /**
    * Writes a column's comment into its definition, where the database takes it there
    * (MySQL's `COMMENT '…'`); elsewhere comments are statements of their own (`op.setComment`).

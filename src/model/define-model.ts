@@ -288,4 +288,10 @@ function validateColumn (config: ColumnConfig, fail: (message: string) => never)
     }
   }
   if (config.kind === 'enum' && (config.values?.length ?? 0) === 0) fail('is an enumeration with no values')
+  if (config.generated !== undefined) {
+    // The database computes the value: nothing else may give it one.
+    const conflicts = [config.primaryKey && 'primaryKey()', config.autoincrement === true && 'autoincrement()', config.clientDefault && 'default()',
+      config.serverDefault !== undefined && 'serverDefault()', config.onUpdate && 'onUpdate()'].filter(Boolean)
+    if (conflicts.length > 0) fail(`is generatedAs(…) and ${conflicts.join(', ')}; a generated column takes its value from its expression alone`)
+  }
 }

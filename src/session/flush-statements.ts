@@ -80,9 +80,19 @@ export async function insertRows (target: FlushTarget, mapper: EntityMapper, ent
   }
 }
 
-/** UPDATEs the changed columns of one row. */
+/** UPDATEs the changed columns of one row, and reads back its generated columns (the database recomputed them). */
 export async function updateRow (target: FlushTarget, mapper: EntityMapper, entity: Entity, changes: Record<string, unknown>): Promise<void> {
-  await target.execute(target.builder.updateTable(mapper.table.tableName).set(changes).where(keyCondition(mapper, entity)).compile())
+  const table = mapper.table.tableName
+  const update = target.builder.updateTable(table).set(changes).where(keyCondition(mapper, entity))
+  const generated = mapper.generatedColumns.map((column) => column.name)
+  if (generated.length === 0) {
+    await target.execute(update.compile())
+    return
+  }
+  // Read in a second statement: MariaDB has INSERT … RETURNING but no UPDATE … RETURNING.
+  await target.execute(update.compile())
+  const { rows: [row] } = await target.execute(target.builder.selectFrom(table).select(generated).where(keyCondition(mapper, entity)).compile())
+  if (row !== undefined) mapper.hydrate(row as Record<string, unknown>, entity)
 }
 
 /** DELETEs rows by primary key: `in (…)` lists for a single-column key, a statement per row otherwise. */

@@ -1,0 +1,111 @@
+// Generated (computed) columns: createAll writes them, introspection reads them back, and
+// autogenerate compares them by meaning (PostgreSQL and MariaDB rewrite the expression),
+// on every database: added, dropped, an expression changed, plain ↔ generated.
+import t from 'tap'
+import { sql, type Kysely } from 'kysely'
+import { c, defineModel } from '../../../src/index.ts'
+import { eachDb } from '../../helpers/databases.ts'
+import { autogenerate } from '../../../src/migration/autogenerate/autogenerate.ts'
+import { detect, openOrm, roundTrip, runRevision, tablesOf, writeRevision } from './support.ts'
+
+const line = (total?: ReturnType<typeof c.numeric>) => defineModel('Line', {
+  id: c.integer().primaryKey(),
+  price: c.numeric(10, 2),
+  qty: c.integer(),
+  ...total === undefined ? {} : { total }
+})
+
+const Plain = line()
+const Stored = line(c.numeric(12, 2).generatedAs('price * qty') as unknown as ReturnType<typeof c.numeric>)
+const Doubled = line(c.numeric(12, 2).generatedAs('price * qty * 2') as unknown as ReturnType<typeof c.numeric>)
+const Ordinary = line(c.numeric(12, 2).nullable() as unknown as ReturnType<typeof c.numeric>)
+
+async function seed (db: Kysely<unknown>): Promise<void> {
+  await sql`insert into line (price, qty) values (${'2.50'}, ${4})`.execute(db)
+}
+
+async function totals (db: Kysely<unknown>): Promise<number[]> {
+  const { rows } = await sql<{ total: string | number }>`select total from line order by id`.execute(db)
+  return rows.map((row) => Number(row.total))
+}
+
+t.test('createAll then generate finds nothing, stored and virtual', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const { app, db, dialect } = await openOrm(t, database, { Line: Stored })
+    await app.db.createAll()
+    t.strictSame(await detect(db, dialect, { Line: Stored }), [], 'stored: nothing to change')
+    await seed(db)
+    t.strictSame(await totals(db), [10], 'the database computes the value')
+    if (database.dialect !== 'postgres') {
+      await app.db.dropAll()
+      const Virtual = line(c.numeric(12, 2).generatedAs('price * qty', { stored: false }) as unknown as ReturnType<typeof c.numeric>)
+      const { app: other, db: otherDb } = await openOrm(t, database, { Line: Virtual })
+      await other.db.createAll()
+      t.strictSame(await detect(otherDb, dialect, { Line: Virtual }), [], 'virtual: nothing to change')
+      t.strictSame(await detect(otherDb, dialect, { Line: Stored }), ['~ alter column line.total: generated (price * qty) virtual -> (price * qty) stored'], 'virtual to stored is a change')
+      await other.db.dropAll()
+    }
+  })
+})
+
+t.test('a rewritten expression compares by meaning', async (t) => {
+  await eachDb(t, async (t, database) => {
+    // PostgreSQL adds casts to `||`; MariaDB writes lower() as lcase().
+    const Lower = defineModel('Tag', {
+      id: c.integer().primaryKey(),
+      name: c.string(40),
+      slug: c.string(60).generatedAs(database.dialect === 'postgres' ? "lower(name) || '-x'" : "concat(lower(name), '-x')")
+    })
+    const { app, db, dialect } = await openOrm(t, database, { Lower })
+    await app.db.createAll()
+    t.strictSame(await detect(db, dialect, { Lower }), [], 'nothing to change')
+  }, ['postgres', 'mysql'])
+})
+
+t.test('generated columns: added, dropped, expression changed, plain <-> generated', async (t) => {
+  await eachDb(t, async (t, database) => {
+    await t.test('added', (t) => roundTrip(t, database, {
+      v1: { Line: Plain }, v2: { Line: Stored }, expected: ['+ add column line.total'], seed,
+      verify: async (t, db, state) => { if (state === 'up') t.strictSame(await totals(db), [10], 'computed for existing rows') }
+    }))
+    await t.test('dropped (not destructive)', async (t) => {
+      const { app, db, dialect } = await openOrm(t, database, { Line: Stored })
+      await app.db.createAll()
+      const { changes } = await autogenerate(db, dialect, tablesOf({ Line: Plain }))
+      t.strictSame(changes, [{ text: '- drop column line.total', destructive: false }])
+      await app.db.dropAll()
+    })
+    await t.test('expression changed', async (t) => {
+      const operations = await roundTrip(t, database, {
+        v1: { Line: Stored },
+        v2: { Line: Doubled },
+        // PostgreSQL reports the new expression as it stores it (with its parentheses).
+        expected: [database.dialect === 'postgres'
+          ? '~ alter column line.total: generated (price * qty) stored -> ((price * qty) * 2) stored'
+          : '~ alter column line.total: generated (price * qty) stored -> (price * qty * 2) stored'],
+        seed,
+        verify: async (t, db, state) => { t.strictSame(await totals(db), [state === 'up' ? 20 : 10], `recomputed after ${state}`) }
+      })
+      const { source } = await writeRevision(t, operations)
+      t.match(source, /no data is lost/, 'the revision says the values are recomputed')
+    })
+    await t.test('plain to generated is destructive, generated to plain keeps the values', async (t) => {
+      const { app, db, dialect } = await openOrm(t, database, { Line: Ordinary })
+      await app.db.createAll()
+      await sql`insert into line (price, qty, total) values (${'2.50'}, ${4}, ${'99.00'})`.execute(db)
+      const result = await autogenerate(db, dialect, tablesOf({ Line: Stored }))
+      t.strictSame(result.changes.map((change) => change.destructive), [true], 'plain to generated replaces values')
+      const { module } = await writeRevision(t, result.operations)
+      await runRevision(db, dialect, module.up)
+      t.strictSame(await detect(db, dialect, { Line: Stored }), [], 'after up, generated')
+      t.strictSame(await totals(db), [10], 'computed')
+      const back = await autogenerate(db, dialect, tablesOf({ Line: Ordinary }))
+      t.strictSame(back.changes.map((change) => change.destructive), [false], 'generated to plain loses nothing')
+      const { module: reverse } = await writeRevision(t, back.operations)
+      await runRevision(db, dialect, reverse.up)
+      t.strictSame(await detect(db, dialect, { Line: Ordinary }), [], 'after up, ordinary')
+      t.strictSame(await totals(db), [10], 'the computed values are kept')
+      await app.db.dropAll()
+    })
+  })
+})
