@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely'
 import { c, defineModel } from '../../../src/index.ts'
 import { eachDb } from '../../helpers/databases.ts'
 import { autogenerate } from '../../../src/migration/autogenerate/autogenerate.ts'
+import { offlineContext } from '../operations/support.ts'
 import { detect, openOrm, roundTrip, runRevision, tablesOf, writeRevision } from './support.ts'
 
 const line = (total?: ReturnType<typeof c.numeric>) => defineModel('Line', {
@@ -108,4 +109,37 @@ t.test('generated columns: added, dropped, expression changed, plain <-> generat
       await app.db.dropAll()
     })
   })
+})
+
+t.test('offline --sql writes the generated column statements', async (t) => {
+  const total = c.numeric(12, 2).generatedAs('price * qty')
+  const pg = offlineContext('postgres')
+  await pg.context.op.addColumn('line', 'total', total)
+  await pg.context.op.alterColumn('line', 'total', c.numeric(12, 2).generatedAs('price * qty * 2'))
+  t.strictSame(pg.recorder.statements, [
+    'alter table "line" add column "total" numeric(12, 2) generated always as (price * qty) stored',
+    'alter table "line" drop column "total"',
+    'alter table "line" add column "total" numeric(12, 2) generated always as (price * qty * 2) stored',
+    'comment on column "line"."total" is null'
+  ], 'PostgreSQL: a changed expression is a drop and an add')
+  const mysql = offlineContext('mysql')
+  await mysql.context.op.alterColumn('line', 'total', c.numeric(12, 2).generatedAs('price * qty', { stored: false }))
+  await mysql.context.op.alterColumn('line', 'total', total)
+  t.strictSame(mysql.recorder.statements, [
+    'alter table `line` drop column `total`',
+    'alter table `line` add column `total` decimal(12, 2) generated always as (price * qty)',
+    'alter table `line` modify column `total` decimal(12, 2) generated always as (price * qty) stored'
+  ], 'MySQL: VIRTUAL is dropped and added, STORED modified')
+  const sqlite = offlineContext('sqlite')
+  await t.rejects(sqlite.context.op.addColumn('line', 'total', total), /--sql cannot render op\.addColumn on SQLite table "line"/, 'SQLite: a rebuild, refused offline')
+})
+
+t.test('declarations that cannot be', async (t) => {
+  t.throws(() => defineModel('Bad', { id: c.integer().primaryKey(), total: c.integer().default(1).generatedAs('id * 2') }),
+    /column "total" is generatedAs\(…\) and default\(\); a generated column takes its value from its expression alone/)
+  await eachDb(t, async (t, database) => {
+    const Virtual = line(c.numeric(12, 2).generatedAs('price * qty', { stored: false }) as unknown as ReturnType<typeof c.numeric>)
+    const { app } = await openOrm(t, database, { Line: Virtual })
+    await t.rejects(app.db.createAll(), /column "total" is a VIRTUAL generated column, which PostgreSQL does not have/)
+  }, ['postgres'])
 })
