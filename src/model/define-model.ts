@@ -213,6 +213,7 @@ function buildTable (modelName: string, tableName: string, columns: Record<strin
     const isLoneIntegerPk = pkColumns.length === 1 && pkColumns[0] === name &&
       (column.config.kind === 'integer' || column.config.kind === 'bigInteger') && column.config.references === undefined
     const autoincrement = column.config.autoincrement ?? isLoneIntegerPk
+    if (column.config.identity !== undefined && !isLoneIntegerPk) fail(`column "${property}" is identity('${column.config.identity}') but is not the lone integer primary key`)
     if (autoincrement && !isLoneIntegerPk) fail(`column "${property}" is autoincrement() but is not the lone integer primary key`)
     return Object.freeze({ property, name, config: column.config, autoincrement })
   })

@@ -80,3 +80,8 @@ t.test('offline --sql renders the switch', async (t) => {
     t.match(source, "await op.alterColumn('ticket', 'id', c.integer().identity('always'))", 'the revision declares the kind')
   }, ['postgres'])
 })
+
+t.test('an identity kind belongs to the lone integer key', async (t) => {
+  t.throws(() => defineModel('Bad', { id: c.integer().primaryKey(), n: c.integer().identity('always') }),
+    /column "n" is identity\('always'\) but is not the lone integer primary key/)
+})
