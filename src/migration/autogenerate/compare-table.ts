@@ -77,15 +77,22 @@ export function compareTable (
   const keyChanged = identity(expected.primaryKey) !== identity(live.primaryKey)
   const primaryKey: Operation = { kind: 'alterPrimaryKey', table, from: live.primaryKey, to: spec.primaryKey }
 
+  // A changed generated column may be dropped and added back (PostgreSQL; a VIRTUAL one on
+  // MySQL), taking its indexes with it: those are dropped before and created again after.
+  const regenerated = new Set(columns.flatMap((op) => op.kind === 'alterColumn' && op.to.generated !== undefined ? [op.to.name] : []))
+  const onRegenerated = <T extends { readonly columns: readonly string[] }>(list: readonly T[]): T[] =>
+    list.filter((entry) => entry.columns.some((column) => regenerated.has(column)))
+  const reindexed = onRegenerated(live.indexes.filter((index) => !missing([index], expected.indexes).length))
+  const reuniqued = onRegenerated(live.uniques.filter((unique) => !missing([unique], expected.uniques).length))
   const dropConstraints: Operation[] = [
-    ...missing(live.indexes, expected.indexes).map((index): Operation => ({ kind: 'dropIndex', table, index })),
-    ...missing(live.uniques, expected.uniques).map((unique): Operation => ({ kind: 'dropUnique', table, unique })),
+    ...[...missing(live.indexes, expected.indexes), ...reindexed].map((index): Operation => ({ kind: 'dropIndex', table, index })),
+    ...[...missing(live.uniques, expected.uniques), ...reuniqued].map((unique): Operation => ({ kind: 'dropUnique', table, unique })),
     ...missing(live.checks, expected.checks).map((check): Operation => ({ kind: 'dropCheck', table, check: { ...check, definition: check.expression } }))
   ]
   const addConstraints: Operation[] = [
-    ...missing(expected.indexes, live.indexes).map((index): Operation => ({ kind: 'createIndex', table, index })),
+    ...[...missing(expected.indexes, live.indexes), ...reindexed].map((index): Operation => ({ kind: 'createIndex', table, index })),
     // Where unique indexes are unique constraints (MySQL), the model says which to write.
-    ...missing(expected.uniques, live.uniques).map((unique): Operation => {
+    ...[...missing(expected.uniques, live.uniques), ...reuniqued].map((unique): Operation => {
       const index = spec.indexes.find((candidate) => candidate.unique && candidate.name === unique.name)
       return index ? { kind: 'createIndex', table, index } : { kind: 'addUnique', table, unique }
     }),

@@ -143,3 +143,24 @@ t.test('declarations that cannot be', async (t) => {
     await t.rejects(app.db.createAll(), /column "total" is a VIRTUAL generated column, which PostgreSQL does not have/)
   }, ['postgres'])
 })
+
+t.test('an index on a generated column whose expression changes is created again', async (t) => {
+  const indexed = (expression: string) => defineModel('Line', {
+    id: c.integer().primaryKey(),
+    price: c.numeric(10, 2),
+    qty: c.integer(),
+    total: c.numeric(12, 2).generatedAs(expression).index()
+  })
+  await eachDb(t, async (t, database) => {
+    const changed = database.dialect === 'postgres'
+      ? '~ alter column line.total: generated (price * qty) stored -> ((price * qty) * 2) stored'
+      : '~ alter column line.total: generated (price * qty) stored -> (price * qty * 2) stored'
+    await roundTrip(t, database, {
+      v1: { Line: indexed('price * qty') },
+      v2: { Line: indexed('price * qty * 2') },
+      expected: ['- drop index ix_line_total on line (total)', changed, '+ add index ix_line_total on line (total)'],
+      seed,
+      verify: async (t, db, state) => { t.strictSame(await totals(db), [state === 'up' ? 20 : 10], `recomputed after ${state}`) }
+    })
+  })
+})
