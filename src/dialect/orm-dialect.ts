@@ -13,6 +13,8 @@ import type { SqlLiterals } from './sql-literals.ts'
 export interface DialectCapabilities {
   /** `INSERT … RETURNING` (PostgreSQL, SQLite ≥ 3.35, MariaDB ≥ 10.5). */
   readonly supportsReturning: boolean
+  /** `UPDATE … RETURNING` (PostgreSQL, SQLite ≥ 3.35; not MariaDB, which has it for INSERT and DELETE only). */
+  readonly supportsUpdateReturning: boolean
   /** DDL runs inside a transaction and rolls back with it (not MySQL/MariaDB). */
   readonly supportsTransactionalDdl: boolean
   /** One connection shared by the whole process; transactions serialise every query. */

@@ -15,6 +15,8 @@ export interface FlushTarget {
   /** The engine's cache of INSERT texts. */
   readonly inserts: InsertStatements
   readonly supportsReturning: boolean
+  /** `UPDATE … RETURNING`: generated columns read back in the UPDATE itself. */
+  readonly supportsUpdateReturning: boolean
   /**
    * Rows per INSERT statement; undefined: as many as the parameter limit allows (fewest
    * round trips, for servers). SQLite, in process, is faster with a short statement it
@@ -89,9 +91,14 @@ export async function updateRow (target: FlushTarget, mapper: EntityMapper, enti
     await target.execute(update.compile())
     return
   }
-  // Read in a second statement: MariaDB has INSERT … RETURNING but no UPDATE … RETURNING.
-  await target.execute(update.compile())
-  const { rows: [row] } = await target.execute(target.builder.selectFrom(table).select(generated).where(keyCondition(mapper, entity)).compile())
+  let row: unknown
+  if (target.supportsUpdateReturning) {
+    row = (await target.execute(update.returning(generated).compile())).rows[0]
+  } else {
+    // MySQL and MariaDB: a second statement reads them.
+    await target.execute(update.compile())
+    row = (await target.execute(target.builder.selectFrom(table).select(generated).where(keyCondition(mapper, entity)).compile())).rows[0]
+  }
   if (row !== undefined) mapper.hydrate(row as Record<string, unknown>, entity)
 }
 

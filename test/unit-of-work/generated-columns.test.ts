@@ -4,6 +4,8 @@ import t from 'tap'
 import { c, defineModel, InvalidValueError } from '../../src/index.ts'
 import { eachDb } from '../helpers/databases.ts'
 import { buildReadyApp } from '../schema/support.ts'
+import { buildApp } from '../helpers/app.ts'
+import { SqlLog } from './support.ts'
 
 const Line = defineModel('Line', {
   id: c.integer().primaryKey(),
@@ -14,7 +16,8 @@ const Line = defineModel('Line', {
 
 t.test('generated columns in a session', async (t) => {
   await eachDb(t, async (t, database) => {
-    const app = await buildReadyApp(t, database, { models: { Line } })
+    const log = new SqlLog()
+    const app = await buildApp(t, database, { models: { Line }, echo: true }, { server: { logger: { level: 'info', stream: log.stream } } })
     await app.db.createAll()
 
     const s = app.db.session()
@@ -24,8 +27,11 @@ t.test('generated columns in a session', async (t) => {
     t.equal(line.total, '10.00', 'read back after INSERT')
 
     line.qty = 6
+    log.clear()
     await s.flush()
     t.equal(line.total, '15.00', 'read back after UPDATE')
+    // PostgreSQL and SQLite in the UPDATE (RETURNING); MySQL/MariaDB have no UPDATE … RETURNING.
+    t.strictSame(log.allKinds.filter((kind) => kind !== 'begin'), database.dialect === 'mysql' ? ['update', 'select'] : ['update'], 'statements of the UPDATE')
 
     line.total = '1.00'
     const error: unknown = await s.flush().catch((caught: unknown) => caught)
