@@ -57,6 +57,12 @@ export interface MigrationOperations {
    * comment together (the whole new state, as MySQL's MODIFY COLUMN needs it).
    */
   alterColumn: (table: string, column: string, declaration: AnyColumn) => Promise<void>
+  /**
+   * Adds a column: ALTER TABLE … ADD COLUMN, but for a STORED generated column on SQLite,
+   * which ADD COLUMN refuses: the table is rebuilt with it (so not under `--sql` there).
+   * Autogenerate writes it for generated columns; Kysely's `addColumn` does the same for others.
+   */
+  addColumn: (table: string, column: string, declaration: AnyColumn) => Promise<void>
   /** Drops a column (with SQLite, rebuilding when the column is in a key, index or constraint). */
   dropColumn: (table: string, column: string) => Promise<void>
   /** Drops an index (MySQL needs the table; PostgreSQL and SQLite do not take it). */

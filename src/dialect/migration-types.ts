@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { AnyColumn } from '../model/column.ts'
-import { enumCheck, serverDefaultValue } from './ddl-fragments.ts'
+import { columnDefinition, enumCheck } from './ddl-fragments.ts'
 import type { MigrationTypes } from './migration-operations.ts'
 import type { OrmDialect } from './orm-dialect.ts'
 
@@ -18,16 +18,7 @@ export function migrationTypes (dialect: Pick<OrmDialect, 'columnTypes'>): Migra
   const type = (column: AnyColumn): RawBuilder<unknown> => sql.raw(types.sqlType(column.config, column.config.autoincrement === true))
   return {
     type,
-    column: (column) => {
-      const config = column.config
-      return [type(column), (builder) => {
-        let result = config.nullable ? builder : builder.notNull()
-        if (config.autoincrement === true) result = types.autoincrement(result)
-        const value = serverDefaultValue(config, types)
-        if (value !== undefined) result = result.defaultTo(value)
-        return config.comment === undefined || types.comment === undefined ? result : types.comment(result, config.comment)
-      }]
-    },
+    column: (column) => [type(column), columnDefinition(column.config, column.config.autoincrement === true, types)],
     enumCheck
   }
 }

@@ -13,6 +13,8 @@ import type { SqlLiterals } from './sql-literals.ts'
 export interface DialectCapabilities {
   /** `INSERT … RETURNING` (PostgreSQL, SQLite ≥ 3.35, MariaDB ≥ 10.5). */
   readonly supportsReturning: boolean
+  /** `UPDATE … RETURNING` (PostgreSQL, SQLite ≥ 3.35; not MariaDB, which has it for INSERT and DELETE only). */
+  readonly supportsUpdateReturning: boolean
   /** DDL runs inside a transaction and rolls back with it (not MySQL/MariaDB). */
   readonly supportsTransactionalDdl: boolean
   /** One connection shared by the whole process; transactions serialise every query. */
@@ -41,8 +43,8 @@ export type EmptyInsertForm = 'defaultValues' | 'defaultKeyword' | 'emptyTuples'
 export interface ColumnTypes {
   /** The native SQL type used in DDL, e.g. `varchar(120)`; `autoincrement` for a generated key. */
   sqlType (config: ColumnConfig, autoincrement?: boolean): string
-  /** Makes an integer primary key generate its values. */
-  autoincrement (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder
+  /** Makes an integer primary key generate its values (PostgreSQL: of the declared identity kind). */
+  autoincrement (column: ColumnDefinitionBuilder, config?: ColumnConfig): ColumnDefinitionBuilder
   /**
    * Writes a column's comment into its definition, where the database takes it there
    * (MySQL's `COMMENT '…'`); elsewhere comments are statements of their own (`op.setComment`).

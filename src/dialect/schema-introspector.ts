@@ -27,6 +27,13 @@ export interface SchemaIntrospector {
    * written (SQLite).
    */
   storedCheck? (db: Kysely<unknown>, table: string, expression: string): Promise<string | undefined>
+  /**
+   * `expression` as this database stores a generated column of type `sqlType` on `table`,
+   * normalised as `introspect` reports it (PostgreSQL adds casts, MariaDB turns `lower`
+   * into `lcase`): made on a temporary copy of the table dropped at once, as `storedCheck`.
+   * Undefined when the server would not take it there. Absent where the text is kept as written (SQLite).
+   */
+  storedGenerated? (db: Kysely<unknown>, table: string, sqlType: string, expression: string): Promise<string | undefined>
   /** What this database's catalog cannot tell apart; `expectedTable` folds models the same way. */
   readonly limits: IntrospectionLimits
 }

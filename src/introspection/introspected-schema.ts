@@ -1,4 +1,4 @@
-import type { ReferentialAction } from '../model/column.ts'
+import type { IdentityKind, ReferentialAction } from '../model/column.ts'
 
 /**
  * The tables of the migrations runner (Kysely's Migrator: applied revisions, and its lock),
@@ -20,8 +20,27 @@ export interface IntrospectedColumn {
   readonly serverDefault: string | undefined
   /** The database generates the values: identity/serial, auto_increment, SQLite's rowid alias. */
   readonly autoincrement: boolean
+  /**
+   * How PostgreSQL generates an autoincrement column's values: an identity of either kind,
+   * or a serial (a sequence default). Absent elsewhere, and where the catalog has no kinds.
+   */
+  readonly identity?: IdentityKind | 'serial'
+  /** A generated (computed) column; absent for an ordinary one. */
+  readonly generated?: IntrospectedGenerated
   /** The column's comment; absent when it has none (an empty one is none) and on SQLite. */
   readonly comment?: string
+}
+
+/** A generated column's expression and storage. */
+export interface IntrospectedGenerated {
+  /** Canonical, as CHECKs are (see `normalizeCheckExpression`): what compare compares. */
+  readonly expression: string
+  readonly stored: boolean
+  /**
+   * The expression as the database gives it back, valid SQL to write it again (the
+   * canonical form drops casts). Introspection only: `expectedTable` has none, compare never reads it.
+   */
+  readonly sql?: string
 }
 
 /** A primary key or unique constraint; `name` is undefined where the database keeps none. */
@@ -81,6 +100,8 @@ export interface IntrospectionLimits {
   readonly restrictIsDefault: boolean
   /** The database keeps no comments (SQLite): models' comments are left out. */
   readonly noComments?: boolean
+  /** Identity kinds are reported (PostgreSQL): `identity` of autoincrement columns. */
+  readonly identityKinds?: boolean
 }
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidValueError, RelationNotLoadedError } from '../errors.ts'
-import type { ModelColumn } from '../model/column.ts'
+import { isReadOnly, type ModelColumn } from '../model/column.ts'
 import { readerOf, type ColumnReader } from './column-readers.ts'
 import { EntityBehaviour } from './entity-behaviour.ts'
 import { INSPECT, inspectionOf, representationOf } from './entity-representation.ts'
@@ -59,6 +59,10 @@ export class EntityMapper {
   readonly relations: readonly ResolvedRelation[]
   /** Validators, lifecycle hooks and `onUpdate` columns; undefined for a model without any. */
   readonly behaviour: EntityBehaviour | undefined
+  /** Generated columns: computed by the database on every write, read back after it. */
+  readonly generatedColumns: readonly ModelColumn[]
+  /** Columns a flush never writes (generated, an `always` identity). */
+  readonly #readOnly: readonly ModelColumn[]
   readonly #snapshots: readonly Snapshot[]
   readonly #writers: ReadonlyArray<((value: unknown) => unknown) | undefined>
   readonly #readers: ReadonlyArray<ColumnReader | undefined>
@@ -73,6 +77,8 @@ export class EntityMapper {
     this.columns = table.columns
     this.keyColumns = table.primaryKey.columns.map((name) => table.columns.find((column) => column.name === name) as ModelColumn)
     this.relations = [...table.relations.values()]
+    this.generatedColumns = table.columns.filter((column) => column.config.generated !== undefined)
+    this.#readOnly = table.columns.filter(isReadOnly)
     this.#snapshots = table.columns.map(snapshotOf)
     this.#writers = table.columns.map(writerOf)
     this.#readers = table.columns.map(readerOf)
@@ -150,6 +156,14 @@ export class EntityMapper {
    * store (see `valueCheck`). `changed`: only the columns of these names (an UPDATE's).
    */
   assertStorable (entity: Readonly<Record<string, unknown>>, changed?: Readonly<Record<string, unknown>>): void {
+    // What the database alone writes is refused, not silently dropped: the value would be lost.
+    for (const column of this.#readOnly) {
+      if (changed === undefined ? entity[column.property] === undefined : !(column.name in changed)) continue
+      const problem = column.config.generated !== undefined
+        ? 'is a generated column, computed by the database; leave it out'
+        : 'is a GENERATED ALWAYS identity, set by the database; leave it out'
+      throw new InvalidValueError(undefined, { model: this.table.modelName, property: column.property, problem })
+    }
     for (let i = 0; i < this.columns.length; i++) {
       const check = this.#checks[i]
       if (check === undefined) continue

@@ -213,6 +213,7 @@ function buildTable (modelName: string, tableName: string, columns: Record<strin
     const isLoneIntegerPk = pkColumns.length === 1 && pkColumns[0] === name &&
       (column.config.kind === 'integer' || column.config.kind === 'bigInteger') && column.config.references === undefined
     const autoincrement = column.config.autoincrement ?? isLoneIntegerPk
+    if (column.config.identity !== undefined && !isLoneIntegerPk) fail(`column "${property}" is identity('${column.config.identity}') but is not the lone integer primary key`)
     if (autoincrement && !isLoneIntegerPk) fail(`column "${property}" is autoincrement() but is not the lone integer primary key`)
     return Object.freeze({ property, name, config: column.config, autoincrement })
   })
@@ -288,4 +289,10 @@ function validateColumn (config: ColumnConfig, fail: (message: string) => never)
     }
   }
   if (config.kind === 'enum' && (config.values?.length ?? 0) === 0) fail('is an enumeration with no values')
+  if (config.generated !== undefined) {
+    // The database computes the value: nothing else may give it one.
+    const conflicts = [config.primaryKey && 'primaryKey()', config.autoincrement === true && 'autoincrement()', config.clientDefault && 'default()',
+      config.serverDefault !== undefined && 'serverDefault()', config.onUpdate && 'onUpdate()'].filter(Boolean)
+    if (conflicts.length > 0) fail(`is generatedAs(…) and ${conflicts.join(', ')}; a generated column takes its value from its expression alone`)
+  }
 }

@@ -1,6 +1,6 @@
 import { Type, type TObject, type TOptional, type TSchema, type TUnsafe } from 'typebox'
-import type { AnyColumn, ColumnConfig, ModelColumn } from './column.ts'
-import type { OptionalOnInsert, SelectValue, WriteValue } from './infer.ts'
+import { isReadOnly, type AnyColumn, type ColumnConfig, type ModelColumn } from './column.ts'
+import type { OptionalOnInsert, SelectValue, WritableKeys, WriteValue } from './infer.ts'
 import { markModelSchema } from './schema-marks.ts'
 
 /**
@@ -10,13 +10,16 @@ import { markModelSchema } from './schema-marks.ts'
 export interface ModelSchemas<C extends Record<string, AnyColumn>, PK extends keyof C = never> {
   /** A row as read; for `schema.response`. */
   readonly row: TObject<{ [K in keyof C]: TUnsafe<SelectValue<C[K]>> }>
-  /** A new row; columns with defaults, autoincrement or NULL allowed are optional. For `schema.body`. */
-  readonly insert: TObject<{ [K in keyof C]: OptionalOnInsert<C[K]> extends true ? TOptional<TUnsafe<WriteValue<C[K]>>> : TUnsafe<WriteValue<C[K]>> }>
   /**
-   * A partial update: every column optional, the primary key left out (a body that sends it
-   * is refused, not ignored). For PATCH bodies.
+   * A new row; columns with defaults, autoincrement or NULL allowed are optional, read-only
+   * ones (generated, an `always` identity) left out. For `schema.body`.
    */
-  readonly update: TObject<{ [K in Exclude<keyof C, PK>]: TOptional<TUnsafe<WriteValue<C[K]>>> }>
+  readonly insert: TObject<{ [K in WritableKeys<C>]: OptionalOnInsert<C[K]> extends true ? TOptional<TUnsafe<WriteValue<C[K]>>> : TUnsafe<WriteValue<C[K]>> }>
+  /**
+   * A partial update: every column optional, the primary key and read-only columns left out
+   * (a body that sends them is refused, not ignored). For PATCH bodies.
+   */
+  readonly update: TObject<{ [K in Exclude<WritableKeys<C>, PK>]: TOptional<TUnsafe<WriteValue<C[K]>>> }>
 }
 
 const DECIMAL = '^-?\\d+(\\.\\d+)?$'
@@ -73,6 +76,7 @@ export function buildModelSchemas<C extends Record<string, AnyColumn>, PK extend
   const update: Record<string, TSchema> = {}
   for (const [property, column] of columns) {
     row[property] = columnSchema(column, 'read')
+    if (isReadOnly(column)) continue
     const write = columnSchema(column, 'write')
     insert[property] = optionalOnInsert(column) ? Type.Optional(write) : write
     if (!primaryKey.includes(column.name)) update[property] = Type.Optional(write)

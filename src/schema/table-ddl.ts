@@ -1,5 +1,5 @@
 import { sql, type CreateTableBuilder, type Kysely, type RawBuilder } from 'kysely'
-import { enumCheck, serverDefaultValue, withActions } from '../dialect/ddl-fragments.ts'
+import { columnDefinition, enumCheck, withActions } from '../dialect/ddl-fragments.ts'
 import type { ColumnTypes } from '../dialect/orm-dialect.ts'
 import type { CheckDefinition } from '../model/define-model.ts'
 import type { ForeignKeyDefinition, RegisteredTable } from '../model/registry.ts'
@@ -23,13 +23,7 @@ export function createTableBuilder (
 ): CreateTableBuilder<string, string> {
   let builder = db.schema.createTable(table.tableName) as CreateTableBuilder<string, string>
   for (const column of table.columns) {
-    const serverDefault = serverDefaultValue(column.config, types)
-    builder = builder.addColumn(column.name, sql.raw(types.sqlType(column.config, column.autoincrement)), (definition) => {
-      let result = column.config.nullable ? definition : definition.notNull()
-      if (column.autoincrement) result = types.autoincrement(result)
-      if (serverDefault !== undefined) result = result.defaultTo(serverDefault)
-      return column.config.comment === undefined || types.comment === undefined ? result : types.comment(result, column.config.comment)
-    })
+    builder = builder.addColumn(column.name, sql.raw(types.sqlType(column.config, column.autoincrement)), columnDefinition(column.config, column.autoincrement, types))
   }
   builder = builder.addPrimaryKeyConstraint(table.primaryKey.name, table.primaryKey.columns as string[])
   for (const unique of table.uniques) builder = builder.addUniqueConstraint(unique.name, unique.columns as string[])

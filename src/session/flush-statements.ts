@@ -15,6 +15,8 @@ export interface FlushTarget {
   /** The engine's cache of INSERT texts. */
   readonly inserts: InsertStatements
   readonly supportsReturning: boolean
+  /** `UPDATE … RETURNING`: generated columns read back in the UPDATE itself. */
+  readonly supportsUpdateReturning: boolean
   /**
    * Rows per INSERT statement; undefined: as many as the parameter limit allows (fewest
    * round trips, for servers). SQLite, in process, is faster with a short statement it
@@ -80,9 +82,24 @@ export async function insertRows (target: FlushTarget, mapper: EntityMapper, ent
   }
 }
 
-/** UPDATEs the changed columns of one row. */
+/** UPDATEs the changed columns of one row, and reads back its generated columns (the database recomputed them). */
 export async function updateRow (target: FlushTarget, mapper: EntityMapper, entity: Entity, changes: Record<string, unknown>): Promise<void> {
-  await target.execute(target.builder.updateTable(mapper.table.tableName).set(changes).where(keyCondition(mapper, entity)).compile())
+  const table = mapper.table.tableName
+  const update = target.builder.updateTable(table).set(changes).where(keyCondition(mapper, entity))
+  const generated = mapper.generatedColumns.map((column) => column.name)
+  if (generated.length === 0) {
+    await target.execute(update.compile())
+    return
+  }
+  let row: unknown
+  if (target.supportsUpdateReturning) {
+    row = (await target.execute(update.returning(generated).compile())).rows[0]
+  } else {
+    // MySQL and MariaDB: a second statement reads them.
+    await target.execute(update.compile())
+    row = (await target.execute(target.builder.selectFrom(table).select(generated).where(keyCondition(mapper, entity)).compile())).rows[0]
+  }
+  if (row !== undefined) mapper.hydrate(row as Record<string, unknown>, entity)
 }
 
 /** DELETEs rows by primary key: `in (…)` lists for a single-column key, a statement per row otherwise. */

@@ -294,6 +294,7 @@ export class Session<DB = unknown> {
         execute: (query) => this.#execute(query),
         inserts: this.#mappings.insertStatements,
         supportsReturning: capabilities.supportsReturning,
+        supportsUpdateReturning: capabilities.supportsUpdateReturning,
         rowsPerInsert: capabilities.rowsPerInsert,
         emptyInsert: capabilities.emptyInsert,
         tableOrder: this.#mappings.tableOrder

@@ -50,7 +50,11 @@ export function registered (tables: readonly RegisteredTable[], name: string): R
 
 /** An introspected column: NOT NULL, no default, no autoincrement unless said. */
 export function column (name: string, sqlType: string, options: Partial<Omit<IntrospectedColumn, 'name' | 'sqlType'>> = {}): IntrospectedColumn {
-  return { name, sqlType, nullable: options.nullable ?? false, serverDefault: options.serverDefault, autoincrement: options.autoincrement ?? false }
+  return {
+    name, sqlType, nullable: options.nullable ?? false, serverDefault: options.serverDefault, autoincrement: options.autoincrement ?? false,
+    ...options.identity === undefined ? {} : { identity: options.identity },
+    ...options.generated === undefined ? {} : { generated: options.generated }
+  }
 }
 
 /**

@@ -119,3 +119,21 @@ expectTypeOf<Static<typeof Movie.schemas.update>>().toEqualTypeOf(Movie.$update)
 defineModel('Bad', { id: c.integer().primaryKey() }, { unique: [['nope']] })
 // @ts-expect-error default of the wrong type
 c.integer().default('zero')
+
+// Read-only columns: a generated column and an `always` identity are read, never written.
+const Line = defineModel('Line', {
+  id: c.integer().primaryKey().identity('always'),
+  price: c.numeric(10, 2),
+  total: c.numeric(12, 2).generatedAs('price * 2')
+})
+expectTypeOf(Line.$row).toEqualTypeOf<{ id: number, price: string, total: string }>()
+expectTypeOf(Line.$insert).toEqualTypeOf<{ price: string }>()
+expectTypeOf(Line.$update).toEqualTypeOf<{ price?: string }>()
+expectTypeOf<Static<typeof Line.schemas.insert>>().toEqualTypeOf<{ price: string }>()
+expectTypeOf<keyof Static<typeof Line.schemas.update>>().toEqualTypeOf<'price'>()
+const ByDefault = defineModel('ByDefault', { id: c.integer().primaryKey().identity('byDefault') })
+expectTypeOf(ByDefault.$insert).toEqualTypeOf<{ id?: number }>()
+type LineDb = DatabaseOf<{ Line: typeof Line }>
+declare const lineDb: Kysely<LineDb>
+// @ts-expect-error a generated column cannot be inserted through Kysely either
+void lineDb.insertInto('line').values({ price: 1, total: 2 })

@@ -24,7 +24,26 @@ export function mysqlMigrationOperations (db: Kysely<unknown>, t: MigrationTypes
   const alter = (table: string) => db.schema.alterTable(table)
   const dropIndex = (table: string, name: string) => db.schema.dropIndex(name).on(table).execute()
   return {
-    alterColumn: (table, column, declaration) => alter(table).modifyColumn(column, ...t.column(declaration)).execute(),
+    async alterColumn (table, column, declaration) {
+      // A VIRTUAL column holds no data: MODIFY cannot make one, dropping and adding it loses nothing.
+      if (declaration.config.generated?.stored === false) {
+        await alter(table).dropColumn(column).execute()
+        await alter(table).addColumn(column, ...t.column(declaration)).execute()
+        return
+      }
+      // Nor can MODIFY make a VIRTUAL column ordinary: its values go through a new column.
+      if (declaration.config.generated === undefined && !options.offline && await isVirtual(db, table, column)) {
+        const temporary = `${column}__fastify_orm_values`
+        await alter(table).addColumn(temporary, ...t.column(declaration.nullable())).execute()
+        await sql`update ${sql.table(table)} set ${sql.id(temporary)} = ${sql.id(column)}`.execute(db)
+        await alter(table).dropColumn(column).execute()
+        await sql`alter table ${sql.table(table)} change column ${sql.id(temporary)} ${sql.id(column)} ${t.type(declaration)}`.execute(db)
+        await alter(table).modifyColumn(column, ...t.column(declaration)).execute()
+        return
+      }
+      await alter(table).modifyColumn(column, ...t.column(declaration)).execute()
+    },
+    addColumn: (table, column, declaration) => alter(table).addColumn(column, ...t.column(declaration)).execute(),
     dropColumn: (table, column) => alter(table).dropColumn(column).execute(),
     dropIndex,
     addUnique: (table, name, columns) => alter(table).addUniqueConstraint(name, [...columns]).execute(),
@@ -116,4 +135,11 @@ async function hasImplicitIndex (db: Kysely<unknown>, table: string, name: strin
     where table_schema = database() and table_name = ${table} and constraint_name = ${name} and referenced_table_name is not null
     order by ordinal_position`.execute(db)
   return index.length > 0 && index.map((row) => row.column).join('\u0000') === key.map((row) => row.column).join('\u0000')
+}
+
+/** Whether the live column is a VIRTUAL generated one. */
+async function isVirtual (db: Kysely<unknown>, table: string, column: string): Promise<boolean> {
+  const { rows } = await sql<{ extra: string }>`
+    select extra as extra from information_schema.columns where table_schema = database() and table_name = ${table} and column_name = ${column}`.execute(db)
+  return /virtual generated/i.test(rows[0]?.extra ?? '')
 }

@@ -63,7 +63,7 @@ export async function createMysqlDialect (url: ServerUrl, config: ResolvedDataba
   const tables = { collation: 'utf8mb4_bin' }
   return {
     name: 'mysql',
-    capabilities: { supportsReturning: false, supportsTransactionalDdl: false, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined, emptyInsert: 'emptyTuples' },
+    capabilities: { supportsReturning: false, supportsUpdateReturning: false, supportsTransactionalDdl: false, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined, emptyInsert: 'emptyTuples' },
     kyselyDialect: new BinaryCollationMysqlDialect({ pool }, tables),
     columnTypes: mysqlColumnTypes,
     introspector: mysqlIntrospector,

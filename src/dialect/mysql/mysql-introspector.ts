@@ -38,6 +38,7 @@ export const mysqlIntrospector: SchemaIntrospector = {
   },
   introspect: introspectMysql,
   storedCheck: mysqlStoredCheck,
+  storedGenerated: mysqlStoredGenerated,
   limits: mysqlIntrospectionLimits
 }
 
@@ -66,14 +67,41 @@ async function mysqlStoredCheck (db: Db, table: string, expression: string): Pro
   })
 }
 
+/**
+ * The generation expression as MySQL/MariaDB stores it: a column added to a temporary
+ * copy of the table, read back from SHOW CREATE TABLE (as {@link mysqlStoredCheck}).
+ */
+async function mysqlStoredGenerated (db: Db, table: string, sqlType: string, expression: string): Promise<string | undefined> {
+  return await db.connection().execute(async (connection) => {
+    try {
+      await sql`create temporary table ${sql.id(CHECK_PROBE)} like ${sql.id(table)}`.execute(connection)
+      await sql`alter table ${sql.id(CHECK_PROBE)} add column ${sql.id(CHECK_PROBE)} ${sql.raw(sqlType)} generated always as (${sql.raw(expression)}) stored`.execute(connection)
+      const { rows } = await sql<Record<string, string>>`show create table ${sql.id(CHECK_PROBE)}`.execute(connection)
+      const createTable = rows[0]?.['Create Table'] ?? ''
+      const column = new RegExp(`\`${CHECK_PROBE}\` [^\n]*? GENERATED ALWAYS AS \\(`).exec(createTable)
+      const clause = column === null ? undefined : parenthesized(createTable, column.index + column[0].length)
+      return clause === undefined ? undefined : normalizeCheckExpression(clause, { backslashEscapes: true })
+    } catch {
+      // Not an expression this table can take now: compared as written.
+      return undefined
+    } finally {
+      await sql`drop temporary table if exists ${sql.id(CHECK_PROBE)}`.execute(connection)
+    }
+  })
+}
+
 /** The text inside `CONSTRAINT `name` CHECK (…)` of a CREATE TABLE, up to its closing parenthesis. */
 function checkClause (createTable: string, name: string): string | undefined {
   const marker = `CONSTRAINT \`${name}\` CHECK (`
   const start = createTable.indexOf(marker)
-  if (start < 0) return undefined
+  return start < 0 ? undefined : parenthesized(createTable, start + marker.length)
+}
+
+/** The text from `from` (just after an opening parenthesis) up to the parenthesis closing it. */
+function parenthesized (createTable: string, from: number): string | undefined {
   let depth = 1
   let quote: string | undefined
-  for (let i = start + marker.length; i < createTable.length; i++) {
+  for (let i = from; i < createTable.length; i++) {
     const char = createTable[i]!
     if (quote !== undefined) {
       if (char === '\\' && quote !== '`') i++
@@ -83,13 +111,13 @@ function checkClause (createTable: string, name: string): string | undefined {
     } else if (char === '(') {
       depth++
     } else if (char === ')' && --depth === 0) {
-      return createTable.slice(start + marker.length, i)
+      return createTable.slice(from, i)
     }
   }
   return undefined
 }
 
-interface ColumnRow { table_name: string, name: string, column_type: string, data_type: string, nullable: string, default_value: string | null, extra: string, comment: string | null }
+interface ColumnRow { table_name: string, name: string, column_type: string, data_type: string, nullable: string, default_value: string | null, extra: string, generation: string | null, comment: string | null }
 interface IndexRow { table_name: string, name: string, non_unique: number | string, column_name: string | null }
 interface ForeignKeyRow { table_name: string, name: string, column_name: string, ref_table: string, ref_column: string, on_delete: string, on_update: string }
 interface CheckRow { table_name: string, name: string, clause: string }
@@ -148,7 +176,7 @@ async function readTables (db: Db): Promise<Array<{ name: string, comment: strin
 async function readColumns (db: Db): Promise<ColumnRow[]> {
   const { rows } = await sql<ColumnRow>`
     select c.table_name as table_name, c.column_name as name, c.column_type as column_type, c.data_type as data_type,
-      c.is_nullable as nullable, c.column_default as default_value, c.extra as extra, c.column_comment as comment
+      c.is_nullable as nullable, c.column_default as default_value, c.extra as extra, c.generation_expression as generation, c.column_comment as comment
     from information_schema.columns c where ${IN_DATABASE('c')} order by c.table_name, c.ordinal_position`.execute(db)
   return rows
 }
@@ -193,7 +221,9 @@ async function readChecks (db: Db, mariadb: boolean): Promise<CheckRow[]> {
 function toColumn (row: ColumnRow, json: boolean, mariadb: boolean): IntrospectedColumn {
   const sqlType = json ? 'json' : mysqlType(row.column_type)
   const autoincrement = /auto_increment/i.test(row.extra)
-  let value = row.default_value
+  // EXTRA says `STORED GENERATED` or `VIRTUAL GENERATED`; MySQL writes no expression for the others ('').
+  const generated = /\bgenerated\b/i.test(row.extra) && row.generation !== null && row.generation !== '' && !/DEFAULT_GENERATED/i.test(row.extra)
+  let value = generated ? null : row.default_value
   // MySQL (not MariaDB) reports a literal default without its quotes; only expressions
   // are flagged DEFAULT_GENERATED.
   if (!mariadb && value !== null && !/DEFAULT_GENERATED/i.test(row.extra) && !NUMERIC_TYPES.has(row.data_type)) value = quoteLiteral(value)
@@ -203,6 +233,7 @@ function toColumn (row: ColumnRow, json: boolean, mariadb: boolean): Introspecte
     nullable: row.nullable === 'YES',
     serverDefault: autoincrement ? undefined : normalizeServerDefault(value, { boolean: sqlType === 'tinyint(1)', backslashEscapes: true }),
     autoincrement,
+    ...generated ? { generated: { expression: normalizeCheckExpression(row.generation as string, { backslashEscapes: true }), stored: /stored/i.test(row.extra), sql: row.generation as string } } : {},
     ...row.comment === null || row.comment === '' ? {} : { comment: row.comment }
   }
 }

@@ -23,6 +23,9 @@ function sqlType (config: ColumnConfig): string {
 /** PostgreSQL's native types: jsonb, bytea, uuid, timestamptz and real arrays. */
 export const postgresColumnTypes: ColumnTypes = {
   sqlType,
-  autoincrement: (column) => column.generatedByDefaultAsIdentity(),
-  unsupported: () => []
+  // BY DEFAULT unless the model asks for ALWAYS: tables made before identity kinds existed stay as they are.
+  autoincrement: (column, config) => config?.identity === 'always' ? column.generatedAlwaysAsIdentity() : column.generatedByDefaultAsIdentity(),
+  unsupported: (table) => table.columns
+    .filter((column) => column.config.generated?.stored === false)
+    .map((column) => `column "${column.name}" is a VIRTUAL generated column, which PostgreSQL does not have: declare it .generatedAs(…) without { stored: false }`)
 }

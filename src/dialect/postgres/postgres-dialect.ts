@@ -48,7 +48,7 @@ export async function createPostgresDialect (
   })
   return {
     name: 'postgres',
-    capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined, emptyInsert: 'defaultKeyword' },
+    capabilities: { supportsReturning: true, supportsUpdateReturning: true, supportsTransactionalDdl: true, singleConnection: false, forwardForeignKeys: false, rowsPerInsert: undefined, emptyInsert: 'defaultKeyword' },
     kyselyDialect: new PreparingPostgresDialect(pool, config.preparedStatements ? new StatementNames(PREPARED_STATEMENT_LIMIT) : undefined),
     columnTypes: postgresColumnTypes,
     introspector: postgresIntrospector,

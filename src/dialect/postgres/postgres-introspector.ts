@@ -15,7 +15,7 @@ import type { SchemaIntrospector } from '../schema-introspector.ts'
 import { columnsByTable } from '../catalog-columns.ts'
 
 /** PostgreSQL keeps every name and distinguishes unique indexes from constraints, RESTRICT from NO ACTION. */
-export const postgresIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false }
+export const postgresIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false, identityKinds: true }
 
 type Db = Kysely<unknown>
 
@@ -31,6 +31,7 @@ export const postgresIntrospector: SchemaIntrospector = {
   },
   introspect: introspectPostgres,
   storedCheck: postgresStoredCheck,
+  storedGenerated: postgresStoredGenerated,
   limits: postgresIntrospectionLimits
 }
 
@@ -60,7 +61,27 @@ async function postgresStoredCheck (db: Db, table: string, expression: string): 
   })
 }
 
-interface ColumnRow { table: string, name: string, type: string, notnull: boolean, default: string | null, identity: string, comment: string | null }
+/** The generation expression as PostgreSQL stores it, read back from a column added to a temporary copy of the table. */
+async function postgresStoredGenerated (db: Db, table: string, sqlType: string, expression: string): Promise<string | undefined> {
+  return await db.connection().execute(async (connection) => {
+    await sql`begin`.execute(connection)
+    try {
+      await sql`create temporary table ${sql.id(CHECK_PROBE)} (like ${sql.id(table)})`.execute(connection)
+      await sql`alter table ${sql.id(CHECK_PROBE)} add column ${sql.id(CHECK_PROBE)} ${sql.raw(sqlType)} generated always as (${sql.raw(expression)}) stored`.execute(connection)
+      const { rows } = await sql<{ expression: string }>`
+        select pg_get_expr(d.adbin, d.adrelid) as expression from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+        where d.adrelid = ${CHECK_PROBE}::regclass and a.attname = ${CHECK_PROBE}`.execute(connection)
+      return rows[0] === undefined ? undefined : normalizeCheckExpression(rows[0].expression)
+    } catch {
+      // Not an expression this table can take now: compared as written.
+      return undefined
+    } finally {
+      await sql`rollback`.execute(connection)
+    }
+  })
+}
+
+interface ColumnRow { table: string, name: string, type: string, notnull: boolean, default: string | null, identity: string, generated: string, comment: string | null }
 interface ConstraintRow {
   table: string
   name: string
@@ -128,7 +149,7 @@ async function readTables (db: Db): Promise<Array<{ name: string, comment: strin
 async function readColumns (db: Db): Promise<ColumnRow[]> {
   const { rows } = await sql<ColumnRow>`
     select c.relname as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as notnull,
-      pg_get_expr(d.adbin, d.adrelid) as default, a.attidentity as identity, col_description(c.oid, a.attnum) as comment
+      pg_get_expr(d.adbin, d.adrelid) as default, a.attidentity as identity, a.attgenerated as generated, col_description(c.oid, a.attnum) as comment
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
     left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
@@ -172,12 +193,16 @@ function toColumn (row: ColumnRow): IntrospectedColumn {
   // serial columns default to nextval(…); identity columns have attidentity 'a' or 'd'.
   const serial = row.default !== null && /^nextval\(/i.test(row.default)
   const autoincrement = row.identity !== '' || serial
+  // A generated column's expression is kept where defaults are (attgenerated 's').
+  const generated = row.generated === 's' && row.default !== null
   return {
     name: row.name,
     sqlType: postgresType(row.type),
     nullable: !row.notnull,
-    serverDefault: autoincrement ? undefined : normalizeServerDefault(row.default),
+    serverDefault: autoincrement || generated ? undefined : normalizeServerDefault(row.default),
     autoincrement,
+    ...autoincrement ? { identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'byDefault' : 'serial' } : {},
+    ...generated ? { generated: { expression: normalizeCheckExpression(row.default as string), stored: true, sql: row.default as string } } : {},
     ...row.comment === null ? {} : { comment: row.comment }
   }
 }

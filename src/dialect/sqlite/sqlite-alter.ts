@@ -40,9 +40,17 @@ export function sqliteMigrationOperations (db: Kysely<unknown>, t: MigrationType
     alterColumn: (table, column, declaration) => rebuild('alterColumn', table, (shape) => {
       const { config } = declaration
       const value = serverDefaultValue(config, sqliteColumnTypes)
-      const changed = { name: columnOf(shape, column), type: text(t.type(declaration)), nullable: config.nullable, default: value === undefined ? undefined : text(value) }
+      const changed = { name: columnOf(shape, column), type: text(t.type(declaration)), nullable: config.nullable || config.generated !== undefined, default: value === undefined ? undefined : text(value), generated: config.generated }
       return { ...shape, columns: shape.columns.map((old) => old.name === changed.name ? changed : old) }
     }),
+    async addColumn (table, column, declaration) {
+      const { config } = declaration
+      if (config.generated?.stored !== true) return await db.schema.alterTable(table).addColumn(column, ...t.column(declaration)).execute()
+      await rebuild('addColumn', table, (shape) => ({
+        ...shape,
+        columns: [...shape.columns, { name: column, type: text(t.type(declaration)), nullable: true, default: undefined, generated: config.generated }]
+      }))
+    },
     async dropColumn (table, column) {
       if (!options.offline && isConstrained(await readSqliteTable(db, table), column)) {
         return rebuild('dropColumn', table, (shape) => withoutColumn(shape, columnOf(shape, column)))

@@ -59,7 +59,7 @@ export async function createSqliteDialect (url: SqliteUrl): Promise<OrmDialect> 
   }
   return {
     name: 'sqlite',
-    capabilities: { supportsReturning: true, supportsTransactionalDdl: true, singleConnection: true, forwardForeignKeys: true, rowsPerInsert: SQLITE_ROWS_PER_INSERT, emptyInsert: 'defaultValues' },
+    capabilities: { supportsReturning: true, supportsUpdateReturning: true, supportsTransactionalDdl: true, singleConnection: true, forwardForeignKeys: true, rowsPerInsert: SQLITE_ROWS_PER_INSERT, emptyInsert: 'defaultValues' },
     kyselyDialect,
     columnTypes: sqliteColumnTypes,
     introspector: sqliteIntrospector,

@@ -15,7 +15,7 @@ import {
 import { normalizeServerDefault } from '../../introspection/server-default.ts'
 import type { SchemaIntrospector } from '../schema-introspector.ts'
 import { columnsByTable } from '../catalog-columns.ts'
-import { parseSqliteConstraints, SQLITE_SYNTAX, type SqliteConstraint } from './sqlite-table-sql.ts'
+import { parseSqliteConstraints, parseSqliteGeneratedColumns, SQLITE_SYNTAX, type SqliteConstraint } from './sqlite-table-sql.ts'
 
 /** SQLite keeps the names written in CREATE TABLE and tells RESTRICT from NO ACTION. */
 export const sqliteIntrospectionLimits: IntrospectionLimits = { unnamedPrimaryKeys: false, uniqueIndexesAreConstraints: false, restrictIsDefault: false, noComments: true }
@@ -29,14 +29,15 @@ export const sqliteIntrospector: SchemaIntrospector = {
     return new Set(rows.map((row) => row.name))
   },
   async tableColumns (db: Db): Promise<Map<string, Set<string>>> {
-    const { rows } = await sql<{ table_name: string, column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type in ('table', 'view') and m.name not like 'sqlite_%'`.execute(db)
+    const { rows } = await sql<{ table_name: string, column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_xinfo(m.name) p where p.hidden <> 1 and m.type in ('table', 'view') and m.name not like 'sqlite_%'`.execute(db)
     return columnsByTable(rows)
   },
   introspect: introspectSqlite,
   limits: sqliteIntrospectionLimits
 }
 
-interface ColumnRow { name: string, type: string, notnull: number, dflt_value: string | null, pk: number }
+/** `hidden`: 0 an ordinary column, 2 a VIRTUAL generated one, 3 a STORED one (1: a virtual table's hidden column). */
+interface ColumnRow { name: string, type: string, notnull: number, dflt_value: string | null, pk: number, hidden: number }
 interface IndexListRow { name: string, unique: number, origin: 'c' | 'u' | 'pk' }
 interface ForeignKeyRow { id: number, seq: number, table: string, from: string, to: string | null, on_update: string, on_delete: string }
 
@@ -62,7 +63,9 @@ export async function introspectSqlite (db: Db): Promise<IntrospectedTable[]> {
 }
 
 async function introspectTable (db: Db, name: string, createTable: string): Promise<IntrospectedTable> {
-  const { rows: columns } = await sql<ColumnRow>`select name, type, "notnull", dflt_value, pk from pragma_table_info(${name}) order by cid`.execute(db)
+  // table_xinfo: table_info leaves generated columns out.
+  const { rows: columns } = await sql<ColumnRow>`select name, type, "notnull", dflt_value, pk, hidden from pragma_table_xinfo(${name}) where hidden <> 1 order by cid`.execute(db)
+  const generated = parseSqliteGeneratedColumns(createTable)
   const { rows: indexList } = await sql<IndexListRow>`select name, "unique", origin from pragma_index_list(${name})`.execute(db)
   const constraints = parseSqliteConstraints(createTable)
   const primaryKey = columns.filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => column.name)
@@ -81,13 +84,15 @@ async function introspectTable (db: Db, name: string, createTable: string): Prom
     columns: columns.map((column) => {
       const autoincrement = rowid && column.name === primaryKey[0]
       const sqlType = normalizeSqlType(column.type)
+      const expression = column.hidden >= 2 ? generated.get(column.name.toLowerCase())?.expression : undefined
       return {
         name: column.name,
         sqlType,
         // The rowid is never NULL, whether or not the statement says NOT NULL.
         nullable: column.notnull === 0 && !autoincrement,
         serverDefault: normalizeServerDefault(column.dflt_value, { ...SQLITE_SYNTAX, boolean: sqlType === 'boolean' }),
-        autoincrement
+        autoincrement,
+        ...expression === undefined ? {} : { generated: { expression: normalizeCheckExpression(expression, SQLITE_SYNTAX), stored: column.hidden === 3, sql: expression } }
       }
     }),
     primaryKey: { name: primaryKey.length > 0 ? nameOf(constraints, 'primary key', primaryKey) : undefined, columns: primaryKey },

@@ -30,7 +30,8 @@ export async function rebuildSqliteTable (db: Kysely<unknown>, table: string, ch
   const before = await readSqliteTable(db, table)
   const after = change(before)
   const temporary = REBUILD_PREFIX + before.name
-  const shared = after.columns.filter((column) => before.columns.some((old) => old.name === column.name)).map((column) => sql.id(column.name))
+  // Generated columns compute their values: never copied into (SQLite refuses it).
+  const shared = after.columns.filter((column) => column.generated === undefined && before.columns.some((old) => old.name === column.name)).map((column) => sql.id(column.name))
   const { rows: [sequence] } = before.autoincrement
     ? await sql<{ seq: number }>`select seq from sqlite_sequence where name = ${before.name}`.execute(db)
     : { rows: [] }

@@ -3,7 +3,7 @@ import { MigrationError } from '../../errors.ts'
 import type { IntrospectedForeignKey, IntrospectedKey } from '../../introspection/introspected-schema.ts'
 import { tokenizeSql } from '../../introspection/sql-tokens.ts'
 import { sqliteIntrospector } from './sqlite-introspector.ts'
-import { parseSqliteConstraints, SQLITE_SYNTAX } from './sqlite-table-sql.ts'
+import { parseSqliteConstraints, parseSqliteGeneratedColumns, SQLITE_SYNTAX, type SqliteGeneratedColumn } from './sqlite-table-sql.ts'
 
 /** A column as a table rebuild writes it again. */
 export interface SqliteColumnShape {
@@ -13,6 +13,8 @@ export interface SqliteColumnShape {
   readonly nullable: boolean
   /** The DEFAULT expression as SQL text (as `table_info` gives it), or undefined. */
   readonly default: string | undefined
+  /** A generated column's expression as written, and its storage; undefined for an ordinary column. */
+  readonly generated?: SqliteGeneratedColumn | undefined
 }
 
 /** A CHECK with its expression as SQL text: as written in sqlite_master, not canonical. */
@@ -51,7 +53,7 @@ const TABLE_OPTIONS = /\)\s*((?:without\s+rowid|strict)(?:\s*,\s*(?:without\s+ro
 
 /**
  * Reads a live table into the shape a rebuild re-creates. Refuses tables a rebuild would
- * not reproduce (generated columns, virtual tables).
+ * not reproduce (virtual tables).
  *
  * @example
  * ```ts
@@ -67,14 +69,21 @@ export async function readSqliteTable (db: Kysely<unknown>, table: string): Prom
   const introspected = (await sqliteIntrospector.introspect(db)).find((candidate) => candidate.name === name)
   const { rows: columns } = await sql<{ name: string, type: string, notnull: number, dflt_value: string | null, hidden: number }>`
     select name, type, "notnull", dflt_value, hidden from pragma_table_xinfo(${name}) order by cid`.execute(db)
-  if (introspected === undefined || /^\s*create\s+virtual\b/i.test(master.sql) || columns.some((column) => column.hidden !== 0)) {
-    throw new MigrationError(`SQLite table "${name}" is virtual or has generated columns, which a table rebuild cannot reproduce; change it with hand-written SQL in the revision.`)
+  if (introspected === undefined || /^\s*create\s+virtual\b/i.test(master.sql) || columns.some((column) => column.hidden === 1)) {
+    throw new MigrationError(`SQLite table "${name}" is virtual, which a table rebuild cannot reproduce; change it with hand-written SQL in the revision.`)
   }
+  const generated = parseSqliteGeneratedColumns(master.sql)
   const { rows: dependents } = await sql<SqliteDependent>`
     select type, name, sql from sqlite_master where tbl_name = ${name} and type in ('index', 'trigger') and sql is not null`.execute(db)
   return {
     name,
-    columns: columns.map((column) => ({ name: column.name, type: column.type, nullable: column.notnull === 0, default: column.dflt_value ?? undefined })),
+    columns: columns.map((column) => ({
+      name: column.name,
+      type: column.type,
+      nullable: column.notnull === 0,
+      default: column.dflt_value ?? undefined,
+      generated: column.hidden >= 2 ? generated.get(column.name.toLowerCase()) : undefined
+    })),
     primaryKey: introspected.primaryKey,
     autoincrement: tokenizeSql(master.sql, SQLITE_SYNTAX).some((token) => token.type === 'word' && token.value.toLowerCase() === 'autoincrement'),
     uniques: introspected.uniques,
@@ -108,6 +117,7 @@ export function createSqliteTable (table: SqliteTableShape, name: string): RawBu
     ...column.nullable ? [] : [sql`not null`],
     // table_info gives `DEFAULT (expr)` without its parentheses; they are always valid.
     ...column.default === undefined ? [] : [sql`default (${sql.raw(column.default)})`],
+    ...column.generated === undefined ? [] : [sql`generated always as (${sql.raw(column.generated.expression)}) ${sql.raw(column.generated.stored ? 'stored' : 'virtual')}`],
     ...inlineKey?.columns[0] === column.name ? [named(inlineKey.name, sql`primary key autoincrement`)] : []
   ], sql` `))
   const constraints = [

@@ -46,6 +46,51 @@ export function parseSqliteConstraints (createTable: string): SqliteConstraint[]
   return constraints
 }
 
+/** A generated column's expression as written in the CREATE TABLE, and its storage. */
+export interface SqliteGeneratedColumn {
+  readonly expression: string
+  readonly stored: boolean
+}
+
+/**
+ * The generated columns of a CREATE TABLE statement, by lower-cased column name: PRAGMA
+ * table_xinfo tells which columns are generated (hidden 2: VIRTUAL, 3: STORED) but not
+ * from what, so the expression is read from the statement (`[GENERATED ALWAYS] AS (…)`).
+ *
+ * @example
+ * ```ts
+ * parseSqliteGeneratedColumns('create table t (a int, b int generated always as (a * 2) stored)')
+ * // Map { 'b' => { expression: 'a * 2', stored: true } }
+ * ```
+ */
+export function parseSqliteGeneratedColumns (createTable: string): Map<string, SqliteGeneratedColumn> {
+  const tokens = tokenizeSql(createTable, SQLITE_SYNTAX)
+  const open = tokens.findIndex((token) => isPunctuation(token, '('))
+  const generated = new Map<string, SqliteGeneratedColumn>()
+  if (open === -1) return generated
+  for (const element of splitTopLevel(tokens, open + 1, closeOf(tokens, open))) {
+    const first = element[0]
+    if (first === undefined || (first.type === 'word' && TABLE_CONSTRAINT_START.has(first.value.toLowerCase()))) continue
+    for (let i = 1; i < element.length; i++) {
+      const token = element[i] as SqlToken
+      if (isPunctuation(token, '(')) {
+        // A type's (length), a DEFAULT (…) or CHECK (…): skipped whole. AS is the only word before its own.
+        const previous = element[i - 1]
+        const end = closeOf(element, i)
+        if (previous?.type === 'word' && previous.value.toLowerCase() === 'as') {
+          const after = element[end + 1]
+          generated.set(first.value.toLowerCase(), {
+            expression: createTable.slice(token.end, element[end]?.start ?? createTable.length).trim(),
+            stored: after?.type === 'word' && after.value.toLowerCase() === 'stored'
+          })
+        }
+        i = end
+      }
+    }
+  }
+  return generated
+}
+
 /**
  * Reads the constraints in `tokens`: a table constraint (column undefined) or the
  * constraints written after a column's name and type.

@@ -6,6 +6,7 @@ import { compareSchema } from './compare.ts'
 import { describeOperation, isDestructive, type Operation } from './operations.ts'
 import type { Renames } from './renames.ts'
 import { storedChecks } from './stored-checks.ts'
+import { storedGenerated } from './stored-generated.ts'
 
 /** Options of {@link autogenerate}. */
 export interface AutogenerateOptions {
@@ -48,6 +49,7 @@ export async function autogenerate (db: Kysely<unknown>, dialect: OrmDialect, ta
   assertStorable(dialect, tables)
   const actual = options.fromEmpty === true ? [] : await dialect.introspector.introspect(db)
   const stored = await storedChecks(db, dialect, tables, actual, options.renames)
-  const operations = compareSchema(tables, actual, { dialect, renames: options.renames, storedChecks: stored })
+  const generated = await storedGenerated(db, dialect, tables, actual, options.renames)
+  const operations = compareSchema(tables, actual, { dialect, renames: options.renames, storedChecks: stored, storedGenerated: generated })
   return { operations, changes: operations.map((op) => ({ text: describeOperation(op, operations), destructive: isDestructive(op, operations) })) }
 }

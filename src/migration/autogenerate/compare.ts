@@ -6,6 +6,7 @@ import type { Operation, TableSpec } from './operations.ts'
 import { referencingKeys } from './referencing-keys.ts'
 import { applyRenames, type Renames } from './renames.ts'
 import type { StoredChecks } from './stored-checks.ts'
+import type { StoredGenerated } from './stored-generated.ts'
 import { databaseTableSpec, modelTableSpec } from './table-spec.ts'
 
 /** Options of {@link compareSchema}. */
@@ -16,6 +17,8 @@ export interface CompareOptions {
   readonly renames?: Renames
   /** Model CHECKs as the database stores them (see `storedChecks`), compared in that form. */
   readonly storedChecks?: StoredChecks
+  /** Models' generation expressions as the database stores them (see `storedGenerated`). */
+  readonly storedGenerated?: StoredGenerated
 }
 
 /**
@@ -41,7 +44,7 @@ export interface CompareOptions {
  * ```
  */
 export function compareSchema (models: readonly RegisteredTable[], actual: readonly IntrospectedTable[], options: CompareOptions): Operation[] {
-  const { dialect, renames = {}, storedChecks } = options
+  const { dialect, renames = {}, storedChecks, storedGenerated } = options
   const modelNames = new Set(models.map((model) => model.tableName))
   const live = applyRenames(actual, renames, modelNames)
   const liveByName = new Map(live.map((table) => [table.name, table]))
@@ -53,7 +56,7 @@ export function compareSchema (models: readonly RegisteredTable[], actual: reado
   ]
   const changes = models.flatMap((model) => {
     const current = liveByName.get(model.tableName)
-    return current ? [compareTable(model, current, dialect, storedChecks?.get(model.tableName))] : []
+    return current ? [compareTable(model, current, dialect, storedChecks?.get(model.tableName), storedGenerated?.get(model.tableName))] : []
   })
 
   const changedKeys = changes.flatMap((change) => change.columns.flatMap((op) => op.kind === 'alterPrimaryKey' ? [op.table] : []))

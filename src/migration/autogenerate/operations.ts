@@ -174,7 +174,14 @@ export function columnChanges (from: IntrospectedColumn, to: IntrospectedColumn)
   if (from.nullable !== to.nullable) changes.push(`nullable ${from.nullable} -> ${to.nullable}`)
   if (from.serverDefault !== to.serverDefault) changes.push(`server default ${from.serverDefault ?? 'none'} -> ${to.serverDefault ?? 'none'}`)
   if (from.autoincrement !== to.autoincrement) changes.push(`autoincrement ${from.autoincrement} -> ${to.autoincrement}`)
+  if (from.autoincrement && to.autoincrement && from.identity !== to.identity) changes.push(`identity ${from.identity ?? 'none'} -> ${to.identity ?? 'none'}`)
+  if (generatedText(from) !== generatedText(to)) changes.push(`generated ${generatedText(from)} -> ${generatedText(to)}`)
   return changes
+}
+
+/** `none`, or `(price * qty) stored` / `(…) virtual`. */
+function generatedText (column: IntrospectedColumn): string {
+  return column.generated === undefined ? 'none' : `(${column.generated.expression}) ${column.generated.stored ? 'stored' : 'virtual'}`
 }
 
 const indexWord = (index: IntrospectedIndex): string => index.unique ? 'unique index' : 'index'
@@ -187,7 +194,8 @@ function foreignKeyText (table: string, fk: IntrospectedForeignKey): string {
 
 /**
  * Whether `op` can lose data or fail on rows the database holds: dropping a table or a
- * column, a primary key that no longer holds every column of the old one (rows unique
+ * column, making an ordinary column generated (its values are replaced by computed ones; a
+ * generated column changed or made ordinary loses nothing), a primary key that no longer holds every column of the old one (rows unique
  * on the old key may repeat on the new), a type change that narrows (a shorter string, a smaller number, another kind of
  * value), or an enumeration's CHECK that no longer accepts a value it accepted. Widening
  * (a longer string or enumeration, integer to bigint, more digits) keeps every value.
@@ -201,12 +209,18 @@ function foreignKeyText (table: string, fk: IntrospectedForeignKey): string {
  * ```
  */
 export function isDestructive (op: Operation, operations: readonly Operation[] = []): boolean {
-  if (op.kind === 'dropTable' || op.kind === 'dropColumn') return true
+  if (op.kind === 'dropTable') return true
+  // A generated column holds nothing its table cannot compute again.
+  if (op.kind === 'dropColumn') return op.column.generated === undefined
   // Rows are unique on the old key, so on any superset of it; on other columns they may repeat.
   if (op.kind === 'alterPrimaryKey') {
     return op.to.columns.length > 0 && (op.from.columns.length === 0 || !op.from.columns.every((column) => op.to.columns.includes(column)))
   }
-  if (op.kind === 'alterColumn') return op.from.sqlType !== op.to.sqlType && !widens(op.from, op.to)
+  if (op.kind === 'alterColumn') {
+    // A generated column's values are computed again: none is lost, whatever its type.
+    if (op.to.generated !== undefined) return op.from.generated === undefined
+    return op.from.sqlType !== op.to.sqlType && !widens(op.from, op.to)
+  }
   if (op.kind === 'addCheck') {
     const added = enumerationValues(op.check)
     const dropped = operations.find((other) => other.kind === 'dropCheck' && other.table === op.table && other.check.name === op.check.name)

@@ -33,7 +33,11 @@ export function renderOperation (op: Operation, uses: Uses, operations: readonly
       case 'createTable': return createTable(op.table, uses)
       case 'dropTable': return [`await ${db()}.dropTable(${q(op.table.name)}).execute()`]
       case 'renameTable': return [`await ${db()}.alterTable(${q(op.from)}).renameTo(${q(op.to)}).execute()`]
-      case 'addColumn': return [
+      // SQLite adds a STORED generated column only by rebuilding the table: `op` knows how.
+      case 'addColumn': return op.column.generated !== undefined && op.column.config !== undefined ? [
+        call('addColumn', q(op.table), q(op.column.name), use(uses, 'c', columnExpression(op.column.config))),
+        ...commentLines(op.table, [op.column], undefined, uses)
+      ] : [
         ...notNullHint(op.column),
         ...rawTypeNote(op.column),
         `await ${db()}.alterTable(${q(op.table)}).addColumn(${q(op.column.name)}, ${columnArguments(op.column, uses)}).execute()`,
@@ -42,7 +46,7 @@ export function renderOperation (op: Operation, uses: Uses, operations: readonly
       case 'dropColumn': return [call('dropColumn', q(op.table), q(op.column.name))]
       case 'alterColumn': return op.to.config === undefined
         ? byHand(`no c.* type is stored as ${op.to.sqlType} here, so this column's declaration must be written by hand`)
-        : [call('alterColumn', q(op.table), q(op.to.name), use(uses, 'c', columnExpression(op.to.config)))]
+        : [...generatedNote(op.from, op.to), call('alterColumn', q(op.table), q(op.to.name), use(uses, 'c', columnExpression(op.to.config)))]
       case 'renameColumn': return [`await ${db()}.alterTable(${q(op.table)}).renameColumn(${q(op.from)}, ${q(op.to)}).execute()`]
       case 'createIndex': return [`await ${createIndex(db(), op.table, op.index)}.execute()`]
       case 'dropIndex': return [call('dropIndex', q(op.table), q(op.index.name))]
@@ -159,9 +163,19 @@ function rawTypeNote (column: ColumnSpec): string[] {
   return column.config === undefined ? [`// ${column.sqlType}: no c.* type is stored this way here, so the database's own type is written`] : []
 }
 
+/** What happens to the values of a column that is or becomes generated. */
+function generatedNote (from: ColumnSpec, to: ColumnSpec): string[] {
+  if (to.generated !== undefined && from.generated !== undefined) {
+    return ['// A generated column: the database computes every value again from the new expression (PostgreSQL drops and adds the', '// column, SQLite rebuilds the table), so no data is lost.']
+  }
+  if (to.generated !== undefined) return ['// The column becomes generated: its stored values are replaced by computed ones.']
+  if (from.generated !== undefined) return ['// The column stops being generated: it keeps the values computed so far.']
+  return []
+}
+
 /** SQLite refuses to add a NOT NULL column without a default, and elsewhere existing rows need a value. */
 function notNullHint (column: ColumnSpec): string[] {
-  if (column.nullable || column.serverDefault !== undefined || column.autoincrement) return []
+  if (column.nullable || column.serverDefault !== undefined || column.autoincrement || column.generated !== undefined) return []
   return ['// NOT NULL without a server default: existing rows need a value. Add a serverDefault, or add the column', '// nullable, fill it (db.updateTable …), then make it NOT NULL with op.alterColumn.']
 }
 

@@ -37,7 +37,7 @@ export function stringArray (values: readonly string[]): string {
 
 /**
  * The `c.*` expression of a column declaration, with what DDL reads of it: type,
- * `.nullable()`, `.autoincrement()`, `.serverDefault(…)`, `.comment(…)`. Keys, indexes and references are
+ * `.nullable()`, `.autoincrement()` or `.identity(…)`, `.generatedAs(…)`, `.serverDefault(…)`, `.comment(…)`. Keys, indexes and references are
  * table constraints, written separately.
  *
  * @example
@@ -48,7 +48,9 @@ export function stringArray (values: readonly string[]): string {
 export function columnExpression (config: ColumnConfig): string {
   let text = typeExpression(config)
   if (config.nullable) text += '.nullable()'
-  if (config.autoincrement === true) text += '.autoincrement()'
+  if (config.identity !== undefined) text += `.identity(${stringLiteral(config.identity)})`
+  else if (config.autoincrement === true) text += '.autoincrement()'
+  if (config.generated !== undefined) text += `.generatedAs(${stringLiteral(config.generated.expression)}${config.generated.stored ? '' : ', { stored: false }'})`
   if (config.serverDefault !== undefined) text += `.serverDefault(${serverDefaultExpression(config.serverDefault)})`
   if (config.comment !== undefined) text += `.comment(${stringLiteral(config.comment)})`
   return text

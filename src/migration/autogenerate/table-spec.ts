@@ -78,8 +78,8 @@ function modelCheckSpec (check: CheckDefinition): CheckSpec {
 
 /** What DDL reads of a column's declaration (its comment too): no client default, schema, key or reference. */
 function modelColumnConfig (column: ModelColumn): ColumnConfig {
-  const { kind, length, precision, scale, withTimezone, values, element, nullable, serverDefault, comment } = column.config
-  const config: Record<string, unknown> = { kind, length, precision, scale, withTimezone, values, element, nullable, primaryKey: false, serverDefault, comment }
+  const { kind, length, precision, scale, withTimezone, values, element, nullable, serverDefault, comment, generated, identity } = column.config
+  const config: Record<string, unknown> = { kind, length, precision, scale, withTimezone, values, element, nullable, primaryKey: false, serverDefault, comment, generated, identity }
   // The registry resolves automatic autoincrement; a revision says it explicitly.
   if (column.autoincrement) config.autoincrement = true
   for (const key of Object.keys(config)) if (config[key] === undefined) delete config[key]
@@ -104,7 +104,16 @@ const ARRAY_ELEMENTS = ['integer', 'float', 'boolean', 'string', 'text', 'uuid']
  */
 export function portableColumnConfig (column: IntrospectedColumn, columnTypes: ColumnTypes): ColumnConfig | undefined {
   const numbers = [...column.sqlType.matchAll(/\d+/g)].map((match) => Number(match[0]))
-  const base = { nullable: column.nullable, primaryKey: false, ...(column.autoincrement ? { autoincrement: true } : {}), ...(column.comment === undefined ? {} : { comment: column.comment }) }
+  const base = {
+    nullable: column.nullable,
+    primaryKey: false,
+    ...(column.autoincrement ? { autoincrement: true } : {}),
+    // ALWAYS only: BY DEFAULT is what an undeclared kind writes.
+    ...(column.identity === 'always' ? { identity: column.identity } : {}),
+    // Written again as the database gave it (the canonical form drops casts).
+    ...(column.generated === undefined ? {} : { generated: { expression: column.generated.sql ?? column.generated.expression, stored: column.generated.stored } }),
+    ...(column.comment === undefined ? {} : { comment: column.comment })
+  }
   const kinds = candidateKinds(numbers)
   const arrays = kinds.filter((kind) => (ARRAY_ELEMENTS as readonly string[]).includes(kind.kind))
     .map((element) => ({ kind: 'array' as const, element: { ...element, nullable: false, primaryKey: false } }))
