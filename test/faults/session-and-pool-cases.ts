@@ -223,9 +223,11 @@ export async function runHeldConnectionsKilledCase (t: Test, server: PrivateServ
     const holders = await holdEveryConnection(app)
     const ops = ['list-movies', 'get-movie', 'create-movie'] as const
     const waiting = Array.from({ length: 10 }, (_, i) => load.perform(ops[i % 3]!))
-    await until(() => app.db.poolStatus().waiting >= 10, 2_000)
+    // A list (paginate) asks for two connections at once, its count and its page: the four
+    // lists and six other requests wait for 14.
+    await until(() => app.db.poolStatus().waiting >= 14, 2_000)
     const statusBefore = app.db.poolStatus()
-    t.match(statusBefore, { inUse: 2, waiting: 10 }, 'ten requests wait for the two held connections')
+    t.match(statusBefore, { inUse: 2, waiting: 14 }, 'ten requests wait for the two held connections')
     const killed = await server.killAppConnections(database.name, (connection) => connection.inTransaction)
     t.equal(killed, 2, 'the server killed both held connections')
     await sleep(NOTICE_KILL_MS)

@@ -12,8 +12,10 @@ interface PgErrorFields {
 // Node's network error codes: the server is unreachable rather than the statement wrong.
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'])
 // The server ended the session: 57P01 admin_shutdown (a restart, pg_terminate_backend),
-// 57P02 crash_shutdown, 57P03 cannot_connect_now, 25P03 idle_in_transaction_session_timeout.
-const SESSION_ENDED_CODES = new Set(['57P01', '57P02', '57P03', '25P03'])
+// 57P02 crash_shutdown, 57P03 cannot_connect_now, 25P03 idle_in_transaction_session_timeout,
+// 57P05 idle_session_timeout (PostgreSQL 14+: an idle pooled connection, read by the next
+// statement sent on it when the pool handed it out before its socket's error was seen).
+const SESSION_ENDED_CODES = new Set(['57P01', '57P02', '57P03', '25P03', '57P05'])
 // pg's own errors for a socket that closed under a client (they carry no code).
 const CLOSED_CLIENT = /^(Connection terminated|Client has encountered a connection error|Client was closed)/
 
