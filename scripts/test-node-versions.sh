@@ -20,9 +20,11 @@ What runs on each version, by default:
     URL is set (TEST_POSTGRES_URL, TEST_MYSQL_URL);
   - every other test file on SQLite only (both URLs unset for this part).
   --full     the whole suite on every database whose URL is set, instead
-  --split    deal the files run on SQLite only among the versions, one file to each in
-             turn (in name order), so that each runs on one of them; the example app's
-             and the CLI tests still run on every version (what CI does, to keep its time)
+  --split    deal the test files among the versions, one file to each in turn (in name
+             order), so that each runs on one of them, but for the two that cover what
+             differs most between versions, which run on every version: the example
+             app's blog (HTTP, the driver, the plugin) and cli-typescript (loading .ts by
+             type stripping or tsx). What CI does, to keep its time.
   --keep     keep the copies (printed at the end) instead of removing them
   --jobs N   test files run at once per version (default 1: versions run side by side)
 
@@ -146,12 +148,18 @@ run_version() { # version, its index among the versions
     # test/package (npm pack, publint and an install) do not depend on the Node.js that runs them.
     mapfile -t rest < <(cd "$dest" && find test -name '*.test.ts' | LC_ALL=C sort | grep -vxF -f <(printf '%s\n' "${servers[@]}") | grep -vE '^test/(faults|replicas|readme|package)/')
     if [ "$split" = 1 ]; then
-      local -a mine=()
-      for i in "${!rest[@]}"; do
-        if [ $((i % ${#versions[@]})) = "$index" ]; then mine+=("${rest[$i]}"); fi
-      done
-      rest=("${mine[@]}")
-      echo "== --split: ${#rest[@]} of the SQLite-only files on this version" >>"$log"
+      deal() { # files… → this version's share
+        local i=0 file
+        for file in "$@"; do
+          if [ $((i % ${#versions[@]})) = "$index" ]; then echo "$file"; fi
+          i=$((i + 1))
+        done
+      }
+      local -a everywhere=(test/example-app/blog.test.ts test/migration/cli-typescript.test.ts) dealt=()
+      mapfile -t rest < <(deal "${rest[@]}")
+      mapfile -t dealt < <(deal $(printf '%s\n' "${servers[@]}" | grep -vxF -f <(printf '%s\n' "${everywhere[@]}")))
+      servers=("${everywhere[@]}" "${dealt[@]}")
+      echo "== --split: ${#rest[@]} SQLite-only files and ${#servers[@]} example-app and CLI files on this version" >>"$log"
     fi
     run_tap sqlite -u TEST_POSTGRES_URL -u TEST_MYSQL_URL -u FASTIFY_ORM_REQUIRE_DATABASES -- "${rest[@]}"
     run_tap example-and-cli -- "${servers[@]}"
