@@ -56,6 +56,8 @@ export class EntityMapper {
   readonly table: RegisteredTable
   readonly columns: readonly ModelColumn[]
   readonly keyColumns: readonly ModelColumn[]
+  /** Where each key column is among {@link columns}. */
+  readonly #keyPositions: readonly number[]
   readonly relations: readonly ResolvedRelation[]
   /** Validators, lifecycle hooks and `onUpdate` columns; undefined for a model without any. */
   readonly behaviour: EntityBehaviour | undefined
@@ -76,6 +78,7 @@ export class EntityMapper {
     this.table = table
     this.columns = table.columns
     this.keyColumns = table.primaryKey.columns.map((name) => table.columns.find((column) => column.name === name) as ModelColumn)
+    this.#keyPositions = this.keyColumns.map((key) => table.columns.indexOf(key))
     this.relations = [...table.relations.values()]
     this.generatedColumns = table.columns.filter((column) => column.config.generated !== undefined)
     this.#readOnly = table.columns.filter(isReadOnly)
@@ -127,6 +130,32 @@ export class EntityMapper {
       entity[column.property] = read === undefined || value === null ? value : read(value)
     }
     return entity
+  }
+
+  /**
+   * {@link hydrate} from a row read by position: the model's columns are the values at
+   * `start`, `start + 1`, … in column order (a joined statement's slice of its select list).
+   */
+  hydrateValues (values: readonly unknown[], start: number, entity: Record<string, unknown> = this.create()): Record<string, unknown> {
+    const columns = this.columns
+    const readers = this.#readers
+    for (let i = 0; i < columns.length; i++) {
+      const value = values[start + i]
+      if (value === undefined) continue
+      const read = readers[i]
+      entity[(columns[i] as ModelColumn).property] = read === undefined || value === null ? value : read(value)
+    }
+    return entity
+  }
+
+  /** {@link keyOfRow} for a row read by position (see {@link hydrateValues}). */
+  keyOfValues (values: readonly unknown[], start: number): string | undefined {
+    const positions = this.#keyPositions
+    if (positions.length === 1) {
+      const value = values[start + (positions[0] as number)]
+      return value === undefined || value === null ? undefined : String(value)
+    }
+    return this.keyFromValues(positions.map((position) => values[start + position]))
   }
 
   /** The values change detection compares against, in column order. */

@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery, type RawBuilder } from 'kysely'
-import type { ModelColumn } from '../model/column.ts'
+import { rowValues, withArrayRows } from '../dialect/array-rows.ts'
 import type { ResolvedRelation } from '../model/registry.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import { qualifyFilters } from './relationship-filters.ts'
@@ -22,7 +22,10 @@ interface JoinNode {
   readonly mapper: EntityMapper
   /** The result column of each model column, in column order. */
   readonly columns: readonly string[]
-  readonly keyColumn: string
+  /** Where the node's columns start in the select list (they follow each other, in column order). */
+  readonly start: number
+  /** The position of the node's key in the select list. */
+  readonly keyPosition: number
   readonly relation: ResolvedRelation | undefined
   readonly parent: JoinNode | undefined
   readonly children: JoinNode[]
@@ -81,8 +84,9 @@ export async function loadJoined (context: RelationLoaderContext, root: JoinedRo
       return { query, queryId, sql: `${head}${where.sql}${tail}`, parameters: where.parameters }
     })
   }
-  const { rows } = await context.execute(statement)
-  return rebuild(context, nodes, rows as Array<Record<string, unknown>>)
+  // Read by position: no object per row (drivers that cannot return arrays give objects, turned into arrays).
+  const { rows } = await context.execute(withArrayRows(statement))
+  return rebuild(context, nodes, rowValues(rows, nodes.flatMap((node) => node.columns)))
 }
 
 const ROOT_ALIAS = 't0'
@@ -144,11 +148,13 @@ function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs
 function joinNode (nodes: JoinNode[], mapper: EntityMapper, relation: ResolvedRelation | undefined, parent: JoinNode | undefined): JoinNode {
   const alias = `t${nodes.length}`
   const key = singleKey(mapper)
+  const start = nodes.reduce((count, node) => count + node.columns.length, 0)
   const node: JoinNode = {
     alias,
     mapper,
     columns: mapper.columns.map((_column, i) => `${alias}_${i}`),
-    keyColumn: `${alias}_${mapper.columns.findIndex((column) => column.name === key.name)}`,
+    start,
+    keyPosition: start + mapper.columns.findIndex((column) => column.name === key.name),
     relation,
     parent,
     children: []
@@ -185,7 +191,7 @@ function joinClause (node: JoinNode): RawBuilder<unknown> {
 }
 
 /** Rows → entities (identity map), then each node's relationship set on every parent seen. */
-function rebuild (context: RelationLoaderContext, nodes: readonly JoinNode[], rows: ReadonlyArray<Record<string, unknown>>): Entity[] {
+function rebuild (context: RelationLoaderContext, nodes: readonly JoinNode[], rows: ReadonlyArray<readonly unknown[]>): Entity[] {
   const entityAt = new Map<JoinNode, Map<string, Entity>>(nodes.map((node) => [node, new Map()]))
   // Per child node: parent entity → its members, in first-seen order (the ORDER BY's).
   const members = new Map<JoinNode, Map<Entity, Set<Entity>>>(nodes.slice(1).map((node) => [node, new Map()]))
@@ -198,13 +204,13 @@ function rebuild (context: RelationLoaderContext, nodes: readonly JoinNode[], ro
         current.set(node, undefined)
         continue
       }
-      const key = row[node.keyColumn]
+      const key = row[node.keyPosition]
       let entity: Entity | undefined
       if (key !== null && key !== undefined) {
         const seen = entityAt.get(node) as Map<string, Entity>
         entity = seen.get(String(key))
         if (entity === undefined) {
-          entity = context.load(node.mapper, [columnsOf(node, row)])[0] as Entity
+          entity = context.loadValues(node.mapper, row, node.start)
           seen.set(String(key), entity)
           if (node.parent === undefined) roots.push(entity)
         }
@@ -224,12 +230,4 @@ function rebuild (context: RelationLoaderContext, nodes: readonly JoinNode[], ro
     assignLoaded(context, node.relation as ResolvedRelation, node.mapper, parents, (parent) => [...(byParent.get(parent) ?? [])])
   }
   return roots
-}
-
-/** A node's columns of a joined row, under their own names (as a plain SELECT returns them). */
-function columnsOf (node: JoinNode, row: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const values: Record<string, unknown> = {}
-  const columns: readonly ModelColumn[] = node.mapper.columns
-  for (let i = 0; i < columns.length; i++) values[(columns[i] as ModelColumn).name] = row[node.columns[i] as string]
-  return values
 }

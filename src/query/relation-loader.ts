@@ -21,6 +21,8 @@ export interface RelationLoaderContext {
   mapperOf (model: AnyModel): EntityMapper
   /** Rows → tracked entities (identity map). */
   load (mapper: EntityMapper, rows: ReadonlyArray<Record<string, unknown>>): Entity[]
+  /** One row read by position → its tracked entity: the model's columns from `start` on. */
+  loadValues (mapper: EntityMapper, values: readonly unknown[], start: number): Entity
   /** Remembers a collection's members, to find removed ones (delete-orphan, unlinking) at flush. */
   snapshotCollection (entity: Entity, relation: string, members: readonly Entity[]): void
   /** Told of each relationship load, for N+1 detection; may throw to refuse it. */

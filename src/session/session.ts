@@ -462,6 +462,7 @@ export class Session<DB = unknown> {
       execute: (query) => this.#execute(query),
       autoflush: async () => { if (this.#unitOfWork?.hasChanges) await this.flush() },
       load: (mapper, rows) => rows.map((row) => this.#uow.load(mapper, row)),
+      loadValues: (mapper, values, start) => this.#uow.loadValues(mapper, values, start),
       mapperOf: (model) => this.#mappings.mapperOf(model),
       snapshotCollection: (entity, relation, members) => this.#uow.snapshotCollection(entity, relation, members),
       relationshipLoaded: (model, relationship, objects) => { this.#relationshipLoaded(model, relationship, objects) },

@@ -221,6 +221,18 @@ export class UnitOfWork {
     return entity
   }
 
+  /** {@link load} for a row read by position: the model's columns from `start` on (see `EntityMapper.hydrateValues`). */
+  loadValues (mapper: EntityMapper, values: readonly unknown[], start: number): Entity {
+    const key = mapper.keyOfValues(values, start)
+    if (key !== undefined) {
+      const known = this.#identity.get(mapper.identityKey(key))
+      if (known !== undefined) return known
+    }
+    const entity = mapper.hydrateValues(values, start)
+    this.#track(entity, mapper, key)
+    return entity
+  }
+
   /** Overwrites an entity with a fresh row and forgets its pending changes. */
   reload (entity: Entity, row: Readonly<Record<string, unknown>>): void {
     const state = this.#requireState(entity)

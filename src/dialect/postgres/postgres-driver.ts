@@ -1,6 +1,7 @@
 import type Pg from 'pg'
 import { PostgresDriver, type CompiledQuery, type DatabaseConnection, type PostgresCursor, type PostgresCursorConstructor, type QueryResult, type TransactionSettings } from 'kysely'
 import { DriverNotInstalledError } from '../../errors.ts'
+import { wantsArrayRows } from '../array-rows.ts'
 import { loadDriver } from '../load-driver.ts'
 import { isConnectionFailure } from './postgres-errors.ts'
 import { isStalePreparedStatement, type StatementNames } from './statement-names.ts'
@@ -16,6 +17,9 @@ import { isStalePreparedStatement, type StatementNames } from './statement-names
  * const driver = new PreparingPostgresDriver(pool, new StatementNames(500))
  * ```
  */
+/** pg's query config, rows as arrays (`rowMode: 'array'`) or as objects. */
+type RunConfig = Pg.QueryConfig & { rowMode?: 'array' }
+
 export class PreparingPostgresDriver extends PostgresDriver {
   readonly #pool: Pg.Pool
   readonly #names: StatementNames | undefined
@@ -143,22 +147,23 @@ class PreparingPostgresConnection implements DatabaseConnection {
     if (this.failure !== undefined) return Promise.reject(this.failure)
     const values = query.parameters as unknown[]
     const name = this.#names?.nameFor(query.sql, values.length)
-    if (name === undefined) return this.#run<R>(query.sql, values)
-    return this.#run<R>({ name, text: query.sql, values }).catch((error: unknown) => {
+    const rowMode = wantsArrayRows(query) ? 'array' as const : undefined
+    if (name === undefined) return this.#run<R>(rowMode === undefined ? query.sql : { text: query.sql, rowMode }, values)
+    return this.#run<R>({ name, text: query.sql, values, rowMode }).catch((error: unknown) => {
       if (!isStalePreparedStatement(error)) throw error
       // The table changed under the prepared statement (a migration from another process):
       // prepare it again under a new name. Outside a transaction nothing was lost: retry.
       this.#names!.forget(query.sql)
       if (this.inTransaction) throw error
-      return this.#run<R>(query.sql, values)
+      return this.#run<R>({ text: query.sql, rowMode }, values)
     })
   }
 
   /** A text alone is cheaper for pg than a config object, which it copies property by property. */
-  async #run<R> (config: Pg.QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
+  async #run<R> (config: RunConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
     let result: Pg.QueryResult
     try {
-      result = await this.client.query(config, values)
+      result = await this.client.query(config as Pg.QueryConfig, values)
     } catch (error) {
       if (isConnectionFailure(error)) this.failure ??= error as Error
       throw error

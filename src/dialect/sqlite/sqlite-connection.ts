@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type QueryResult } from 'kysely'
+import { wantsArrayRows } from '../array-rows.ts'
 import { converterFor, toSqliteParameters } from './sqlite-values.ts'
 
 interface CachedStatement {
@@ -7,6 +8,8 @@ interface CachedStatement {
   /** Per result column: how to convert its values; undefined when none needs it. */
   readonly converters: ReadonlyArray<((value: unknown) => unknown) | undefined> | undefined
   readonly columnNames: readonly string[]
+  /** The statement is in better-sqlite3's raw mode (rows as arrays): a switch kept across runs. */
+  arrays: boolean
 }
 
 const CACHE_SIZE = 1000
@@ -44,6 +47,16 @@ export class SqliteConnection implements DatabaseConnection {
     const parameters = toSqliteParameters(query.parameters) as unknown[]
     const { statement } = cached
     if (statement.reader) {
+      const arrays = wantsArrayRows(query)
+      if (cached.arrays !== arrays) {
+        statement.raw(arrays)
+        cached.arrays = arrays
+      }
+      if (arrays) {
+        const rows = statement.all(parameters) as unknown[][]
+        if (cached.converters) convertArrays(rows, cached.converters)
+        return { rows: rows as R[] }
+      }
       const rows = statement.all(parameters) as Array<Record<string, unknown>>
       if (cached.converters) convertRows(rows, cached)
       return { rows: rows as R[] }
@@ -66,6 +79,10 @@ export class SqliteConnection implements DatabaseConnection {
     if (!SelectQueryNode.is(query.query)) throw new Error('SQLite can only stream select queries')
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new Error(`chunkSize must be a positive integer (got ${String(chunkSize)})`)
     const cached = this.#prepare(query.sql)
+    if (cached.arrays) {
+      cached.statement.raw(false)
+      cached.arrays = false
+    }
     let rows: Array<Record<string, unknown>> = []
     this.#streaming++
     try {
@@ -108,7 +125,16 @@ export class SqliteConnection implements DatabaseConnection {
       converters = list.some(Boolean) ? list : undefined
       columnNames = columns.map((column) => column.name)
     }
-    return { statement, converters, columnNames }
+    return { statement, converters, columnNames, arrays: false }
+  }
+}
+
+function convertArrays (rows: unknown[][], converters: ReadonlyArray<((value: unknown) => unknown) | undefined>): void {
+  for (const row of rows) {
+    for (let i = 0; i < converters.length; i++) {
+      const convert = converters[i]
+      if (convert !== undefined && row[i] !== null) row[i] = convert(row[i])
+    }
   }
 }
 
