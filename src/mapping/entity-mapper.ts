@@ -55,6 +55,8 @@ function writerOf (column: ModelColumn): ((value: unknown) => unknown) | undefin
 export class EntityMapper {
   readonly table: RegisteredTable
   readonly columns: readonly ModelColumn[]
+  /** The columns' names, in column order: the select list of a query read by position. */
+  readonly columnNames: readonly string[]
   readonly keyColumns: readonly ModelColumn[]
   /** Where each key column is among {@link columns}. */
   readonly #keyPositions: readonly number[]
@@ -77,6 +79,7 @@ export class EntityMapper {
   constructor (table: RegisteredTable) {
     this.table = table
     this.columns = table.columns
+    this.columnNames = table.columns.map((column) => column.name)
     this.keyColumns = table.primaryKey.columns.map((name) => table.columns.find((column) => column.name === name) as ModelColumn)
     this.#keyPositions = this.keyColumns.map((key) => table.columns.indexOf(key))
     this.relations = [...table.relations.values()]

@@ -1,5 +1,6 @@
 import { expressionBuilder, sql, type CompiledQuery, type ComparisonOperatorExpression, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely'
 import { InvalidArgumentError, InvalidCursorError, MultipleResultsError, NotFoundError, UnknownPropertyError, UnknownRelationshipError } from '../errors.ts'
+import { rowValues, withArrayRows } from '../dialect/array-rows.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { EntityMapper } from '../mapping/entity-mapper.ts'
 import type { AnyDatabase, Simplify } from '../model/infer.ts'
@@ -203,21 +204,21 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
     return await this.#load(await this.#rows())
   }
 
-  /** The rows of this query as the database returns them (joined loads: the entities already). */
-  async #rows (): Promise<ReadonlyArray<Record<string, unknown>> | { entities: Array<Record<string, unknown>> }> {
+  /** The rows of this query, read by position in the model's column order (joined loads: the entities already). */
+  async #rows (): Promise<ReadonlyArray<readonly unknown[]> | { entities: Array<Record<string, unknown>> }> {
     const { runner, mapper, eager, orders, limit, offset, shapes } = this.#props
     const joined = eager.filter((load) => load.strategy === 'joined').map((load) => load.spec)
     if (joined.length > 0) {
       return { entities: await loadJoined(runner, { mapper, filters: this.#rootFilters, shapes, orders, limit, offset, joins: this.#props.joins }, joined) }
     }
-    const { rows } = await runner.execute(this.#compiled('rows'))
-    return rows as Array<Record<string, unknown>>
+    const { rows } = await runner.execute(withArrayRows(this.#compiled('rows')))
+    return rowValues(rows, mapper.columnNames)
   }
 
   /** Rows → tracked entities, with the select-in relationship loads. */
-  async #load (rows: ReadonlyArray<Record<string, unknown>> | { entities: Array<Record<string, unknown>> }): Promise<R[]> {
+  async #load (rows: ReadonlyArray<readonly unknown[]> | { entities: Array<Record<string, unknown>> }): Promise<R[]> {
     const { runner, mapper, eager } = this.#props
-    const entities = 'entities' in rows ? rows.entities : runner.load(mapper, rows as Array<Record<string, unknown>>)
+    const entities = 'entities' in rows ? rows.entities : rows.map((row) => runner.loadValues(mapper, row, 0))
     for (const load of eager) if (load.strategy === 'selectin') await loadRelations(runner, mapper, entities, load.spec)
     return entities as R[]
   }
@@ -407,7 +408,7 @@ export class Query<M extends AnyModel, R = EntityOf<M>, J extends Joins = Record
       }
       return known ? cachedStatement(mapper, `count|${statementShape({ ...props, orders: [], limit: undefined, offset: undefined })}`, statementValues(props, false), count) : count()
     }
-    const rows = (): CompiledQuery => selectRows(runner.builder, { ...props, filters: this.#rootFilters, tableName: mapper.table.tableName }).compile()
+    const rows = (): CompiledQuery => selectRows(runner.builder, { ...props, filters: this.#rootFilters, tableName: mapper.table.tableName, columns: mapper.columnNames }).compile()
     return known ? cachedStatement(mapper, `rows|${statementShape(props)}`, statementValues(props, true), rows) : rows()
   }
 

@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely'
+import { sql, type AliasedRawBuilder, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import type { AnyDatabase } from '../model/infer.ts'
 import { applyJoins, type JoinClause } from './relationship-filters.ts'
 import type { FilterShape } from './statement-cache.ts'
@@ -13,6 +13,11 @@ export interface RowSelection {
   readonly offset: number | undefined
   /** Relationships joined to filter and order by (`join('author')`): their rows are not selected. */
   readonly joins?: readonly JoinClause[] | undefined
+  /**
+   * The columns to select, in this order (the model's, to read rows by position); all of
+   * the table's (`*`) when absent.
+   */
+  readonly columns?: readonly string[] | undefined
 }
 
 /** The result column under which a joined load selects the `index`th order key of a joined table. */
@@ -21,7 +26,7 @@ export function orderKey (index: number): string {
 }
 
 /**
- * `select * from t where … order by … limit … offset …` — a query's own rows, and the
+ * `select * from t where … order by … limit … offset …` (or the given columns) — a query's own rows, and the
  * root rows a joined load starts from.
  *
  * @example
@@ -30,16 +35,17 @@ export function orderKey (index: number): string {
  * ```
  */
 export function selectRows (builder: Kysely<AnyDatabase>, selection: RowSelection, selectOrderKeys = false): SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>> {
-  const { tableName, filters, orders, limit, offset, joins = [] } = selection
-  let query = (joins.length === 0
-    ? builder.selectFrom(tableName).selectAll()
-    : applyJoins(builder.selectFrom(tableName), joins).selectAll(tableName)) as SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>>
+  const { tableName, filters, orders, limit, offset, joins = [], columns } = selection
+  const from = joins.length === 0 ? builder.selectFrom(tableName) : applyJoins(builder.selectFrom(tableName), joins)
+  // With joins, the table's own columns are named with it: a joined table may have the same names.
+  let query = (columns === undefined
+    ? joins.length === 0 ? from.selectAll() : from.selectAll(tableName)
+    : from.select(columns.map((column) => selectedColumn(column, joins.length === 0 ? undefined : tableName)))) as SelectQueryBuilder<AnyDatabase, string, Record<string, unknown>>
   // A joined load orders its outer statement by the joined tables' keys too: it needs them selected.
   if (selectOrderKeys) {
     orders.forEach(({ column, table }, i) => { if (table !== undefined) query = query.select(sql.ref(`${table}.${column}`).as(orderKey(i))) })
   }
   for (const filter of filters) query = query.where(filter)
-  // With joins, the table's own columns are named with it: a joined table may have the same names.
   const own = joins.length === 0 ? undefined : tableName
   for (const { column, direction, table = own } of orders) query = query.orderBy(sql.ref(table === undefined ? column : `${table}.${column}`), direction)
   if (limit !== undefined) query = query.limit(limit)
@@ -49,6 +55,14 @@ export function selectRows (builder: Kysely<AnyDatabase>, selection: RowSelectio
 }
 
 const NO_LIMIT = Number.MAX_SAFE_INTEGER
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** `"column"` or `"table"."column"`, read under the column's name; a column name Kysely would parse (a dot, ` as `) is quoted as it is. */
+function selectedColumn (column: string, table: string | undefined): string | AliasedRawBuilder<unknown, string> {
+  if (PLAIN_NAME.test(column)) return table === undefined ? column : `${table}.${column}`
+  // A table may be schema-qualified (`schema.table`), as Kysely reads it in selectFrom.
+  return (table === undefined ? sql.id(column) : sql.id(...table.split('.'), column)).as(column)
+}
 
 /** A selection whose filters have known shapes (see `cachedStatement`). */
 export type ShapedSelection = Omit<RowSelection, 'tableName'> & { readonly shapes: ReadonlyArray<FilterShape | undefined> }

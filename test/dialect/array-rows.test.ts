@@ -71,3 +71,31 @@ t.test('rowValues passes arrays through and reads objects by column', async (t) 
   t.same(rowValues([{ name: 'a', id: 1 }], ['id', 'name']), [[1, 'a']], 'objects: in the columns\' order')
   t.same(rowValues([], ['id']), [])
 })
+
+const Odd = defineModel('Odd', {
+  id: c.integer().primaryKey(),
+  'a.b': c.string(20),
+  'first name': c.string(20),
+  'x as y': c.integer()
+}, { tableName: 'array_rows_odd' })
+
+t.test('queries select the model\'s columns by position, names with dots or spaces included', async (t) => {
+  await eachDb(t, async (t, database) => {
+    const app = await buildApp(t, database, { models: { Odd }, createAll: true }, { ready: true })
+    const session = app.db.session()
+    t.teardown(() => session.close())
+    session.addAll(Odd, [{ id: 1, 'a.b': 'dot', 'first name': 'Ada', 'x as y': 7 }, { id: 2, 'a.b': 'dot 2', 'first name': 'Grace', 'x as y': 8 }])
+    await session.commit()
+    const reader = app.db.session()
+    t.teardown(() => reader.close())
+    const rows = await reader.query(Odd).orderBy('id', 'desc').all()
+    t.same(rows.map((row) => ({ ...row })), [
+      { id: 2, 'a.b': 'dot 2', 'first name': 'Grace', 'x as y': 8 },
+      { id: 1, 'a.b': 'dot', 'first name': 'Ada', 'x as y': 7 }
+    ])
+    const page = await reader.query(Odd).filterBy({ 'first name': 'Ada' }).paginate({ page: 1, perPage: 5 })
+    t.same(page.items.map((row) => row['x as y']), [7])
+    t.equal(page.total, 1)
+    t.equal(await reader.query(Odd).where('x as y', '>', 7).count(), 1)
+  })
+})
