@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely'
+import type { ArrayRowsQuery } from '../dialect/array-rows.ts'
 import { ConfigurationError } from '../errors.ts'
 import type { AnyModel } from '../model/define-model.ts'
 import type { AnyDatabase } from '../model/infer.ts'
@@ -6,6 +7,7 @@ import type { RegisteredTable } from '../model/registry.ts'
 import { EntityMapper } from './entity-mapper.ts'
 import { InsertStatements } from './insert-statements.ts'
 import { keyCondition } from './key-condition.ts'
+import { selectedColumn } from './selected-columns.ts'
 
 /**
  * What the sessions of one database share about its models, each made once: the row ↔
@@ -52,18 +54,19 @@ export class Mappings {
   }
 
   /**
-   * `SELECT * … WHERE pk = ?` for a key: compiled once per table, then only the
-   * parameters change (building and compiling the query tree is most of a query's cost).
+   * `SELECT <the model's columns> … WHERE pk = ?` for a key, its row read by position (see
+   * `withArrayRows`): compiled once per table, then only the parameters change (building
+   * and compiling the query tree is most of a query's cost).
    */
-  selectByKey (mapper: EntityMapper, values: readonly unknown[]): CompiledQuery {
+  selectByKey (mapper: EntityMapper, values: readonly unknown[]): ArrayRowsQuery {
     let compiled = this.#selectByKey.get(mapper)
     if (!compiled) {
-      compiled = this.#builder.selectFrom(mapper.table.tableName).selectAll()
+      compiled = this.#builder.selectFrom(mapper.table.tableName).select(mapper.columnNames.map((column) => selectedColumn(column, undefined)))
         .where(keyCondition(mapper, Object.fromEntries(mapper.keyColumns.map((column, i) => [column.property, values[i]])))).compile()
       this.#selectByKey.set(mapper, compiled)
     }
     // Spelled out: a spread copies by enumerating, which costs more on this hot path.
-    return { query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters: values }
+    return { query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters: values, arrayRows: true }
   }
 
   /** The texts of the unit of work's INSERTs, made once per table, columns and row count. */

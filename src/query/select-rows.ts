@@ -1,4 +1,5 @@
-import { sql, type AliasedRawBuilder, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely'
+import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely'
+import { selectedColumn } from '../mapping/selected-columns.ts'
 import type { AnyDatabase } from '../model/infer.ts'
 import { applyJoins, type JoinClause } from './relationship-filters.ts'
 import type { FilterShape } from './statement-cache.ts'
@@ -55,14 +56,6 @@ export function selectRows (builder: Kysely<AnyDatabase>, selection: RowSelectio
 }
 
 const NO_LIMIT = Number.MAX_SAFE_INTEGER
-const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-
-/** `"column"` or `"table"."column"`, read under the column's name; a column name Kysely would parse (a dot, ` as `) is quoted as it is. */
-function selectedColumn (column: string, table: string | undefined): string | AliasedRawBuilder<unknown, string> {
-  if (PLAIN_NAME.test(column)) return table === undefined ? column : `${table}.${column}`
-  // A table may be schema-qualified (`schema.table`), as Kysely reads it in selectFrom.
-  return (table === undefined ? sql.id(column) : sql.id(...table.split('.'), column)).as(column)
-}
 
 /** A selection whose filters have known shapes (see `cachedStatement`). */
 export type ShapedSelection = Omit<RowSelection, 'tableName'> & { readonly shapes: ReadonlyArray<FilterShape | undefined> }

@@ -1,6 +1,7 @@
 import type { CompiledQuery, Kysely, QueryResult, TransactionSettings } from 'kysely'
 import type { DatabasePool } from '../engine/database-pool.ts'
 import type { ObservationConfig } from '../config/resolve-config.ts'
+import { rowValues } from '../dialect/array-rows.ts'
 import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import type { ModelColumn } from '../model/column.ts'
 import type { AnyModel } from '../model/define-model.ts'
@@ -334,8 +335,8 @@ export class Session<DB = unknown> {
   }
 
   #loadFirst (mapper: EntityMapper, { rows }: QueryResult<unknown>): object | undefined {
-    const row = rows[0] as Record<string, unknown> | undefined
-    return row === undefined ? undefined : this.#uow.load(mapper, row)
+    const [row] = rowValues(rows, mapper.columnNames)
+    return row === undefined ? undefined : this.#uow.loadValues(mapper, row, 0)
   }
 
   /** Like {@link get}, but a missing row is a 404 {@link NotFoundError}. */
