@@ -192,41 +192,46 @@ function joinClause (node: JoinNode): RawBuilder<unknown> {
 
 /** Rows → entities (identity map), then each node's relationship set on every parent seen. */
 function rebuild (context: RelationLoaderContext, nodes: readonly JoinNode[], rows: ReadonlyArray<readonly unknown[]>): Entity[] {
-  const entityAt = new Map<JoinNode, Map<string, Entity>>(nodes.map((node) => [node, new Map()]))
-  // Per child node: parent entity → its members, in first-seen order (the ORDER BY's).
-  const members = new Map<JoinNode, Map<Entity, Set<Entity>>>(nodes.slice(1).map((node) => [node, new Map()]))
+  // Per node (by index): its entities by key (one column of one statement: one JS type, so
+  // the value itself is the key), and per parent entity its members in first-seen order.
+  const entityAt = nodes.map(() => new Map<unknown, Entity>())
+  const members = nodes.map(() => new Map<Entity, Set<Entity>>())
+  const parentOf = nodes.map((node) => node.parent === undefined ? -1 : nodes.indexOf(node.parent))
+  const current = new Array<Entity | undefined>(nodes.length)
   const roots: Entity[] = []
-  const current = new Map<JoinNode, Entity | undefined>()
   for (const row of rows) {
-    for (const node of nodes) {
-      const parentEntity = node.parent === undefined ? undefined : current.get(node.parent)
-      if (node.parent !== undefined && parentEntity === undefined) {
-        current.set(node, undefined)
+    for (let n = 0; n < nodes.length; n++) {
+      const node = nodes[n] as JoinNode
+      const parent = parentOf[n] as number
+      const parentEntity = parent < 0 ? undefined : current[parent]
+      if (parent >= 0 && parentEntity === undefined) {
+        current[n] = undefined
         continue
       }
       const key = row[node.keyPosition]
       let entity: Entity | undefined
       if (key !== null && key !== undefined) {
-        const seen = entityAt.get(node) as Map<string, Entity>
-        entity = seen.get(String(key))
+        const seen = entityAt[n] as Map<unknown, Entity>
+        entity = seen.get(key)
         if (entity === undefined) {
           entity = context.loadValues(node.mapper, row, node.start)
-          seen.set(String(key), entity)
-          if (node.parent === undefined) roots.push(entity)
+          seen.set(key, entity)
+          if (parent < 0) roots.push(entity)
         }
       }
-      current.set(node, entity)
+      current[n] = entity
       if (parentEntity !== undefined) {
-        const byParent = members.get(node) as Map<Entity, Set<Entity>>
+        const byParent = members[n] as Map<Entity, Set<Entity>>
         let set = byParent.get(parentEntity)
         if (!set) byParent.set(parentEntity, set = new Set())
         if (entity !== undefined) set.add(entity)
       }
     }
   }
-  for (const node of nodes.slice(1)) {
-    const byParent = members.get(node) as Map<Entity, Set<Entity>>
-    const parents = [...(entityAt.get(node.parent as JoinNode) as Map<string, Entity>).values()]
+  for (let n = 1; n < nodes.length; n++) {
+    const node = nodes[n] as JoinNode
+    const byParent = members[n] as Map<Entity, Set<Entity>>
+    const parents = [...(entityAt[parentOf[n] as number] as Map<unknown, Entity>).values()]
     assignLoaded(context, node.relation as ResolvedRelation, node.mapper, parents, (parent) => [...(byParent.get(parent) ?? [])])
   }
   return roots
