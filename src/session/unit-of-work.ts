@@ -22,6 +22,8 @@ export interface FlushResult {
   readonly deleted: number
 }
 
+const NO_DELETES: ReadonlyMap<string, Entity[]> = new Map()
+
 /** Where a session finds the mapper of a model: its engine. */
 export interface MapperSource {
   mapperOf: (model: AnyModel) => EntityMapper
@@ -320,6 +322,10 @@ export class UnitOfWork {
    *    the new keys and the database's ON DELETE actions.
    */
   async flush (target: FlushTarget): Promise<FlushResult> {
+    // One new object holding no related ones and nothing else tracked (see isLoneInsert), of
+    // a model without hooks or validators: its INSERT is the whole flush, and the walks of
+    // the object graph below would find nothing to do.
+    if (!this.#behaviours && this.isLoneInsert) return await this.#flushLoneInsert(target)
     const graph = this.#graph
     cascadeSaveUpdate(graph)
     const memberships = collectMemberships(graph)
@@ -353,6 +359,24 @@ export class UnitOfWork {
     forgetDeleted(this.#states, new Set(gone))
     this.#snapshotAllCollections()
     return { inserted: before.reduce((count, batch) => count + batch.entities.length, 0), updated: updates.length, deleted: deleted.length }
+  }
+
+  /** {@link flush} of a lone new object: its checks, its INSERT, its state (the steps of a whole flush that apply to it). */
+  async #flushLoneInsert (target: FlushTarget): Promise<FlushResult> {
+    const [entity, state] = this.#states.entries().next().value as [Entity, EntityState]
+    const mapper = state.mapper
+    mapper.assertStorable(entity)
+    const batch: InsertedBatch = { mapper, entities: [entity], undo: [undoOf(mapper, entity)] }
+    try {
+      await insertRows(target, mapper, batch.entities as Entity[])
+    } catch (error) {
+      restore(mapper, entity, batch.undo[0] as InsertUndo)
+      throw error
+    }
+    this.#markInserted([batch])
+    this.#countFlushed([batch], [], NO_DELETES)
+    this.#snapshotAllCollections()
+    return { inserted: 1, updated: 0, deleted: 0 }
   }
 
   /**

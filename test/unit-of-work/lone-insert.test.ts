@@ -41,8 +41,10 @@ t.test('a lone INSERT of a model with relationships', async (t) => {
 
     await t.test('a failed lone INSERT leaves nothing and the session usable', async (t) => {
       const s = open(t)
-      s.add(User, { username: 'ada', email: 'again@example.com' })
+      const again = s.add(User, { username: 'ada', email: 'again@example.com' })
       await t.rejects(s.commit())
+      t.equal((again as { id?: number }).id, undefined, 'no key from the refused INSERT')
+      t.match(again, { username: 'ada', email: 'again@example.com' }, 'the values as added')
       const rows = await app.db.kysely.selectFrom('user' as never).select('email' as never).where('username' as never, '=', 'ada' as never).execute()
       t.same(rows, [{ email: 'ada@example.com' }], 'the first ada only')
     })
