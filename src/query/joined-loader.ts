@@ -65,7 +65,7 @@ type RootForm = 'paged' | 'flat' | 'one'
 export async function loadJoined (context: RelationLoaderContext, root: JoinedRoot, specs: readonly RelationSpec[]): Promise<Entity[]> {
   const form = rootForm(root)
   const specKey = JSON.stringify(specs)
-  const { nodes, head, tail } = statementParts(context, root, specs, specKey, form)
+  const { nodes, resultColumns, head, tail } = statementParts(context, root, specs, specKey, form)
   const tableName = root.mapper.table.tableName
   const rootSelect = (): CompiledQuery => selectRows(context.builder, { ...root, tableName }, true).compile()
   const known = root.shapes.every((shape) => shape !== undefined) && (root.joins?.length ?? 0) === 0
@@ -86,7 +86,7 @@ export async function loadJoined (context: RelationLoaderContext, root: JoinedRo
   }
   // Read by position: no object per row (drivers that cannot return arrays give objects, turned into arrays).
   const { rows } = await context.execute(withArrayRows(statement))
-  return rebuild(context, nodes, rowValues(rows, nodes.flatMap((node) => node.columns)))
+  return rebuild(context, nodes, rowValues(rows, resultColumns))
 }
 
 const ROOT_ALIAS = 't0'
@@ -102,6 +102,8 @@ function rootForm (root: JoinedRoot): RootForm {
 /** The join tree and the statement's text around the root's rows, made once per root model, spec, order and form. */
 interface StatementParts {
   readonly nodes: readonly JoinNode[]
+  /** Every node's result columns, in select-list order. */
+  readonly resultColumns: readonly string[]
   /** `select "t0"."id" as "t0_0", … from ` (paged), or `… from "user" as "t0" left join …` (flat) */
   readonly head: string
   /** ` as "t0" left join … order by …` (paged), or ` order by …` (flat) */
@@ -128,14 +130,17 @@ function statementParts (context: RelationLoaderContext, root: JoinedRoot, specs
     ...(form === 'one' ? nodes.slice(1) : nodes).map((node) => sql`${sql.id(node.alias, singleKey(node.mapper).name)}`)
   ]
   const orderBy = order.length === 0 ? sql`` : sql` order by ${sql.join(order)}`
+  const resultColumns = nodes.flatMap((node) => node.columns)
   parts = form === 'paged'
     ? {
         nodes,
+        resultColumns,
         head: sql`select ${sql.join(selections)} from `.compile(context.builder).sql,
         tail: sql` as ${sql.id(top.alias)} ${joins}${orderBy}`.compile(context.builder).sql
       }
     : {
         nodes,
+        resultColumns,
         head: sql`select ${sql.join(selections)} from ${sql.table(root.mapper.table.tableName)} as ${sql.id(top.alias)} ${joins}`.compile(context.builder).sql,
         tail: orderBy.compile(context.builder).sql
       }

@@ -6,6 +6,9 @@ import { loadDriver } from '../load-driver.ts'
 import { isConnectionFailure } from './postgres-errors.ts'
 import { isStalePreparedStatement, type StatementNames } from './statement-names.ts'
 
+/** pg's query config, rows as arrays (`rowMode: 'array'`) or as objects. */
+type RunConfig = Pg.QueryConfig & { rowMode?: 'array' }
+
 /**
  * Kysely's PostgreSQL driver with connections that run repeated statements as named
  * (prepared) statements: see {@link StatementNames}. Transactions and savepoints are
@@ -17,9 +20,6 @@ import { isStalePreparedStatement, type StatementNames } from './statement-names
  * const driver = new PreparingPostgresDriver(pool, new StatementNames(500))
  * ```
  */
-/** pg's query config, rows as arrays (`rowMode: 'array'`) or as objects. */
-type RunConfig = Pg.QueryConfig & { rowMode?: 'array' }
-
 export class PreparingPostgresDriver extends PostgresDriver {
   readonly #pool: Pg.Pool
   readonly #names: StatementNames | undefined
