@@ -3,13 +3,14 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
 import { eachDb } from '../helpers/databases.ts'
-import { CLI, cli, movieModule } from './support.ts'
+import { CLI, movieModule, runInProcess } from './support.ts'
 
 t.test('the shell: models, db and top-level await', async (t) => {
   await eachDb(t, async (t, database) => {
     const dir = t.testdir({ 'app.ts': movieModule('') })
     const env = { ...process.env, DATABASE_URL: database.url, FASTIFY_ORM_APP: join(dir, 'app.ts') }
-    t.equal((await cli(['create-all'], { env })).code, 0)
+    // The tables are set up and dropped in this process: the child process here is the shell's.
+    t.equal((await runInProcess(['create-all'], env)).code, 0)
     const child = spawn(process.execPath, [CLI, 'shell'], { env })
     let stdout = ''
     let waiting: (() => void) | undefined
@@ -38,6 +39,6 @@ t.test('the shell: models, db and top-level await', async (t) => {
     t.match(stdout, 'Globals: app, db, Movie')
     t.match(stdout, 'count=1 id=1', 'one row, its id read back after the commit')
     t.match(stdout, "[ 'Up (2009)' ]", 'rows printed by the REPL')
-    t.equal((await cli(['drop-all'], { env })).stdout.trim(), 'Dropped tables: movie')
+    t.equal((await runInProcess(['drop-all'], env)).stdout.trim(), 'Dropped tables: movie')
   })
 })

@@ -32,7 +32,9 @@ t.test('upgrade heads without a merge; progress lines in order, as each revision
     t.strictSame(await versionIds(db), [BASE, BRANCH_B, BRANCH_C], 'both heads recorded')
     t.strictSame((await runInProcess(['current', '--dir', migrations], env)).stdout.trim().split('\n'), [BRANCH_B, BRANCH_C], 'current lists both')
 
-    const again = await cli(['upgrade', 'heads', '--dir', migrations], { env })
+    // Nothing runs a revision's code now: a child process on SQLite, this process elsewhere.
+    const againArgs = ['upgrade', 'heads', '--dir', migrations]
+    const again = database.dialect === 'sqlite' ? await cli(againArgs, { env }) : await runInProcess(againArgs, env)
     t.equal(again.code, 0, again.stderr)
     t.equal(again.stdout, `Nothing to upgrade\nThe database is at ${BRANCH_B}, ${BRANCH_C}\n`)
     t.strictSame(await loggedEntries(db, 'uh'), ['base', 'branch b', 'branch c'], 'nothing applied twice')
