@@ -40,6 +40,7 @@ export const PATIENT_ACQUIRE_MS = 8_000
  * The client-abort case: how many writes it sends and how many at once; first
  * `calibration` writes without aborts measure their median latency, then each write is
  * aborted after a random delay between 0 and `delayFactor` × that median, so that aborts
- * land before, during and after the INSERTs and COMMITs.
+ * land before, during and after the INSERTs and COMMITs — but for a share `waitedFor` of
+ * them, which the client waits for.
  */
-export const CLIENT_ABORTS = { requests: 400, concurrency: 20, calibration: 60, delayFactor: 2 } as const
+export const CLIENT_ABORTS = { requests: 400, concurrency: 20, calibration: 60, delayFactor: 2, waitedFor: 0.1 } as const
