@@ -3,7 +3,7 @@ import type { DialectName } from '../config/parse-database-url.ts'
 import type { ResolvedDatabaseConfig } from '../config/resolve-config.ts'
 import { createOrmDialect } from '../dialect/create-orm-dialect.ts'
 import type { DialectCapabilities, OrmDialect } from '../dialect/orm-dialect.ts'
-import { ConnectionError, SessionStateError } from '../errors.ts'
+import { ConnectionError, ConnectionLostError, SessionStateError } from '../errors.ts'
 import type { RegisteredTable } from '../model/registry.ts'
 import { ConstraintCatalog } from './constraint-catalog.ts'
 import { ManagedDriver } from './managed-driver.ts'
@@ -118,6 +118,18 @@ export class DatabasePool<DB = unknown> {
 
   async #ping (): Promise<void> {
     await this.driver.init()
+    try {
+      await this.#pingOnce()
+    } catch (error) {
+      // A connection the server ended before its first statement (PostgreSQL's
+      // idle_session_timeout during a busy start-up) is retried once on a new one, as every
+      // first read is; the failed one was dropped from the pool on release.
+      if (!(error instanceof ConnectionLostError)) throw error
+      await this.#pingOnce()
+    }
+  }
+
+  async #pingOnce (): Promise<void> {
     const connection = await this.driver.acquireConnection()
     try {
       const refine = this.ormDialect.refineCapabilities
