@@ -42,9 +42,22 @@ if (unavailable !== undefined) t.plan(0, unavailable)
 else defineCases(await startPrivatePostgres(t))
 
 function defineCases (server: PrivatePostgres): void {
-  async function setSystem (setting: string, value: string | undefined): Promise<void> {
+  /**
+   * ALTER SYSTEM, then reload. pg_reload_conf() only signals the postmaster, which rereads
+   * the file a little later: waits until a new session starts with `expected` (the setting
+   * as pg_settings shows it, in the setting's base unit), so that the next app's
+   * connections have it, and a reset has ended before the next case starts its app.
+   */
+  async function setSystem (setting: string, value: string | undefined, expected: string): Promise<void> {
     await server.sql(value === undefined ? `alter system reset ${setting}` : `alter system set ${setting} = '${value}'`)
     await server.sql('select pg_reload_conf()')
+    let seen: string | undefined
+    for (let attempt = 0; attempt < 250; attempt++) {
+      seen = (await server.sql<{ setting: string }>(`select setting from pg_settings where name = '${setting}'`))[0]?.setting
+      if (seen === expected) return
+      await sleep(20)
+    }
+    throw new Error(`${setting} is still ${String(seen)} in new sessions, not ${expected}, 5 s after pg_reload_conf()`)
   }
 
   const appOf = (database: string): string => `usename = '${APP_USER}' and datname = '${database}'`
@@ -94,8 +107,8 @@ function defineCases (server: PrivatePostgres): void {
 
   t.test('3b. idle_in_transaction_session_timeout', async (t) => {
     await runKilledSessionCase(t, server, `idle_in_transaction_session_timeout = ${IDLE_TRANSACTION_TIMEOUT_MS}ms`, {
-      configure: () => setSystem('idle_in_transaction_session_timeout', `${IDLE_TRANSACTION_TIMEOUT_MS}ms`),
-      restore: () => setSystem('idle_in_transaction_session_timeout', undefined),
+      configure: () => setSystem('idle_in_transaction_session_timeout', `${IDLE_TRANSACTION_TIMEOUT_MS}ms`, String(IDLE_TRANSACTION_TIMEOUT_MS)),
+      restore: () => setSystem('idle_in_transaction_session_timeout', undefined, '0'),
       async kill ({ database }) {
         // The server does it: wait well past the timeout, then make sure it happened.
         await sleep(IDLE_TRANSACTION_TIMEOUT_MS * 4)
@@ -108,9 +121,13 @@ function defineCases (server: PrivatePostgres): void {
 
   t.test('3c. idle_session_timeout closes idle pooled connections', async (t) => {
     await runIdlePoolConnectionsClosedCase(t, server, `idle_session_timeout = ${IDLE_SESSION_TIMEOUT_MS}ms`, {
-      configure: () => setSystem('idle_session_timeout', `${IDLE_SESSION_TIMEOUT_MS}ms`),
-      restore: () => setSystem('idle_session_timeout', undefined),
-      waitMs: IDLE_SESSION_TIMEOUT_MS * 4
+      configure: () => setSystem('idle_session_timeout', `${IDLE_SESSION_TIMEOUT_MS}ms`, String(IDLE_SESSION_TIMEOUT_MS)),
+      restore: () => setSystem('idle_session_timeout', undefined, '0'),
+      waitMs: IDLE_SESSION_TIMEOUT_MS * 4,
+      // A reload applies it to open sessions too (from their next statement): set once the
+      // app has started, so that a slow start-up (a loaded machine) cannot meet it between its
+      // own statements. What is tested is idle pooled connections, closed by the server.
+      configureAfterStart: true
     })
   })
 
@@ -123,7 +140,7 @@ function defineCases (server: PrivatePostgres): void {
       workers: 24,
       mix: { 'create-post': 45, 'create-movie': 30, 'create-user': 5, 'get-movie': 10, 'list-movies': 10 },
       async inject ({ database, fault, recovery }) {
-        await setSystem('synchronous_standby_names', 'fault_injection_standby_that_never_comes')
+        await setSystem('synchronous_standby_names', 'fault_injection_standby_that_never_comes', 'fault_injection_standby_that_never_comes')
         try {
           const end = Date.now() + HUNG_COMMIT_PHASE_MS
           while (Date.now() < end) {
@@ -136,7 +153,7 @@ function defineCases (server: PrivatePostgres): void {
             }
           }
         } finally {
-          await setSystem('synchronous_standby_names', undefined)
+          await setSystem('synchronous_standby_names', undefined, '')
         }
         await recovery('commits released')
         await sleep(FAULT_TIMING.afterFaultMs)

@@ -109,18 +109,20 @@ export async function runKilledSessionCase (t: Test, server: PrivateServer, titl
  * succeeds.
  */
 export async function runIdlePoolConnectionsClosedCase (t: Test, server: PrivateServer, title: string,
-  options: { configure: () => Promise<void>, restore: () => Promise<void>, waitMs: number }): Promise<void> {
+  options: { configure: () => Promise<void>, restore: () => Promise<void>, waitMs: number, configureAfterStart?: boolean }): Promise<void> {
   const database = await server.createDatabase()
-  await options.configure()
+  if (options.configureAfterStart !== true) await options.configure()
   const { app, baseUrl, log, serverLog } = await startExampleApp(database)
   const load = new HttpLoad(baseUrl)
   try {
     await load.seed(1, 1)
+    if (options.configureAfterStart === true) await options.configure()
     // Open several connections at once, then leave them idle in the pool.
     await Promise.all(Array.from({ length: 8 }, () => load.perform('list-movies')))
     const openBefore = app.db.poolStatus().open
     await sleep(options.waitMs)
     const onServer = (await server.appConnections(database.name)).length
+    t.ok(onServer < openBefore, `the server closed idle pooled connections (${openBefore} open before, ${onServer} after)`)
     t.comment('the process is alive after the server closed idle pooled connections')
     const before = load.results.length
     for (let i = 0; i < 12; i++) await load.perform((['list-movies', 'get-movie', 'create-movie', 'create-post'] as const)[i % 4]!)
