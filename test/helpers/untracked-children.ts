@@ -3,12 +3,11 @@
 // coverage, which this suite does not collect. In a spawned child (the CLI, an app server,
 // a second app process) that hook costs more than the child's own start-up: a loader thread
 // on Node 20, about a second of CPU per process. The children are left out of it: tap's
-// spawn listener is removed and its import taken off the NODE_OPTIONS they inherit.
-import { createRequire } from 'node:module'
+// spawn listener (registered through process-on-spawn, whose listeners are shared by every
+// copy of it) is removed and its import taken off the NODE_OPTIONS they inherit.
+import processOnSpawn from 'process-on-spawn'
 
-const require = createRequire(import.meta.url)
-const onSpawn = require('process-on-spawn') as { removeAllListeners: () => void }
-onSpawn.removeAllListeners()
+processOnSpawn.removeAllListeners()
 
 const options = process.env.NODE_OPTIONS
 if (options !== undefined) {
